@@ -1,0 +1,1 @@
+"""Files: image import, project file (.ibw), exports, paths JSON."""
