@@ -1,0 +1,447 @@
+"""The `inbetweener` command: gui (default), tween, new, render, export, models.
+
+`main(argv)` returns the exit status: 0 done, 2 a problem the user can fix (one line on stderr),
+130 interrupted. Heavy modules (cv2, Pillow, the engines, Qt) are imported inside the commands,
+so `import inbetweener.cli` and `inbetweener --help` stay quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from inbetweener import __version__
+from inbetweener.errors import UserError
+
+PROG = "inbetweener"
+DEFAULT_EVERY = 8
+TIMING_PRESETS = ("linear", "ease-in", "ease-out", "ease-in-out")
+MAX_INBETWEENS = 10_000
+
+
+class ArgumentError(UserError):
+    """Bad command-line arguments (shown as one line, exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting, so main() prints one line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ArgumentError(f"{message} (see {self.prog} --help)")
+
+
+# -- argument types -----------------------------------------------------------------------------
+def _int_range(lo: int, hi: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < lo or (hi is not None and value > hi):
+            bound = f"at least {lo}" if hi is None else f"between {lo} and {hi}"
+            raise argparse.ArgumentTypeError(f"{value} must be {bound}")
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def _float_range(lo: float, hi: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} must be between {lo} and {hi}")
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} must look like KEY=VALUE")
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.strip(), value
+
+
+def _add_engine_flags(p: argparse.ArgumentParser, default_engine: str | None) -> None:
+    g = p.add_argument_group("engine")
+    g.add_argument("--engine", default=default_engine,
+                   help="engine name: flow, crossfade, diffusion"
+                        + (f" (default {default_engine})" if default_engine else " (default: each segment's own)"))
+    g.add_argument("--model", metavar="DIR", help="diffusion: model folder (diffusers format)")
+    g.add_argument("--device", choices=("cuda", "cpu"), help="diffusion: where to run")
+    g.add_argument("--steps", type=_int_range(1, 1000), help="diffusion: sampling steps")
+    g.add_argument("--mode", choices=("fuse", "rotate", "finetuned"), help="diffusion: keyframe mode")
+    g.add_argument("--strength", type=_float_range(0.0, 1.0), help="diffusion: path steering strength 0..1")
+    g.add_argument("--threads", type=_int_range(1, 256), help="CPU threads the engine may use")
+    g.add_argument("--option", action="append", type=_key_value, default=[], metavar="KEY=VALUE",
+                   help="any engine option (VALUE read as JSON, else text); repeatable")
+
+
+def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    for name in ("model", "device", "steps", "mode", "strength", "threads"):
+        value = getattr(args, name, None)
+        if value is not None:
+            opts[name] = value
+    opts.update(dict(args.option))
+    return opts
+
+
+def _add_numbering(p: argparse.ArgumentParser, name_help: str) -> None:
+    p.add_argument("--name", help=name_help)
+    p.add_argument("--pad", type=_int_range(1, 9), default=4, help="digits in frame numbers (default 4)")
+    p.add_argument("--start", type=_int_range(0), default=1, help="number of the first file (default 1)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="In-betweening for 2D animators. Without a command, opens the editor.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    common = _Parser(add_help=False)
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+
+    p = sub.add_parser("gui", parents=[common], help="open the editor (the default)")
+    p.add_argument("project", nargs="?", type=Path, help="a .ibw project to open")
+    p.add_argument("--screenshot", type=Path, metavar="OUT.png", help="save a screenshot of the window and quit")
+    p.add_argument("--frame", type=_int_range(1), help="frame to show (1-based)")
+
+    p = sub.add_parser("tween", parents=[common], help="in-between two key drawings into a PNG sequence")
+    p.add_argument("key_a", type=Path, metavar="KEY_A")
+    p.add_argument("key_b", type=Path, metavar="KEY_B")
+    p.add_argument("--inbetweens", "-n", type=_int_range(0, MAX_INBETWEENS), required=True, metavar="N",
+                   help="how many frames between the keys")
+    p.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="folder for the PNGs")
+    p.add_argument("--paths", type=Path, metavar="PATHS.json", help="motion paths (see README)")
+    p.add_argument("--autopilot", action="store_true", help="add paths found by matching the two keys")
+    p.add_argument("--timing", choices=TIMING_PRESETS,
+                   help="timing for paths that set none (also the crossfade easing)")
+    p.add_argument("--fit", choices=("contain", "cover", "stretch"), help="fit KEY_B to KEY_A's size")
+    p.add_argument("--seed", type=_int_range(0, 2**32 - 1), default=0, help="random seed (default 0)")
+    _add_numbering(p, "file name stem (default: KEY_A's name)")
+    _add_engine_flags(p, "flow")
+
+    p = sub.add_parser("new", parents=[common], help="make a project from key drawings")
+    p.add_argument("project", type=Path, metavar="PROJECT.ibw")
+    p.add_argument("keys", type=Path, nargs="+", metavar="KEY")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--at", type=_int_range(1), nargs="+", metavar="F",
+                       help="timeline frame of each key (1-based, increasing)")
+    where.add_argument("--every", type=_int_range(1, 100_000), metavar="K",
+                       help=f"a key every K frames from frame 1 (default {DEFAULT_EVERY})")
+    p.add_argument("--fps", type=_float_range(1.0, 240.0), default=24.0, help="frames per second (default 24)")
+    p.add_argument("--fit", choices=("contain", "cover", "stretch"),
+                   help="fit keys that differ from the first key's size")
+    p.add_argument("--name", help="project name (default: the file name)")
+    p.add_argument("--engine", help="engine for every segment (default flow)")
+    p.add_argument("--paths", type=Path, metavar="PATHS.json", help="motion paths for the first segment")
+    p.add_argument("--force", action="store_true", help="overwrite an existing project")
+
+    p = sub.add_parser("render", parents=[common], help="generate the in-betweens of a project and save it")
+    p.add_argument("project", type=Path, metavar="PROJECT.ibw")
+    p.add_argument("--segment", type=_int_range(1), metavar="I", help="only segment I (1-based)")
+    _add_engine_flags(p, None)
+
+    p = sub.add_parser("export", parents=[common], help="write a project's frames as PNGs, a GIF or an MP4")
+    p.add_argument("project", type=Path, metavar="PROJECT.ibw")
+    p.add_argument("--out", "-o", type=Path, required=True, metavar="DIR")
+    p.add_argument("--format", choices=("png", "gif", "mp4"), default="png", help="default png")
+    _add_numbering(p, "file name stem (default: the project's name)")
+
+    p = sub.add_parser("models", parents=[common], help="list diffusion models found on this machine")
+    p.add_argument("--model", type=Path, action="append", default=[], metavar="DIR",
+                   help="also look in this folder; repeatable")
+    return parser
+
+
+# -- main ---------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (never raises for user errors)."""
+    from inbetweener.model.commands import CommandError
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(args_list)
+        command = args.command or "gui"
+        if not args.command:
+            args.project, args.screenshot, args.frame, args.quiet = None, None, None, False
+        return int(_COMMANDS[command](args) or 0)
+    except SystemExit as exc:  # --help / --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except (UserError, CommandError) as exc:
+        _fail(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was saved")
+        return 130
+    except Exception as exc:  # a bug, not the user's fault: say so in one line unless debugging
+        if os.environ.get("INBETWEENER_DEBUG"):
+            raise
+        _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with INBETWEENER_DEBUG=1 and report it")
+        return 1
+
+
+def _fail(message: str) -> None:
+    line = " ".join(message.split()) or "failed"
+    print(f"{PROG}: error: {line}", file=sys.stderr)
+
+
+def _progress_bar(args: argparse.Namespace, total: int, unit: str = "frame"):
+    from tqdm import tqdm
+
+    quiet = getattr(args, "quiet", False) or not sys.stderr.isatty()
+    return tqdm(total=total, unit=unit, disable=quiet, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text)
+
+
+# -- gui ----------------------------------------------------------------------------------------
+def cmd_gui(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("PySide6") is None:
+        raise UserError("PySide6 is missing, so the editor cannot open; install it with: pip install PySide6-Essentials")
+    try:
+        from ui.app import run_gui
+    except ImportError as exc:
+        raise UserError(f"the editor cannot start ({exc}); reinstall inbetweener with its ui package") from None
+    if args.project is not None and not args.project.exists():
+        raise UserError(f"the project {args.project} does not exist; check the path")
+    return int(run_gui(args.project, args.screenshot, None if args.frame is None else args.frame - 1) or 0)
+
+
+# -- tween --------------------------------------------------------------------------------------
+def _load_paths(file: Path, timing: str | None):
+    """Paths from a file; with --timing, paths that set no timing of their own get it."""
+    from dataclasses import replace
+
+    from inbetweener.io.paths_json import load_paths
+    from inbetweener.paths.timing import Timing
+
+    paths = load_paths(file)
+    if timing is None:
+        return list(paths)
+    entries = json.loads(file.read_text(encoding="utf-8"))["paths"]
+    t = Timing.preset(timing)
+    return [p if "timing" in e else replace(p, timing=t) for p, e in zip(paths, entries, strict=True)]
+
+
+def _autopilot(key_a, key_b, timing: str | None):
+    from dataclasses import replace
+
+    from inbetweener.paths.timing import Timing
+
+    try:
+        from inbetweener.match import autopilot_paths
+    except ImportError as exc:
+        raise UserError(f"autopilot is not available in this installation ({exc})") from None
+    found = list(autopilot_paths(key_a, key_b))
+    if timing is not None:
+        found = [replace(p, timing=Timing.preset(timing)) for p in found]
+    return found
+
+
+def cmd_tween(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    from inbetweener.engines.base import Progress, TweenFrame, TweenRequest, get_engine
+    from inbetweener.io.export import ExportError, sanitize_name, write_png_sequence
+    from inbetweener.io.images import load_image
+
+    # Check everything before anything is written.
+    key_a = load_image(args.key_a)
+    key_b = load_image(args.key_b, (key_a.shape[1], key_a.shape[0]), args.fit)
+    paths = _load_paths(args.paths, args.timing) if args.paths else []
+    if args.autopilot:
+        paths += _autopilot(key_a, key_b, args.timing)
+    options = _engine_options(args)
+    if args.timing:
+        options.setdefault("timing", args.timing)
+    engine = get_engine(args.engine)
+    n = args.inbetweens
+    request = TweenRequest(key_a, key_b, tuple(j / (n + 1) for j in range(1, n + 1)), tuple(paths),
+                           args.seed, options)
+    name = sanitize_name(args.name if args.name else args.key_a.stem)
+    out = args.out
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} is a file, not a folder; choose a folder for --out")
+
+    frames: list[Any] = [None] * n
+    bar = _progress_bar(args, 100, unit="%")
+    gen = engine.tween(request)
+    try:
+        done = 0.0
+        for item in gen:
+            if isinstance(item, TweenFrame):
+                frames[item.index] = item.image
+            elif isinstance(item, Progress):
+                bar.update(max(0.0, 100 * item.fraction - done))
+                done = max(done, 100 * item.fraction)
+    finally:
+        gen.close()
+        bar.close()
+    missing = [i + 1 for i, f in enumerate(frames) if f is None]
+    if missing:
+        raise UserError(f"the {args.engine} engine did not make in-between {missing[0]}; try another engine")
+
+    # Write into a private folder first, then move into place: a failure leaves no half sequence.
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".inbetweener-", dir=out))
+    try:
+        written = write_png_sequence([key_a, *frames, key_b], staging, name, args.pad, args.start)
+        final = [out / p.name for p in written]
+        for src, dst in zip(written, final, strict=True):
+            os.replace(src, dst)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    _say(args, f"wrote {len(final)} frames to {out}/ ({final[0].name} .. {final[-1].name})")
+    return 0
+
+
+# -- new ----------------------------------------------------------------------------------------
+def _key_frames(args: argparse.Namespace, count: int) -> list[int]:
+    if args.at:
+        if len(args.at) != count:
+            raise ArgumentError(f"--at gives {len(args.at)} frames for {count} keys; give one frame per key")
+        if any(b <= a for a, b in zip(args.at, args.at[1:], strict=False)):
+            raise ArgumentError("--at frames must increase from key to key")
+        return [f - 1 for f in args.at]
+    every = args.every or DEFAULT_EVERY
+    return [i * every for i in range(count)]
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from inbetweener.io.images import load_image_sequence
+    from inbetweener.io.project_file import save_project
+    from inbetweener.model import ImageData, InsertKeyframe, Project, SetPaths, UpdateSegment, apply
+
+    target: Path = args.project
+    if target.suffix.lower() != ".ibw":
+        raise ArgumentError(f"project files end in .ibw; name it {target.stem}.ibw")
+    if target.exists() and not args.force:
+        raise UserError(f"{target} already exists; choose another name or add --force to overwrite it")
+    if not target.parent.is_dir():
+        raise UserError(f"the folder {target.parent} does not exist; create it first")
+    frames = _key_frames(args, len(args.keys))
+    images = load_image_sequence(args.keys, None, args.fit)
+    h, w = images[0].shape[:2]
+    project = Project(w, h, fps=args.fps, name=args.name or target.stem)
+    for frame, img in zip(frames, images, strict=True):
+        project, _ = apply(project, InsertKeyframe(frame, ImageData.from_array(img)))
+    if args.engine:
+        from inbetweener.engines.base import engine_class
+
+        engine_class(args.engine)  # unknown names fail here, not at render time
+        for i in range(len(project.segments)):
+            project, _ = apply(project, UpdateSegment(i, engine=args.engine))
+    if args.paths:
+        if not project.segments:
+            raise ArgumentError("--paths needs at least two keys (paths run from one key to the next)")
+        project, _ = apply(project, SetPaths(0, tuple(_load_paths(args.paths, None))))
+    save_project(project, target)
+    _say(args, f"created {target}: {len(images)} keys at frames "
+               f"{', '.join(str(f + 1) for f in frames)}, {w}x{h}, {args.fps:g} fps")
+    return 0
+
+
+# -- render -------------------------------------------------------------------------------------
+def cmd_render(args: argparse.Namespace) -> int:
+    from inbetweener.io.project_file import load_project, save_project
+    from inbetweener.jobs import JobFrame, frames_command, plan_segment, run_job
+    from inbetweener.model.commands import apply
+
+    project = load_project(args.project)
+    if not project.segments:
+        raise UserError(f"{args.project.name} has fewer than two keys, so there is nothing to in-between")
+    if args.segment is not None and args.segment > len(project.segments):
+        raise ArgumentError(f"--segment {args.segment} does not exist; the project has {len(project.segments)}")
+    indices = [args.segment - 1] if args.segment else list(range(len(project.segments)))
+    options = _engine_options(args)
+    jobs = [plan_segment(project, i, engine=args.engine, options=options) for i in indices]
+    if args.engine:
+        from inbetweener.engines.base import get_engine
+
+        get_engine(args.engine)  # fail before any work if it cannot run here
+    total = sum(len(j.frames) for j in jobs)
+    bar = _progress_bar(args, total)
+    made = 0
+    try:
+        for job in jobs:
+            done = []
+            for item in run_job(job):
+                if isinstance(item, JobFrame):
+                    done.append(item)
+                    bar.update(1)
+            if done:
+                project, _ = apply(project, frames_command(done))
+                made += len(done)
+    finally:
+        bar.close()
+    # Only now, with every segment done, is the file replaced (atomically).
+    save_project(project, args.project)
+    _say(args, f"generated {made} in-betweens in {len(jobs)} segment(s); saved {args.project}")
+    return 0
+
+
+# -- export -------------------------------------------------------------------------------------
+def cmd_export(args: argparse.Namespace) -> int:
+    from inbetweener.io.export import export_project
+    from inbetweener.io.project_file import load_project
+
+    project = load_project(args.project)
+    if project.length == 0:
+        raise UserError(f"{args.project.name} has no frames yet; add keys first")
+    bar = _progress_bar(args, project.length)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    try:
+        files = export_project(project, args.out, args.format, args.name, args.pad, args.start, progress)
+    finally:
+        bar.close()
+    what = f"{len(files)} files" if len(files) > 1 else files[0].name
+    _say(args, f"exported {what} to {args.out}/")
+    return 0
+
+
+# -- models -------------------------------------------------------------------------------------
+def cmd_models(args: argparse.Namespace) -> int:
+    try:
+        from inbetweener.engines.diffusion.discovery import models_report
+    except ImportError:
+        raise UserError(
+            "the diffusion extra is not installed; install it with: pip install 'inbetweener[diffusion]'"
+        ) from None
+    print(models_report(list(args.model)))
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "gui": cmd_gui, "tween": cmd_tween, "new": cmd_new, "render": cmd_render,
+    "export": cmd_export, "models": cmd_models,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""Export: PNG sequence (alpha kept) with a JSON sidecar, GIF and MP4.
+
+Every timeline frame becomes one image: keys and in-betweens show themselves, empty frames repeat
+the drawing before them (holds), frames before the first key are transparent. Names are sanitised
+and every file lands directly inside the chosen folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from inbetweener.errors import UserError
+from inbetweener.model.lookup import shown_at
+from inbetweener.model.project import Project
+
+FORMATS = ("png", "gif", "mp4")
+SIDECAR_VERSION = 1
+MAX_PAD = 9
+
+# progress(done, total): called after each written frame.
+ProgressFn = Callable[[int, int], None]
+
+
+class ExportError(UserError):
+    """An export that cannot be written (bad name, folder, numbering or format)."""
+
+
+def sanitize_name(name: str, default: str = "frame") -> str:
+    """A file-name stem with no separators, no `..`, no control or reserved characters."""
+    text = unicodedata.normalize("NFC", str(name))
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else "_" for ch in text)
+    text = re.sub(r'[\\/:*?"<>|]', "_", text)
+    text = re.sub(r"\.{2,}", ".", text).strip(" .")
+    text = re.sub(r"\s+", " ", text)[:100].strip(" .")
+    return text or default
+
+
+def frame_file_name(name: str, number: int, pad: int, ext: str = "png") -> str:
+    return f"{name}_{number:0{pad}d}.{ext}"
+
+
+def _check_numbering(pad: int, start: int) -> None:
+    if not 1 <= pad <= MAX_PAD:
+        raise ExportError(f"padding must be between 1 and {MAX_PAD} digits, got {pad}")
+    if start < 0:
+        raise ExportError(f"the start number must be 0 or more, got {start}")
+
+
+def _ensure_dir(out_dir: Path) -> Path:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ExportError(f"{out_dir} is a file, not a folder; choose a folder for the export")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the folder {out_dir}: {exc.strerror}") from None
+    return out_dir.resolve()
+
+
+def _inside(out_dir: Path, file_name: str) -> Path:
+    target = (out_dir / file_name).resolve()
+    if target.parent != out_dir:  # belt and braces after sanitize_name
+        raise ExportError(f"the name {file_name!r} would write outside {out_dir}; choose a plain name")
+    return target
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.part")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {target}: {exc.strerror}") from None
+
+
+# -- generic image sequences -------------------------------------------------------------------
+def write_png_sequence(images: Iterable[np.ndarray], out_dir: str | Path, name: str = "frame",
+                       pad: int = 4, start: int = 1, total: int | None = None,
+                       progress: ProgressFn | None = None) -> list[Path]:
+    """Write RGBA images as `<name>_<####>.png` in `out_dir`; returns the paths in order."""
+    from inbetweener.io.png import encode_png_rgba
+
+    _check_numbering(pad, start)
+    folder = _ensure_dir(Path(out_dir))
+    stem = sanitize_name(name)
+    written: list[Path] = []
+    for i, img in enumerate(images):
+        target = _inside(folder, frame_file_name(stem, start + i, pad))
+        _write_atomic(target, encode_png_rgba(img))
+        written.append(target)
+        if progress is not None:
+            progress(i + 1, total if total is not None else i + 1)
+    return written
+
+
+# -- projects ----------------------------------------------------------------------------------
+def timeline_images(project: Project) -> Iterator[np.ndarray]:
+    """One RGBA image per timeline frame (holds repeated, blanks transparent)."""
+    blank = np.zeros((project.height, project.width, 4), np.uint8)
+    for f in range(project.length):
+        shown = shown_at(project, f)
+        yield blank if shown.image_id is None else project.image(shown.image_id)
+
+
+def frame_records(project: Project, name: str, pad: int, start: int, ext: str = "png") -> list[dict]:
+    """What each exported frame is: its file, timeline frame (1-based), kind and status."""
+    records = []
+    for f in range(project.length):
+        shown = shown_at(project, f)
+        kind = "blank" if shown.image_id is None else "hold" if shown.hold else (
+            "key" if shown.status is not None and shown.status.value == "key" else "inbetween")
+        records.append({
+            "frame": f + 1,
+            "file": frame_file_name(name, start + f, pad, ext),
+            "kind": kind,
+            "key": kind == "key",
+            "status": None if shown.status is None else shown.status.value,
+            "image": shown.image_id,
+        })
+    return records
+
+
+def export_png_sequence(project: Project, out_dir: str | Path, name: str | None = None, pad: int = 4,
+                        start: int = 1, progress: ProgressFn | None = None) -> list[Path]:
+    """PNG per timeline frame plus `<name>.json` (fps, size, frame -> file, keys, status)."""
+    _check_numbering(pad, start)
+    stem = sanitize_name(name if name is not None else project.name)
+    files = write_png_sequence(timeline_images(project), out_dir, stem, pad, start,
+                               total=project.length, progress=progress)
+    folder = Path(out_dir).resolve()
+    sidecar = {
+        "format": "inbetweener-png-sequence",
+        "version": SIDECAR_VERSION,
+        "name": project.name,
+        "fps": project.fps,
+        "width": project.width,
+        "height": project.height,
+        "start": start,
+        "pad": pad,
+        "frames": frame_records(project, stem, pad, start),
+    }
+    _write_atomic(_inside(folder, f"{stem}.json"), json.dumps(sidecar, indent=2).encode("utf-8"))
+    return files
+
+
+def _flatten(rgba: np.ndarray, background: tuple[int, int, int]) -> np.ndarray:
+    """RGBA over an opaque background colour -> RGB uint8 (GIF and MP4 carry no soft alpha)."""
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    bg = np.asarray(background, np.float32)
+    rgb = rgba[..., :3].astype(np.float32) * a + bg * (1.0 - a)
+    return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+
+
+def export_gif(project: Project, out_dir: str | Path, name: str | None = None,
+               background: tuple[int, int, int] = (255, 255, 255),
+               progress: ProgressFn | None = None) -> Path:
+    """An endlessly looping GIF at the project's fps (flattened on `background`)."""
+    from PIL import Image
+
+    folder = _ensure_dir(Path(out_dir))
+    target = _inside(folder, f"{sanitize_name(name if name is not None else project.name)}.gif")
+    frames = []
+    for i, img in enumerate(timeline_images(project)):
+        frames.append(Image.fromarray(_flatten(img, background)).quantize(256, dither=Image.Dither.NONE))
+        if progress is not None:
+            progress(i + 1, project.length)
+    if not frames:
+        raise ExportError("the project has no frames to export; add a key first")
+    # GIF delays are whole 1/100 s: 24 fps becomes 40 ms (browsers clamp anything under 20 ms).
+    duration_ms = max(20, round(1000.0 / project.fps / 10.0) * 10)
+    tmp = target.with_name(f".{target.name}.part")
+    try:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], loop=0,
+                       duration=duration_ms, disposal=1, optimize=False)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return target
+
+
+def export_mp4(project: Project, out_dir: str | Path, name: str | None = None,
+               background: tuple[int, int, int] = (255, 255, 255), quality: int = 18,
+               progress: ProgressFn | None = None) -> Path:
+    """H.264 MP4 (yuv420p, so players everywhere open it) via the ffmpeg bundled with imageio-ffmpeg."""
+    import imageio_ffmpeg
+
+    if project.length == 0:
+        raise ExportError("the project has no frames to export; add a key first")
+    folder = _ensure_dir(Path(out_dir))
+    target = _inside(folder, f"{sanitize_name(name if name is not None else project.name)}.mp4")
+    # yuv420p needs even sides: pad with the background rather than rescale the drawing.
+    w, h = project.width + project.width % 2, project.height + project.height % 2
+    tmp = target.with_name(f".{target.name}.part.mp4")
+    writer = imageio_ffmpeg.write_frames(
+        str(tmp), (w, h), fps=project.fps, codec="libx264", pix_fmt_in="rgb24",
+        pix_fmt_out="yuv420p", macro_block_size=1, output_params=["-crf", str(quality)],
+        ffmpeg_log_level="error",
+    )
+    try:
+        writer.send(None)
+        canvas = np.empty((h, w, 3), np.uint8)
+        canvas[:] = background
+        for i, img in enumerate(timeline_images(project)):
+            canvas[: project.height, : project.width] = _flatten(img, background)
+            writer.send(np.ascontiguousarray(canvas))
+            if progress is not None:
+                progress(i + 1, project.length)
+        writer.close()
+        os.replace(tmp, target)
+    except (OSError, RuntimeError) as exc:
+        try:
+            writer.close()
+        except (OSError, RuntimeError):
+            pass
+        raise ExportError(f"cannot write {target.name}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def export_project(project: Project, out_dir: str | Path, fmt: str = "png", name: str | None = None,
+                   pad: int = 4, start: int = 1, progress: ProgressFn | None = None) -> list[Path]:
+    """Export in one of FORMATS; returns the files written (the sequence, or the one movie)."""
+    if fmt == "png":
+        return export_png_sequence(project, out_dir, name, pad, start, progress)
+    if fmt == "gif":
+        return [export_gif(project, out_dir, name, progress=progress)]
+    if fmt == "mp4":
+        return [export_mp4(project, out_dir, name, progress=progress)]
+    raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
