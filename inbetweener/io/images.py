@@ -67,6 +67,8 @@ def _decode(p: Path) -> np.ndarray:
         raise ImageError(f"{p.name} is empty (0 bytes); export the drawing again")
     if size > MAX_FILE_BYTES:
         raise ImageError(f"{p.name} is larger than 1 GB; save it at a smaller size")
+    # Our own limits are checked below with a clearer message; Pillow's guard stays as a backstop.
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(p) as im:
             w, h = im.size

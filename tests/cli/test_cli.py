@@ -1,0 +1,346 @@
+"""The command line: outputs, one-line errors (exit 2) that write nothing, project round trips."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from inbetweener.cli import main
+from inbetweener.io.images import load_image
+
+
+@pytest.fixture
+def keys(tmp_path: Path, disc_keys) -> tuple[Path, Path]:
+    a, b = disc_keys
+    pa, pb = tmp_path / "key_a.png", tmp_path / "key_b.png"
+    cv2.imwrite(str(pa), cv2.cvtColor(a, cv2.COLOR_RGBA2BGRA))
+    cv2.imwrite(str(pb), cv2.cvtColor(b, cv2.COLOR_RGBA2BGRA))
+    return pa, pb
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and lines[0].startswith("inbetweener: error: ")
+    return lines[0]
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+# -- tween --------------------------------------------------------------------------------------
+def test_tween_writes_n_plus_two_named_pngs(keys, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["tween", str(keys[0]), str(keys[1]), "--inbetweens", "3", "--out", str(out),
+                 "--engine", "crossfade"]) == 0
+    assert _files(out) == [f"key_a_{i:04d}.png" for i in range(1, 6)]
+    frames = [load_image(out / f) for f in _files(out)]
+    assert all(f.shape == (64, 96, 4) for f in frames)
+    np.testing.assert_array_equal(frames[0], load_image(keys[0]))
+    np.testing.assert_array_equal(frames[-1], load_image(keys[1]))
+    # A dissolve: the middle frame mixes both discs, and later frames lean towards key B.
+    mid = frames[2][32, 25, 0].astype(int)
+    assert 20 < mid < 255
+    assert frames[1][32, 55, 0] > frames[3][32, 55, 0]
+
+
+def test_tween_naming_options(keys, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    assert main(["tween", str(keys[0]), str(keys[1]), "-n", "2", "-o", str(out), "--engine", "crossfade",
+                 "--name", "ball", "--pad", "2", "--start", "0", "--quiet"]) == 0
+    assert _files(out) == ["ball_00.png", "ball_01.png", "ball_02.png", "ball_03.png"]
+
+
+def test_tween_timing_and_paths_reach_the_engine(keys, tmp_path: Path, monkeypatch) -> None:
+    from inbetweener.engines import base
+
+    seen = {}
+
+    class Spy:
+        name = "spy"
+        options = ()
+
+        @classmethod
+        def unavailable_reason(cls):
+            return None
+
+        def tween(self, request):
+            seen["request"] = request
+            for i in range(len(request.times)):
+                yield base.TweenFrame(i, request.key_a.copy())
+
+    monkeypatch.setitem(base._INSTANCES, "spy", Spy())
+    monkeypatch.setitem(base._REGISTRY, "spy", "inbetweener.engines.crossfade:CrossfadeEngine")
+    paths = tmp_path / "p.json"
+    paths.write_text(json.dumps({"paths": [
+        {"from": [25, 32], "to": [55, 32]},
+        {"from": [0, 0], "to": [5, 5], "timing": "ease-out"},
+    ]}))
+    assert main(["tween", str(keys[0]), str(keys[1]), "-n", "4", "-o", str(tmp_path / "o"), "--engine", "spy",
+                 "--paths", str(paths), "--timing", "ease-in", "--seed", "7", "--steps", "3",
+                 "--option", "flow_quality=\"high\"", "--option", "radius=2.5", "--option", "raw=abc"]) == 0
+    req = seen["request"]
+    assert req.times == (0.2, 0.4, 0.6, 0.8) and req.seed == 7
+    assert req.paths[0].timing.name == "ease-in" and req.paths[1].timing.name == "ease-out"
+    assert req.options == {"timing": "ease-in", "steps": 3, "flow_quality": "high", "radius": 2.5, "raw": "abc"}
+
+
+def test_tween_fit_resizes_key_b(keys, tmp_path: Path) -> None:
+    big = tmp_path / "big.png"
+    cv2.imwrite(str(big), np.full((128, 192, 3), 200, np.uint8))
+    out = tmp_path / "o"
+    assert main(["tween", str(keys[0]), str(big), "-n", "1", "-o", str(out), "--engine", "crossfade",
+                 "--fit", "contain"]) == 0
+    assert load_image(out / "key_a_0003.png").shape == (64, 96, 4)
+
+
+@pytest.mark.parametrize("case", [
+    "missing_key", "text_png", "empty_png", "wrong_size", "negative_n", "unknown_engine", "bad_paths",
+    "out_is_file", "bad_option", "unknown_flag", "no_args", "bad_timing", "bad_pad",
+])
+def test_tween_bad_inputs_exit_2_with_one_line_and_write_nothing(case: str, keys, tmp_path: Path,
+                                                                 capsys) -> None:
+    a, b = str(keys[0]), str(keys[1])
+    out = tmp_path / "out"
+    (tmp_path / "text.png").write_text("hello, not an image")
+    (tmp_path / "empty.png").write_bytes(b"")
+    cv2.imwrite(str(tmp_path / "small.png"), np.zeros((10, 10, 3), np.uint8))
+    (tmp_path / "bad.json").write_text('{"paths": [{"from": [1, 2]}]}')
+    (tmp_path / "afile").write_text("x")
+    base = ["--engine", "crossfade", "-o", str(out)]
+    argv = {
+        "missing_key": ["tween", str(tmp_path / "nope.png"), b, "-n", "3", *base],
+        "text_png": ["tween", a, str(tmp_path / "text.png"), "-n", "3", *base],
+        "empty_png": ["tween", str(tmp_path / "empty.png"), b, "-n", "3", *base],
+        "wrong_size": ["tween", a, str(tmp_path / "small.png"), "-n", "3", *base],
+        "negative_n": ["tween", a, b, "-n", "-1", *base],
+        "unknown_engine": ["tween", a, b, "-n", "3", "-o", str(out), "--engine", "warpdrive"],
+        "bad_paths": ["tween", a, b, "-n", "3", "--paths", str(tmp_path / "bad.json"), *base],
+        "out_is_file": ["tween", a, b, "-n", "3", "--engine", "crossfade", "-o", str(tmp_path / "afile")],
+        "bad_option": ["tween", a, b, "-n", "3", "--option", "novalue", *base],
+        "unknown_flag": ["tween", a, b, "-n", "3", "--sparkle", *base],
+        "no_args": ["tween"],
+        "bad_timing": ["tween", a, b, "-n", "3", "--timing", "bouncy", *base],
+        "bad_pad": ["tween", a, b, "-n", "3", "--pad", "0", *base],
+    }[case]
+    before = _files(tmp_path)
+    assert main(argv) == 2
+    line = _one_error_line(capsys)
+    assert not out.exists()
+    assert _files(tmp_path) == before
+    if case == "wrong_size":
+        assert "96x64" in line and "10x10" in line and "--fit" in line
+
+
+def test_engine_failure_midway_leaves_no_files(keys, tmp_path: Path, monkeypatch, capsys) -> None:
+    from inbetweener.engines import base
+    from inbetweener.errors import EngineError
+
+    class Broken:
+        name = "broken"
+        options = ()
+
+        @classmethod
+        def unavailable_reason(cls):
+            return None
+
+        def tween(self, request):
+            yield base.TweenFrame(0, request.key_a.copy())
+            raise EngineError("the broken engine broke; try crossfade")
+
+    monkeypatch.setitem(base._INSTANCES, "broken", Broken())
+    monkeypatch.setitem(base._REGISTRY, "broken", "x:y")
+    out = tmp_path / "out"
+    assert main(["tween", str(keys[0]), str(keys[1]), "-n", "3", "-o", str(out), "--engine", "broken"]) == 2
+    assert "broke" in _one_error_line(capsys)
+    assert not out.exists()
+
+
+# -- new / render / export ---------------------------------------------------------------------
+def test_new_render_export_round_trip(keys, tmp_path: Path, capsys) -> None:
+    from inbetweener.io.project_file import load_project
+
+    proj = tmp_path / "shot.ibw"
+    a, b = str(keys[0]), str(keys[1])
+    assert main(["new", str(proj), a, b, a, "--at", "1", "5", "8", "--fps", "12", "--engine", "crossfade"]) == 0
+    p = load_project(proj)
+    assert [k.frame for k in p.keyframes] == [0, 4, 7] and p.fps == 12 and (p.width, p.height) == (96, 64)
+    assert not p.cells
+
+    assert main(["render", str(proj), "--segment", "2"]) == 0
+    p = load_project(proj)
+    assert sorted(p.cells) == [5, 6]
+
+    assert main(["render", str(proj)]) == 0
+    p = load_project(proj)
+    assert sorted(p.cells) == [1, 2, 3, 5, 6]
+
+    out = tmp_path / "export"
+    assert main(["export", str(proj), "--out", str(out), "--pad", "3"]) == 0
+    names = _files(out)
+    assert names == ["shot.json"] + [f"shot_{i:03d}.png" for i in range(1, 9)]
+    side = json.loads((out / "shot.json").read_text())
+    assert [r["kind"] for r in side["frames"]] == ["key", "inbetween", "inbetween", "inbetween", "key",
+                                                  "inbetween", "inbetween", "key"]
+    np.testing.assert_array_equal(load_image(out / "shot_005.png"), load_image(keys[1]))
+
+    for fmt in ("gif", "mp4"):
+        assert main(["export", str(proj), "--out", str(out), "--format", fmt, "--name", "movie"]) == 0
+        assert (out / f"movie.{fmt}").stat().st_size > 0
+
+
+def test_new_default_spacing_and_refusals(keys, tmp_path: Path, capsys) -> None:
+    from inbetweener.io.project_file import load_project
+
+    proj = tmp_path / "p.ibw"
+    a, b = str(keys[0]), str(keys[1])
+    assert main(["new", str(proj), a, b]) == 0
+    assert [k.frame for k in load_project(proj).keyframes] == [0, 8]
+    before = proj.read_bytes()
+    assert main(["new", str(proj), b, a, "--every", "3"]) == 2
+    assert "--force" in _one_error_line(capsys)
+    assert proj.read_bytes() == before
+    assert main(["new", str(proj), b, a, "--every", "3", "--force"]) == 0
+    assert [k.frame for k in load_project(proj).keyframes] == [0, 3]
+
+    for argv in (["new", str(tmp_path / "q.ibw"), a, b, "--at", "1"],
+                 ["new", str(tmp_path / "q.ibw"), a, b, "--at", "5", "2"],
+                 ["new", str(tmp_path / "q.png"), a, b],
+                 ["new", str(tmp_path / "q.ibw"), a, b, "--at", "1", "4", "--every", "2"]):
+        assert main(argv) == 2
+        _one_error_line(capsys)
+    assert not (tmp_path / "q.ibw").exists() and not (tmp_path / "q.png").exists()
+
+
+def test_new_with_paths(keys, tmp_path: Path) -> None:
+    from inbetweener.io.project_file import load_project
+
+    paths = tmp_path / "p.json"
+    paths.write_text(json.dumps({"paths": [{"from": [25, 32], "to": [55, 32], "via": [[35, 10], [45, 10]],
+                                            "timing": "ease-in-out"}]}))
+    proj = tmp_path / "p.ibw"
+    assert main(["new", str(proj), str(keys[0]), str(keys[1]), "--paths", str(paths)]) == 0
+    (path,) = load_project(proj).segments[0].settings.paths
+    assert path.timing.name == "ease-in-out" and path.curve.points[1] == (35.0, 10.0)
+
+
+def test_render_keeps_locked_frames(keys, tmp_path: Path) -> None:
+    from inbetweener.io.project_file import load_project, save_project
+    from inbetweener.model import FrameStatus, ImageData, PutGeneratedFrames, SetFrameStatus, apply
+
+    proj = tmp_path / "p.ibw"
+    assert main(["new", str(proj), str(keys[0]), str(keys[1]), "--every", "4", "--engine", "crossfade"]) == 0
+    p = load_project(proj)
+    hand = np.zeros((64, 96, 4), np.uint8)
+    hand[..., 1] = 222
+    hand[..., 3] = 255
+    p, _ = apply(p, PutGeneratedFrames(((2, ImageData.from_array(hand)),)))
+    p, _ = apply(p, SetFrameStatus((2,), FrameStatus.LOCKED))
+    save_project(p, proj)
+    assert main(["render", str(proj)]) == 0
+    p = load_project(proj)
+    assert p.cells[2].status == FrameStatus.LOCKED
+    np.testing.assert_array_equal(p.image(p.cells[2].image_id), hand)
+    assert p.cells[1].status == FrameStatus.GENERATED and p.cells[3].status == FrameStatus.GENERATED
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 this is not really a zip", b"plain text"])
+@pytest.mark.parametrize("command", ["render", "export"])
+def test_corrupt_project_exit_2_and_untouched(content: bytes, command: str, tmp_path: Path, capsys) -> None:
+    proj = tmp_path / "bad.ibw"
+    proj.write_bytes(content)
+    argv = [command, str(proj)] + (["--out", str(tmp_path / "o")] if command == "export" else [])
+    assert main(argv) == 2
+    _one_error_line(capsys)
+    assert proj.read_bytes() == content
+    assert not (tmp_path / "o").exists()
+
+
+def test_render_bad_segment_and_missing_project(keys, tmp_path: Path, capsys) -> None:
+    proj = tmp_path / "p.ibw"
+    assert main(["new", str(proj), str(keys[0]), str(keys[1])]) == 0
+    before = proj.read_bytes()
+    assert main(["render", str(proj), "--segment", "3", "--engine", "crossfade"]) == 2
+    assert "segment" in _one_error_line(capsys)
+    assert main(["render", str(tmp_path / "missing.ibw")]) == 2
+    _one_error_line(capsys)
+    assert proj.read_bytes() == before
+
+
+def test_interrupted_render_leaves_file_untouched(keys, tmp_path: Path, monkeypatch, capsys) -> None:
+    import inbetweener.jobs as jobs
+
+    proj = tmp_path / "p.ibw"
+    assert main(["new", str(proj), str(keys[0]), str(keys[1]), "--engine", "crossfade"]) == 0
+    before = proj.read_bytes()
+    real_run = jobs.run_job
+
+    def interrupted(job):
+        for i, item in enumerate(real_run(job)):
+            if i == 2:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(jobs, "run_job", interrupted)
+    assert main(["render", str(proj)]) == 130
+    _one_error_line(capsys)
+    assert proj.read_bytes() == before
+
+
+# -- gui / models / misc ----------------------------------------------------------------------
+def test_gui_hands_over_zero_based_frame(tmp_path: Path, monkeypatch) -> None:
+    calls = []
+    fake = types.ModuleType("ui.app")
+    fake.run_gui = lambda project, screenshot, frame: calls.append((project, screenshot, frame)) or 0
+    monkeypatch.setitem(sys.modules, "ui.app", fake)
+    proj = tmp_path / "p.ibw"
+    proj.write_bytes(b"x")
+    assert main(["gui", str(proj), "--screenshot", str(tmp_path / "s.png"), "--frame", "3"]) == 0
+    assert main([]) == 0
+    assert calls == [(proj, tmp_path / "s.png", 2), (None, None, None)]
+
+
+def test_gui_missing_project(tmp_path: Path, monkeypatch, capsys) -> None:
+    fake = types.ModuleType("ui.app")
+    fake.run_gui = lambda *a: 0
+    monkeypatch.setitem(sys.modules, "ui.app", fake)
+    assert main(["gui", str(tmp_path / "nope.ibw")]) == 2
+    _one_error_line(capsys)
+
+
+def test_models_without_discovery_module_is_one_line(monkeypatch, capsys) -> None:
+    monkeypatch.setitem(sys.modules, "inbetweener.engines.diffusion.discovery", None)
+    assert main(["models"]) == 2
+    assert "diffusion" in _one_error_line(capsys)
+
+
+def test_version_and_help(capsys) -> None:
+    assert main(["--version"]) == 0
+    assert "inbetweener" in capsys.readouterr().out
+    assert main(["tween", "--help"]) == 0
+    assert "--inbetweens" in capsys.readouterr().out
+
+
+def test_import_is_light() -> None:
+    code = ("import sys, inbetweener, inbetweener.cli\n"
+            "inbetweener.cli.build_parser()\n"
+            "heavy = [m for m in ('PySide6', 'torch', 'cv2', 'diffusers', 'PIL') if m in sys.modules]\n"
+            "print(heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_python_dash_m_reports_one_line(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "inbetweener", "export", str(tmp_path / "x.ibw"), "-o",
+                          str(tmp_path / "o")], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr

@@ -1,0 +1,143 @@
+"""Export: one file per timeline frame (holds repeated, blanks transparent), sidecar, GIF, MP4."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inbetweener.errors import UserError
+from inbetweener.io.export import (
+    ExportError,
+    export_gif,
+    export_mp4,
+    export_png_sequence,
+    export_project,
+    sanitize_name,
+    write_png_sequence,
+)
+from inbetweener.io.images import load_image
+from inbetweener.model import (
+    FrameStatus,
+    ImageData,
+    InsertKeyframe,
+    Project,
+    PutGeneratedFrames,
+    SetFrameStatus,
+    apply,
+)
+
+W, H = 20, 12
+
+
+def _img(value: int, alpha: int = 255) -> np.ndarray:
+    img = np.zeros((H, W, 4), np.uint8)
+    img[..., 0] = value
+    img[..., 3] = alpha
+    return img
+
+
+@pytest.fixture
+def project() -> Project:
+    """Keys at frames 2 and 6 (0-based); in-betweens at 3 (generated) and 4 (locked); 5 holds 4."""
+    p = Project(W, H, fps=12, name="walk cycle")
+    p, _ = apply(p, InsertKeyframe(2, ImageData.from_array(_img(10, alpha=128))))
+    p, _ = apply(p, InsertKeyframe(6, ImageData.from_array(_img(60))))
+    p, _ = apply(p, PutGeneratedFrames(((3, ImageData.from_array(_img(20))), (4, ImageData.from_array(_img(30))))))
+    p, _ = apply(p, SetFrameStatus((4,), FrameStatus.LOCKED))
+    return p
+
+
+def test_png_sequence_frames_holds_blanks_alpha(project: Project, tmp_path: Path) -> None:
+    files = export_png_sequence(project, tmp_path, pad=3, start=0)
+    assert [f.name for f in files] == [f"walk cycle_{i:03d}.png" for i in range(7)]
+    reds = [int(load_image(f)[0, 0, 0]) for f in files]
+    alphas = [int(load_image(f)[0, 0, 3]) for f in files]
+    assert alphas[:2] == [0, 0]                # before the first key: transparent
+    assert alphas[2] == 128                    # the key's soft alpha is kept
+    assert reds[3:] == [20, 30, 30, 60]        # frame 5 holds frame 4
+    assert reds[2] == 10
+
+
+def test_sidecar(project: Project, tmp_path: Path) -> None:
+    export_png_sequence(project, tmp_path, name="shot", pad=4, start=1)
+    side = json.loads((tmp_path / "shot.json").read_text())
+    assert side["fps"] == 12 and (side["width"], side["height"]) == (W, H)
+    frames = side["frames"]
+    assert [r["file"] for r in frames] == [f"shot_{i:04d}.png" for i in range(1, 8)]
+    assert [r["kind"] for r in frames] == ["blank", "blank", "key", "inbetween", "inbetween", "hold", "key"]
+    assert [r["key"] for r in frames].count(True) == 2
+    assert frames[4]["status"] == "locked" and frames[3]["status"] == "generated"
+    assert frames[5]["image"] == frames[4]["image"]
+    for r in frames:
+        assert (tmp_path / r["file"]).is_file()
+
+
+def test_progress_called_per_frame(project: Project, tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    export_png_sequence(project, tmp_path, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(i, 7) for i in range(1, 8)]
+
+
+@pytest.mark.parametrize("raw", ["../../escape", "a/b\\c", "..", "bad\x00name\n", "  ", "C:evil", "/abs/x"])
+def test_names_cannot_escape_the_folder(raw: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    files = write_png_sequence([_img(1)], out, raw)
+    assert len(files) == 1
+    assert files[0].parent == out.resolve()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [files[0]]
+    stem = sanitize_name(raw)
+    assert "/" not in stem and "\\" not in stem and ".." not in stem and stem.isprintable() and stem
+
+
+@pytest.mark.parametrize("pad,start", [(0, 1), (10, 1), (4, -1)])
+def test_bad_numbering(pad: int, start: int, tmp_path: Path) -> None:
+    with pytest.raises(ExportError):
+        write_png_sequence([_img(1)], tmp_path / "o", "x", pad, start)
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(UserError):
+        write_png_sequence([_img(1)], tmp_path / "f", "x")
+
+
+def test_gif(project: Project, tmp_path: Path) -> None:
+    from PIL import Image
+
+    target = export_gif(project, tmp_path, name="anim")
+    assert target == (tmp_path / "anim.gif").resolve()
+    shown: list[tuple[int, int]] = []  # (red at a pixel, duration in ms) per stored frame
+    with Image.open(target) as im:
+        for i in range(im.n_frames):
+            im.seek(i)
+            shown.append((int(np.asarray(im.convert("RGB"))[0, 0, 0]), im.info["duration"]))
+    # Pillow stores a run of identical frames once with their summed duration: the timing must hold.
+    per_frame = [red for red, ms in shown for _ in range(ms // 80)]
+    assert all(ms % 80 == 0 for _, ms in shown)  # 12 fps -> 80 ms per frame
+    assert len(per_frame) == 7
+    assert per_frame[0] == 255  # blank frames flattened on white
+    assert [abs(a - b) <= 3 for a, b in zip(per_frame[3:], [20, 30, 30, 60], strict=True)] == [True] * 4
+
+
+def test_mp4(project: Project, tmp_path: Path) -> None:
+    import imageio_ffmpeg
+
+    target = export_mp4(project, tmp_path, name="anim")
+    assert target.name == "anim.mp4" and target.stat().st_size > 0
+    reader = imageio_ffmpeg.read_frames(str(target))
+    meta = reader.__next__()
+    frames = [np.frombuffer(f, np.uint8) for f in reader]
+    assert len(frames) == 7
+    assert tuple(meta["size"]) == (W, H)
+    assert abs(meta["fps"] - 12) < 0.01
+    assert not list(tmp_path.glob(".*part*"))  # no temp file left behind
+
+
+def test_export_project_dispatch(project: Project, tmp_path: Path) -> None:
+    assert len(export_project(project, tmp_path / "p", "png")) == 7
+    with pytest.raises(ExportError):
+        export_project(project, tmp_path / "x", "avi")

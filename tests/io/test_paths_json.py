@@ -1,0 +1,65 @@
+"""The --paths file format: round trip and one-sentence errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inbetweener.io.paths_json import PathsFileError, load_paths, paths_from_json, save_paths
+from inbetweener.model import MotionPath
+from inbetweener.paths import BezierChain, Timing
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    paths = (
+        MotionPath(BezierChain(((0, 0), (10, -20), (30, -20), (40, 0))), Timing.preset("ease-in-out"), "ball"),
+        MotionPath.straight((5, 5), (50, 60), Timing(0.1, 0.2, 0.3, 0.9)),
+        MotionPath(BezierChain(((0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 6))), Timing()),
+    )
+    save_paths(tmp_path / "p.json", paths)
+    assert load_paths(tmp_path / "p.json") == paths
+    raw = json.loads((tmp_path / "p.json").read_text())
+    assert raw["paths"][0]["timing"] == "ease-in-out" and raw["paths"][0]["via"] == [[10, -20], [30, -20]]
+    assert raw["paths"][1]["timing"] == [0.1, 0.2, 0.3, 0.9]
+    assert "points" in raw["paths"][2]
+
+
+def test_documented_example() -> None:
+    data = {"paths": [{"from": [10, 20], "to": [110, 20], "via": [[40, -10], [80, -10]], "timing": "ease-in"},
+                      {"from": [0, 0], "to": [9, 0]}]}
+    arc, line = paths_from_json(data)
+    assert arc.start == (10, 20) and arc.end == (110, 20)
+    assert arc.timing == Timing.preset("ease-in")
+    np.testing.assert_allclose(line.position(0.5), (4.5, 0), atol=1e-6)
+    assert line.timing == Timing()
+
+
+@pytest.mark.parametrize("data,needle", [
+    ([], "\"paths\" list"),
+    ({"paths": [{"from": [0, 0]}]}, "path 1"),
+    ({"paths": [{"from": [0, 0], "to": [1]}]}, "pair of numbers"),
+    ({"paths": [{"from": [0, 0], "to": [1, 1], "via": [[0, 0]]}]}, "two control points"),
+    ({"paths": [{"from": [0, 0], "to": [1, 1], "timing": "bouncy"}]}, "bouncy"),
+    ({"paths": [{"from": [0, 0], "to": [1, 1], "timing": [0, 0, 2, 1]}]}, "between 0 and 1"),
+    ({"paths": [{"points": [[0, 0], [1, 1]]}]}, "3n+1"),
+    ({"paths": [{"from": [0, "x"], "to": [1, 1]}]}, "pair of numbers"),
+    ({"paths": [{"from": [0, 1e12], "to": [1, 1]}]}, "sensible"),
+])
+def test_errors(data, needle: str) -> None:
+    with pytest.raises(PathsFileError) as exc:
+        paths_from_json(data)
+    assert needle in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(PathsFileError, match="does not exist"):
+        load_paths(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(PathsFileError, match="not valid JSON"):
+        load_paths(tmp_path / "bad.json")
+    (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(PathsFileError):
+        load_paths(tmp_path / "bin.json")
