@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Quality and speed of the flow engine against classical baselines on ../shared/bench cases.
+
+Runs in one process, same machine, same run: the flow engine (in-process, PNG reading and writing
+timed like the baselines), crossfade, naive DIS flow and ffmpeg minterpolate (from shared/bench's
+baselines.py), scores everything with shared/bench's score.py, and prints a markdown table with the
+targets and the deltas.
+
+Usage: python bench/quality.py [--cases DIR] [--limit N] [--only SUBSTR] [--methods ...] [--option k=v]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_BENCH = REPO.parent / "shared" / "bench"
+
+
+def import_shared(bench_dir: Path):
+    """Import shared/bench's eval_common, score and baselines modules (never copied here)."""
+    sys.path.insert(0, str(bench_dir))
+    import baselines  # noqa: E402
+    import eval_common  # noqa: E402
+    import score  # noqa: E402
+
+    return eval_common, score, baselines
+
+
+def ensure_ffmpeg() -> bool:
+    """Put an `ffmpeg` on PATH (system one, else imageio-ffmpeg's binary); False if none."""
+    if shutil.which("ffmpeg"):
+        return True
+    try:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception:  # noqa: BLE001 - any failure means: no minterpolate baseline
+        return False
+    link_dir = Path(tempfile.mkdtemp(prefix="ffmpeg_link_"))
+    (link_dir / "ffmpeg").symlink_to(exe)
+    os.environ["PATH"] = f"{link_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    return True
+
+
+def read_rgba(path: Path) -> np.ndarray:
+    im = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if im.ndim == 2:
+        im = cv2.cvtColor(im, cv2.COLOR_GRAY2BGR)
+    if im.shape[2] == 3:
+        return cv2.cvtColor(im, cv2.COLOR_BGR2RGBA)
+    return cv2.cvtColor(im, cv2.COLOR_BGRA2RGBA)
+
+
+def gen_flow_engine(options: dict):
+    """A generator function with the baselines' signature running our engine in-process."""
+    from inbetweener.engines.base import TweenFrame, TweenRequest
+    from inbetweener.engines.flow import FlowEngine
+
+    engine = FlowEngine()
+
+    def gen(a_path: Path, b_path: Path, k: int, out_dir: Path) -> None:
+        a, b = read_rgba(a_path), read_rgba(b_path)
+        times = tuple(j / k for j in range(1, k))
+        request = TweenRequest(a, b, times, options=options)
+        for item in engine.tween(request):
+            if isinstance(item, TweenFrame):
+                rgb = cv2.cvtColor(item.image, cv2.COLOR_RGBA2BGR)
+                cv2.imwrite(str(out_dir / f"gt_{item.index + 1:03d}.png"), rgb,
+                            [cv2.IMWRITE_PNG_COMPRESSION, 1])
+
+    return gen
+
+
+def run(method: str, gen, cases: list, root: Path, score) -> dict:
+    out_root = root / method
+    total_s, total_f = 0.0, 0
+    for c in cases:
+        od = out_root / c["name"]
+        od.mkdir(parents=True)
+        t0 = time.perf_counter()
+        gen(c["dir"] / "a.png", c["dir"] / "b.png", c["k"], od)
+        dt = time.perf_counter() - t0
+        (od / "timing.json").write_text(json.dumps(dict(seconds=dt, frames=c["k"] - 1)))
+        total_s += dt
+        total_f += c["k"] - 1
+    print(f"{method}: {len(cases)} cases, {total_f} frames, {total_s / max(1, total_f):.3f} s/frame",
+          file=sys.stderr, flush=True)
+    rows = [score.score_case(c, out_root) for c in cases]
+    return dict(summary=score.summarize(rows), cases=rows)
+
+
+def _get(res: dict, group: str, key: str | None, metric: str) -> float:
+    s = res["summary"][group] if key is None else res["summary"][group].get(key, {})
+    return s.get(metric, float("nan"))
+
+
+def report(results: dict) -> str:
+    methods = list(results)
+    ours = results["flow-engine"]["summary"]
+    lines = ["| group | cases | " + " | ".join(methods) + " | Δ vs DIS (target ≥ +1.5) |",
+             "|---|---:|" + "---:|" * (len(methods) + 1)]
+    groups = [("family", f) for f in ours["family"]] + [("gap", k) for k in ours["gap"]] + \
+             [("family_gap", k) for k in sorted(ours["family_gap"])] + [("all", None)]
+    for group, key in groups:
+        cells = [f"{_get(results[m], group, key, 'psnr'):.2f} / {_get(results[m], group, key, 'ssim'):.3f}"
+                 for m in methods]
+        delta = ""
+        if "dis" in results:
+            d = _get(results["flow-engine"], group, key, "psnr") - _get(results["dis"], group, key, "psnr")
+            delta = f"{d:+.2f} {'met' if d >= 1.5 else 'short'}"
+        cases = (ours[group] if key is None else ours[group][key])["cases"]
+        lines.append(f"| {key or 'all'} | {cases} | " + " | ".join(cells) + f" | {delta} |")
+    out = ["PSNR dB / SSIM (mean over cases):", "", *lines, ""]
+    out.append("| | " + " | ".join(methods) + " |")
+    out.append("|---|" + "---:|" * len(methods))
+    out.append("| tdiff | " + " | ".join(f"{_get(results[m], 'all', None, 'tdiff'):.3f}" for m in methods) + " |")
+    for k in ours["gap"]:
+        out.append(f"| s/frame k={k} | " + " | ".join(
+            f"{_get(results[m], 'gap', k, 'sec_per_frame'):.4f}" for m in methods) + " |")
+    out.append("| s/frame all | " + " | ".join(
+        f"{_get(results[m], 'all', None, 'sec_per_frame'):.4f}" for m in methods) + " |")
+    out.append("")
+    ours_tdiff = _get(results["flow-engine"], "all", None, "tdiff")
+    for m in methods:
+        if m != "flow-engine":
+            other = _get(results[m], "all", None, "tdiff")
+            out.append(f"- tdiff vs {m}: {ours_tdiff:.3f} vs {other:.3f} "
+                       f"({'met' if ours_tdiff < other else 'short'})")
+    if "crossfade" in results and "sketch/k8" in ours["family_gap"]:
+        d = _get(results["flow-engine"], "family_gap", "sketch/k8", "psnr") - \
+            _get(results["crossfade"], "family_gap", "sketch/k8", "psnr")
+        out.append(f"- sketch k=8 vs crossfade: {d:+.2f} dB (target ≥ +2: {'met' if d >= 2 else 'short'})")
+    if "minterpolate" in results:
+        r = _get(results["flow-engine"], "all", None, "sec_per_frame") / \
+            _get(results["minterpolate"], "all", None, "sec_per_frame")
+        out.append(f"- s/frame vs minterpolate: {r:.3f}× (target ≤ 0.25: {'met' if r <= 0.25 else 'short'})")
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cases", type=Path, default=SHARED_BENCH,
+                    help="shared bench folder (holding cases/, score.py, baselines.py)")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N cases")
+    ap.add_argument("--only", default="", help="only cases whose name contains this")
+    ap.add_argument("--methods", default="flow-engine,crossfade,dis,minterpolate")
+    ap.add_argument("--option", action="append", default=[], help="engine option name=value")
+    ap.add_argument("--keep", type=Path, default=None, help="keep predictions in this folder")
+    args = ap.parse_args()
+    bench_dir = args.cases.resolve()
+    if (bench_dir / "cases").is_dir() and not (bench_dir / "manifest.json").is_file():
+        raise SystemExit(f"{bench_dir} has no manifest.json; point --cases at shared/bench")
+    eval_common, score, baselines = import_shared(bench_dir)
+    cases = eval_common.list_cases(bench_dir / "cases")
+    if args.only:
+        cases = [c for c in cases if args.only in c["name"]]
+    if args.limit:
+        cases = cases[: args.limit]
+    options = dict(o.split("=", 1) for o in args.option)
+    gens = {"flow-engine": gen_flow_engine(options), "crossfade": baselines.gen_crossfade,
+            "dis": baselines.gen_flow, "minterpolate": baselines.gen_minterpolate}
+    methods = [m for m in args.methods.split(",") if m]
+    if "minterpolate" in methods and not ensure_ffmpeg():
+        print("no ffmpeg found: minterpolate skipped", file=sys.stderr)
+        methods.remove("minterpolate")
+    root = args.keep or Path(tempfile.mkdtemp(prefix="quality_"))
+    if root.exists():
+        shutil.rmtree(root)
+    cv2.setNumThreads(cv2.getNumThreads())
+    results = {m: run(m, gens[m], cases, root, score) for m in methods}
+    print(report(results) if "flow-engine" in results else json.dumps(
+        {m: r["summary"]["all"] for m, r in results.items()}, indent=1))
+    if args.keep is None:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""The flow engine: the animator's paths + optional autopilot matches + dense optical flow ->
+backward warps from both keys -> occlusion-aware blend (crisp strokes in line-art mode).
+
+The default engine: CPU only, no model download. Frame synthesis follows Baker et al. 2011,
+"A Database and Evaluation Methodology for Optical Flow" (flow splatted to time t, both keys
+warped, visibility-weighted blend), with the paths as hard constraints (flowlib/pathfield.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+import cv2
+import numpy as np
+
+from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRequest
+from inbetweener.engines.flowlib.dense import bidirectional_flow, consistency, guide_image
+from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
+from inbetweener.engines.flowlib.lineart import looks_like_line_art, select_weights
+from inbetweener.engines.flowlib.pathfield import PathField
+from inbetweener.engines.flowlib.splat import HOLE, fill_holes, splat_displacement
+from inbetweener.errors import EngineError
+
+# Splat weight at which a key counts as fully visible at a time-t pixel (bilinear splats of a
+# stretched region deliver less than 1 per pixel without being holes).
+_FULL_COVER = 0.3
+_MIN_FLOW_SIDE = 384
+
+
+class FlowEngine:
+    name: ClassVar[str] = "flow"
+    options: ClassVar[tuple[EngineOption, ...]] = (
+        EngineOption("line_art", "auto", "keep ink strokes single and crisp (auto: detect sparse dark "
+                     "strokes on a light ground)", choices=("auto", "on", "off")),
+        EngineOption("autopilot", False, "add matched feature points (SIFT) as straight paths",
+                     choices=(False, True)),
+        EngineOption("quality", "medium", "optical flow effort", choices=("fast", "medium", "high")),
+        EngineOption("max_flow_size", 1024, "longest side (px) the motion is estimated at; larger "
+                     "keys are scaled down for the flow only", minimum=64, maximum=8192),
+        EngineOption("line_sharpness", 0.6, "line-art mode: how quickly a stroke switches from key A's "
+                     "to key B's (0 = plain blend)", minimum=0.0, maximum=0.95),
+    )
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        return None
+
+    def tween(self, request: TweenRequest) -> Iterator[Progress | TweenFrame]:
+        n = len(request.times)
+        if n == 0:
+            return
+        yield Progress(0.0, "estimating motion")
+        synth = None
+        for item in _prepare(request):
+            if isinstance(item, Progress):
+                yield Progress(0.4 * item.fraction, item.message)
+            else:
+                synth = item
+        assert synth is not None
+        for i, t in enumerate(request.times):
+            yield TweenFrame(i, synth.frame(t))
+            yield Progress(0.4 + 0.6 * (i + 1) / n, f"frame {i + 1} of {n}")
+
+
+def _option_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
+    """Everything computed once per request: work-scale flows, pins, bends, visibility."""
+    mode = str(request.option("line_art", "auto")).lower()
+    if mode not in ("auto", "on", "off"):
+        raise EngineError(f"line_art must be auto, on or off, not {mode!r}")
+    line_art = mode == "on" or (mode == "auto" and looks_like_line_art(request.key_a, request.key_b))
+    paths = list(request.paths)
+    if _option_bool(request.option("autopilot", False)):
+        from inbetweener.match import autopilot_paths
+
+        yield Progress(0.05, "matching features")
+        paths += autopilot_paths(request.key_a, request.key_b)
+    width, height = request.size
+    try:
+        max_side = int(request.option("max_flow_size", 1024))
+    except (TypeError, ValueError) as exc:
+        raise EngineError("max_flow_size must be a whole number of pixels") from exc
+    # Small keys are enlarged for the flow: DIS needs pyramid levels to follow large motions.
+    scale = min(max(1.0, _MIN_FLOW_SIDE / max(width, height)), max(64, max_side) / max(width, height))
+    work_w, work_h = max(8, round(width * scale)), max(8, round(height * scale))
+    scale = work_w / width  # the exact factor used for both axes' path coordinates
+
+    premul_a = premultiply(request.key_a)
+    premul_b = premultiply(request.key_b)
+    if scale != 1.0:
+        interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+        small_a = cv2.resize(premul_a, (work_w, work_h), interpolation=interp)
+        small_b = cv2.resize(premul_b, (work_w, work_h), interpolation=interp)
+    else:
+        small_a, small_b = premul_a, premul_b
+    guide_a = guide_image(small_a, line_art)
+    guide_b = guide_image(small_b, line_art)
+    del small_a, small_b
+    gx, gy = pixel_grid(work_h, work_w)
+    field = PathField(paths, scale, gx, gy)
+    init_ab = init_ba = None
+    if field:
+        init_ab, init_ba = field.initial_flows()
+    yield Progress(0.2, "optical flow")
+    flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, str(request.option("quality", "medium")),
+                                          init_ab, init_ba)
+    del init_ab, init_ba
+    yield Progress(0.8, "applying paths")
+    if field:
+        flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
+        field.prepare_bends(flow_ab, flow_ba)
+    vis_a = consistency(flow_ab, flow_ba, gx, gy)
+    vis_b = consistency(flow_ba, flow_ab, gx, gy)
+    sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
+    yield _Synthesizer(premul_a, premul_b, flow_ab, flow_ba, vis_a, vis_b, field, sharpness)
+
+
+class _Synthesizer:
+    """Makes the frame at any time t from the per-request state (flows at work scale)."""
+
+    def __init__(self, premul_a: np.ndarray, premul_b: np.ndarray, flow_ab: np.ndarray,
+                 flow_ba: np.ndarray, vis_a: np.ndarray, vis_b: np.ndarray, field: PathField,
+                 sharpness: float):
+        self.premul_a, self.premul_b = premul_a, premul_b
+        self.flow_ab, self.flow_ba = flow_ab, flow_ba
+        self.vis_a, self.vis_b = vis_a, vis_b
+        self.field = field
+        self.sharpness = sharpness
+        h, w = flow_ab.shape[:2]
+        self.gx, self.gy = pixel_grid(h, w)
+        full_h, full_w = premul_a.shape[:2]
+        self.full_gx, self.full_gy = pixel_grid(full_h, full_w)
+
+    def frame(self, t: float) -> np.ndarray:
+        if t <= 0.0:
+            return unpremultiply(self.premul_a)
+        if t >= 1.0:
+            return unpremultiply(self.premul_b)
+        to_a, to_b, share_a = self.motion_at(t)
+        full_h, full_w = self.premul_a.shape[:2]
+        if to_a.shape[:2] != (full_h, full_w):
+            to_a = resize_flow(to_a, full_w, full_h)
+            to_b = resize_flow(to_b, full_w, full_h)
+            share_a = cv2.resize(share_a, (full_w, full_h), interpolation=cv2.INTER_LINEAR)
+        warped = warp(self.premul_a, to_a, self.full_gx, self.full_gy)
+        del to_a
+        warped *= share_a[..., None]
+        warped_b = warp(self.premul_b, to_b, self.full_gx, self.full_gy)
+        del to_b
+        warped_b *= (1.0 - share_a)[..., None]
+        warped += warped_b
+        del warped_b
+        return unpremultiply(warped)
+
+    def motion_at(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Displacements from time-t pixels to A and to B, and key A's blend share (work scale)."""
+        bend_a, bend_b = self.field.bends(t) if self.field else (None, None)
+        move_a = self.flow_ab * np.float32(t)
+        if bend_a is not None:
+            move_a += bend_a
+        move_b = self.flow_ba * np.float32(1.0 - t)
+        if bend_b is not None:
+            move_b += bend_b
+        to_a, cover_a = splat_displacement(move_a, self.vis_a, self.gx, self.gy)
+        to_b, cover_b = splat_displacement(move_b, self.vis_b, self.gx, self.gy)
+        del move_a, move_b
+        # Where one key's splat left a hole, borrow the other's motion under constant velocity.
+        hole_a = (cover_a < HOLE) & (cover_b >= HOLE)
+        hole_b = (cover_b < HOLE) & (cover_a >= HOLE)
+        to_a[hole_a] = to_b[hole_a] * np.float32(-t / (1.0 - t))
+        to_b[hole_b] = to_a[hole_b] * np.float32(-(1.0 - t) / t)
+        to_a = fill_holes(to_a, np.where(hole_a, 1.0, cover_a))
+        to_b = fill_holes(to_b, np.where(hole_b, 1.0, cover_b))
+        seen_a = np.clip(cv2.blur(cover_a, (3, 3)) / _FULL_COVER, 0.0, 1.0)
+        seen_b = np.clip(cv2.blur(cover_b, (3, 3)) / _FULL_COVER, 0.0, 1.0)
+        weight_a = np.float32(1.0 - t) * (seen_a + np.float32(1e-3))
+        weight_b = np.float32(t) * (seen_b + np.float32(1e-3))
+        share_a = select_weights(weight_a, weight_b, self.sharpness).astype(np.float32)
+        return to_a, to_b, share_a
