@@ -1,0 +1,34 @@
+"""A test engine that makes one frame, then waits (yielding progress) until the test opens its gate."""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+import numpy as np
+
+from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRequest
+
+GATE = threading.Event()
+
+
+class GatedEngine:
+    name: ClassVar[str] = "gated"
+    options: ClassVar[tuple[EngineOption, ...]] = ()
+    fail_with: ClassVar[BaseException | None] = None
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        return None
+
+    def tween(self, request: TweenRequest):
+        if GatedEngine.fail_with is not None:
+            raise GatedEngine.fail_with
+        for i, t in enumerate(request.times):
+            img = np.array(request.key_a if t < 0.5 else request.key_b)
+            yield TweenFrame(i, img)
+            # Hold after the first frame until the gate opens; progress keeps flowing so the
+            # consumer can cancel at the next yield.
+            while i == 0 and not GATE.wait(0.005):
+                yield Progress(0.0, "waiting for the gate")
+            yield Progress((i + 1) / len(request.times), f"frame {i + 1}")

@@ -1,0 +1,118 @@
+"""Start the editor: `run_gui(project, screenshot, frame)` (the CLI's `inbetweener gui`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from inbetweener.errors import UserError
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, UserError):
+        return str(exc)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"Something went wrong ({type(exc).__name__}: {text[:200]}); save your work and report this."
+
+
+def _install_excepthook(quiet: bool) -> None:
+    """Uncaught errors become one line (a message box in the app), never a traceback for the user."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        message = _one_line(exc)
+        if os.environ.get("INBETWEENER_DEBUG"):
+            traceback.print_exception(kind, exc, tb)
+        print(f"inbetweener: {message}", file=sys.stderr)
+        if not quiet:
+            from PySide6.QtWidgets import QApplication, QMessageBox
+
+            if QApplication.instance() is not None:
+                QMessageBox.critical(None, "inbetweener", message)
+
+    sys.excepthook = hook
+
+
+def _needs_offscreen() -> bool:
+    if sys.platform.startswith("linux"):
+        return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return False
+
+
+def make_window(project_path: Path | None = None):
+    """The main window on a project file, or on the bundled sample when none is given."""
+    from ui.main_window import MainWindow
+    from ui.preview import sample_project
+
+    if project_path is None:
+        return MainWindow(sample_project())
+    from inbetweener.io.project_file import load_project
+
+    project_path = Path(project_path)
+    window = MainWindow(load_project(project_path), project_path)
+    window.files.remember(project_path)
+    return window
+
+
+def render_screenshot(window, out: Path) -> None:
+    """Paint the window after everything loaded (events processed until painted, no sleeps)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    window.show()
+    for _ in range(5):  # layout, docks, fit-to-view and thumbnails settle within a few turns
+        app.processEvents()
+    window.timeline._make_some_thumbnails()
+    while window.timeline._thumb_queue:
+        window.timeline._make_some_thumbnails()
+    app.processEvents()
+    image = window.grab()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not image.save(str(out), "PNG"):
+        raise UserError(f"could not write the screenshot {out}; check the folder exists and is writable")
+
+
+def run_gui(project: Path | None, screenshot: Path | None = None, frame: int | None = None) -> int:
+    """Open the editor (frame is 0-based); with `screenshot`, render the window to a PNG and exit 0."""
+    if screenshot is not None and _needs_offscreen():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("inbetweener")
+    app.setOrganizationName("inbetweener")
+    _install_excepthook(quiet=screenshot is not None)
+    try:
+        window = make_window(project)
+    except UserError as exc:
+        if screenshot is not None:
+            raise
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.warning(None, "inbetweener", str(exc))
+        window = make_window(None)
+    if frame is not None:
+        window.state.set_frame(max(0, min(int(frame), window.document.project.length - 1)))
+    if screenshot is not None:
+        window.quiet = True
+        window.resize(1280, 800)
+        render_screenshot(window, Path(screenshot))
+        window.close()
+        return 0
+    window.show()
+    return int(app.exec())
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    return run_gui(Path(args[0]) if args else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,381 @@
+"""The canvas: the current frame with onion skin, zoom and pan, and motion-path editing on a segment.
+
+Edit mode: drag a knot or handle (MovePathPoint, one undo step per drag), click a curve to select it,
+Del deletes it; on an in-between frame drag a path's position dot to re-shape the path through that
+point at that time (ReplacePath). Add mode: click a point on key A, then its match on key B.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPixmap, QWheelEvent
+from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
+
+from inbetweener.model.commands import AddPath, CommandError, MovePathPoint, RemovePath, ReplacePath
+from inbetweener.model.lookup import shown_at
+from inbetweener.model.project import MotionPath, Segment
+
+from ui.document import Document
+from ui.frame_cache import PixmapCache, pixmap_from_rgba
+from ui.path_geometry import Hit, hit_test, redrag, split_for_redrag
+from ui.path_overlay import PathOverlay
+from ui.state import EditorState, segment_for_frame
+
+GRAB_RADIUS_PX = 9
+ONION_BEFORE = (230, 60, 60)  # red: where it comes from
+ONION_AFTER = (40, 170, 80)  # green: where it goes
+
+
+class _MultiplyPixmapItem(QGraphicsPixmapItem):
+    """An onion-skin layer: multiplied over the frame so white paper stays white."""
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Multiply)
+        super().paint(painter, option, widget)
+
+
+class CanvasView(QGraphicsView):
+    """Shows the current frame and edits the current segment's motion paths through commands."""
+
+    message = Signal(str)  # one-line hints and errors for the status bar
+    playToggleRequested = Signal()  # Space tapped (not held for panning) while the canvas has focus
+    addModeChanged = Signal(bool)
+
+    def __init__(self, document: Document, state: EditorState, cache: PixmapCache | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.state = state
+        self.cache = cache or PixmapCache()
+        self.add_mode = False
+        self._pending_start: tuple[float, float] | None = None
+        self._drag: Hit | None = None
+        self._redrag_base: tuple[MotionPath, int] | None = None
+        self._pan_from: QPointF | None = None
+        self._space_down = False
+        self._space_panned = False
+        self._fit = True
+        self._tinted: OrderedDict[tuple[str, tuple[int, int, int]], QPixmap] = OrderedDict()
+        self._preview_pixmaps: dict[int, tuple[int, QPixmap]] = {}
+
+        self.scene_ = QGraphicsScene(self)
+        self.setScene(self.scene_)
+        self.setBackgroundBrush(QColor("#33383f"))
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self._paper = QGraphicsRectItem()
+        self._paper.setBrush(QBrush(QColor("#ffffff")))
+        self._paper.setPen(Qt.PenStyle.NoPen)
+        self._paper.setZValue(0)
+        self._frame_item = QGraphicsPixmapItem()
+        self._frame_item.setZValue(1)
+        self._onion_items = [_MultiplyPixmapItem(), _MultiplyPixmapItem()]
+        for item in self._onion_items:
+            item.setZValue(2)
+        self.overlay = PathOverlay()
+        for item in (self._paper, self._frame_item, *self._onion_items, self.overlay):
+            self.scene_.addItem(item)
+
+        document.changed.connect(self.refresh)
+        state.frameChanged.connect(self._on_frame)
+        state.selectionChanged.connect(self._refresh_overlay)
+        state.onionChanged.connect(self.refresh)
+        state.previewsChanged.connect(self._refresh_frame)
+        self.refresh()
+
+    # -- what is shown ---------------------------------------------------------------------------
+    def segment(self) -> Segment | None:
+        return segment_for_frame(self.document.project, self.state.frame)
+
+    def dot_time(self) -> float | None:
+        seg = self.segment()
+        if seg is None or not (seg.start.frame < self.state.frame < seg.end.frame):
+            return None
+        return seg.time_of(self.state.frame)
+
+    def refresh(self) -> None:
+        project = self.document.project
+        rect = QRectF(0, 0, project.width, project.height)
+        if self._paper.rect() != rect:
+            self._paper.setRect(rect)
+            self.scene_.setSceneRect(rect.adjusted(-rect.width(), -rect.height(), rect.width(), rect.height()))
+            self._fit = True
+            self.fit()
+        seg = self.segment()
+        if self.state.selected_path is not None and (seg is None or self.state.selected_path >= len(seg.settings.paths)):
+            self.state.select_path(None)
+        self._refresh_frame()
+        self._refresh_onion()
+        self._refresh_overlay()
+
+    def _on_frame(self, frame: int) -> None:
+        if self._pending_start is not None:
+            self.cancel_add()
+        self._refresh_frame()
+        self._refresh_onion()
+        self._refresh_overlay()
+
+    def current_pixmap(self) -> QPixmap | None:
+        """The pixmap for the current frame: a pending preview, the frame's image, or a hold."""
+        project, frame = self.document.project, self.state.frame
+        preview = self.state.previews.get(frame)
+        if preview is not None and project.key_at(frame) is None:
+            cached = self._preview_pixmaps.get(frame)
+            if cached is None or cached[0] != id(preview):
+                cached = (id(preview), pixmap_from_rgba(preview))
+                self._preview_pixmaps[frame] = cached
+            return cached[1]
+        if not self.state.previews:
+            self._preview_pixmaps.clear()
+        shown = shown_at(project, frame)
+        if shown.image_id is None:
+            return None
+        if self._pending_start is not None:
+            seg = self.segment()
+            if seg is not None:  # picking the end of a new path: show key B
+                return self.cache.pixmap(seg.end.image_id, project.images[seg.end.image_id])
+        return self.cache.pixmap(shown.image_id, project.images[shown.image_id])
+
+    def _refresh_frame(self) -> None:
+        pm = self.current_pixmap()
+        if pm is None:
+            self._frame_item.setVisible(False)
+        else:
+            self._frame_item.setPixmap(pm)
+            self._frame_item.setVisible(True)
+
+    def _refresh_onion(self) -> None:
+        project, frame = self.document.project, self.state.frame
+        keys: list[tuple[str | None, tuple[int, int, int]]] = [(None, ONION_BEFORE), (None, ONION_AFTER)]
+        if self.state.onion_enabled and self._pending_start is None:
+            before = [k for k in project.keyframes if k.frame < frame]
+            after = [k for k in project.keyframes if k.frame > frame]
+            if before:
+                keys[0] = (before[-1].image_id, ONION_BEFORE)
+            if after:
+                keys[1] = (after[0].image_id, ONION_AFTER)
+        for item, (image_id, tint) in zip(self._onion_items, keys):
+            if image_id is None:
+                item.setVisible(False)
+                continue
+            item.setPixmap(self._tinted_pixmap(image_id, tint))
+            item.setOpacity(self.state.onion_opacity)
+            item.setVisible(True)
+
+    def _tinted_pixmap(self, image_id: str, tint: tuple[int, int, int]) -> QPixmap:
+        """Dark lines become the tint colour, paper stays white (multiplied over the frame)."""
+        key = (image_id, tint)
+        hit = self._tinted.get(key)
+        if hit is not None:
+            self._tinted.move_to_end(key)
+            return hit
+        rgba = self.document.project.images[image_id].array()
+        alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+        ink = 1.0 - rgba[..., :3].astype(np.float32).mean(axis=2, keepdims=True) / 255.0
+        ink = ink * alpha
+        color = 255.0 - (255.0 - np.asarray(tint, np.float32)) * ink
+        out = np.empty_like(rgba)
+        out[..., :3] = np.clip(color, 0, 255).astype(np.uint8)
+        out[..., 3] = 255
+        pm = pixmap_from_rgba(out)
+        self._tinted[key] = pm
+        while len(self._tinted) > 8:
+            self._tinted.popitem(last=False)
+        return pm
+
+    def _refresh_overlay(self) -> None:
+        project = self.document.project
+        self.overlay.set_state(self.segment(), self.state.selected_path, self.dot_time(),
+                               QRectF(0, 0, project.width, project.height), self._pending_start)
+
+    # -- zoom and pan ----------------------------------------------------------------------------
+    def fit(self) -> None:
+        project = self.document.project
+        self.fitInView(QRectF(0, 0, project.width, project.height).adjusted(-16, -16, 16, 16),
+                       Qt.AspectRatioMode.KeepAspectRatio)
+
+    def zoom_to(self, factor: float) -> None:
+        self._fit = False
+        self.setTransform(self.transform().fromScale(factor, factor))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._fit:
+            self.fit()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._fit:
+            self.fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        factor = 1.0015 ** event.angleDelta().y()
+        scale = self.transform().m11() * factor
+        if 0.02 < scale < 64:
+            self._fit = False
+            self.scale(factor, factor)
+
+    def _grab_radius(self) -> float:
+        return GRAB_RADIUS_PX / (self.transform().m11() or 1.0)
+
+    # -- path editing ----------------------------------------------------------------------------
+    def set_add_mode(self, on: bool) -> None:
+        changed = self.add_mode != bool(on)
+        self.add_mode = bool(on)
+        self.cancel_add()
+        if changed:
+            self.addModeChanged.emit(self.add_mode)
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        if on:
+            self.message.emit("Add path: click a point on key A, then the same point on key B (Esc cancels).")
+
+    def cancel_add(self) -> None:
+        if self._pending_start is not None:
+            self._pending_start = None
+            self._refresh_frame()
+            self._refresh_onion()
+            self._refresh_overlay()
+
+    def delete_selected(self) -> bool:
+        seg, idx = self.segment(), self.state.selected_path
+        if seg is None or idx is None:
+            return False
+        self.document.push(RemovePath(seg.index, idx))
+        self.state.select_path(None)
+        return True
+
+    def _scene_xy(self, event: QMouseEvent) -> tuple[float, float]:
+        p = self.mapToScene(event.position().toPoint())
+        return float(p.x()), float(p.y())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.MiddleButton or (
+                event.button() == Qt.MouseButton.LeftButton and self._space_down):
+            self._pan_from = event.position()
+            self._space_panned = True
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        x, y = self._scene_xy(event)
+        seg = self.segment()
+        if self.add_mode:
+            self._add_click(seg, x, y)
+            return
+        if seg is None:
+            return
+        hit = hit_test(seg.settings.paths, x, y, self._grab_radius(), self.state.selected_path, self.dot_time())
+        self.state.select_path(hit.path_index if hit else None)
+        self._drag = hit if hit is not None and hit.kind in ("point", "dot") else None
+        self._redrag_base = None
+        if self._drag is not None and self._drag.kind == "dot":
+            time = self.dot_time()
+            assert time is not None
+            self._redrag_base = split_for_redrag(seg.settings.paths[hit.path_index], time)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+            return
+        if self._drag is None:
+            return
+        seg = self.segment()
+        if seg is None:
+            return
+        x, y = self._scene_xy(event)
+        try:
+            if self._drag.kind == "point":
+                self.document.push(MovePathPoint(seg.index, self._drag.path_index, self._drag.point_index, x, y))
+            elif self._redrag_base is not None:
+                base, knot = self._redrag_base
+                time = self.dot_time()
+                assert time is not None
+                self.document.push(ReplacePath(seg.index, self._drag.path_index,
+                                               redrag(base, knot, time, x, y), label="Re-drag path"))
+        except CommandError as exc:
+            self.message.emit(str(exc))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().setCursor(Qt.CursorShape.CrossCursor if self.add_mode else Qt.CursorShape.ArrowCursor)
+            return
+        if self._drag is not None:
+            self._drag = None
+            self._redrag_base = None
+            self.document.end_drag()
+        if self.add_mode and self._pending_start is not None:
+            x, y = self._scene_xy(event)
+            sx, sy = self._pending_start
+            if np.hypot(x - sx, y - sy) > 3 * self._grab_radius():  # press-drag-release also adds
+                self._add_click(self.segment(), x, y)
+
+    def _add_click(self, seg: Segment | None, x: float, y: float) -> None:
+        if seg is None:
+            self.message.emit("Paths belong to a segment: go to a frame between two keys first.")
+            return
+        if self._pending_start is None:
+            self._pending_start = (x, y)
+            self._refresh_frame()
+            self._refresh_onion()
+            self._refresh_overlay()
+            self.message.emit("Now click the same point on key B.")
+            return
+        start, self._pending_start = self._pending_start, None
+        count = len(seg.settings.paths)
+        self.document.push(AddPath(seg.index, MotionPath.straight(start, (x, y), name=f"path {count + 1}")))
+        self.state.select_path(count)
+        self._refresh_frame()
+        self._refresh_onion()
+        self.message.emit("Path added: drag its handles to bend it.")
+
+    # -- keys ------------------------------------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        # Space held over the canvas pans (as in drawing programs); a tap still plays.
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Space and not event.modifiers():
+                event.accept()
+                return True
+            if event.key() == Qt.Key.Key_Escape and (self._pending_start is not None or self.add_mode):
+                event.accept()
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down, self._space_panned = True, False
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            if self._pending_start is not None:
+                self.cancel_add()
+            elif self.add_mode:
+                self.set_add_mode(False)
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = False
+            if not self._space_panned:
+                self.playToggleRequested.emit()
+            return
+        super().keyReleaseEvent(event)
+
+
+if __name__ == "__main__":
+    from ui.preview import preview_widget
+
+    preview_widget(lambda doc, state: CanvasView(doc, state))

@@ -1,0 +1,69 @@
+"""Export dialog: PNG sequence (name, padding, start number), GIF or MP4 into a chosen folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+FORMAT_LABELS = {"png": "PNG sequence (alpha kept)", "gif": "Animated GIF", "mp4": "MP4 video (H.264)"}
+
+
+class ExportDialog(QDialog):
+    """Asks where and how to export; `settings()` returns the arguments for io.export.export_project."""
+
+    def __init__(self, name: str, folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.format = QComboBox()
+        for key, label in FORMAT_LABELS.items():
+            self.format.addItem(label, key)
+        self.folder = QLineEdit(str(folder))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        self.name = QLineEdit(name)
+        self.pad = QSpinBox()
+        self.pad.setRange(1, 9)
+        self.pad.setValue(4)
+        self.start = QSpinBox()
+        self.start.setRange(0, 10**6)
+        self.start.setValue(1)
+        form = QFormLayout(self)
+        form.addRow("Format", self.format)
+        form.addRow("Folder", row)
+        form.addRow("Name", self.name)
+        form.addRow("Digits", self.pad)
+        form.addRow("First number", self.start)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.format.currentIndexChanged.connect(self._format_changed)
+
+    def _format_changed(self) -> None:
+        png = self.format.currentData() == "png"
+        self.pad.setEnabled(png)
+        self.start.setEnabled(png)
+
+    def _browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Export into folder", self.folder.text())
+        if chosen:
+            self.folder.setText(chosen)
+
+    def settings(self) -> dict:
+        return {"out_dir": Path(self.folder.text()), "fmt": self.format.currentData(),
+                "name": self.name.text() or None, "pad": self.pad.value(), "start": self.start.value()}

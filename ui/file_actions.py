@@ -1,0 +1,216 @@
+"""File menu work for the main window: new, open, save, import keys, export, recent files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+
+from inbetweener.errors import UserError
+from inbetweener.model.commands import InsertKeyframe
+from inbetweener.model.images import ImageData
+from inbetweener.model.project import Project
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"
+PROJECT_FILTER = "inbetweener projects (*.ibw)"
+MAX_RECENT = 10
+DEFAULT_KEY_SPACING = 6  # frames from one imported key to the next (5 in-betweens)
+
+
+class FileActions(QObject):
+    """Dialogs and file I/O; every failure becomes one line for the user."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.key_spacing = DEFAULT_KEY_SPACING
+
+    @property
+    def document(self):
+        return self.window.document
+
+    # -- saving ----------------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded, or clean)."""
+        if self.document.is_clean() or self.window.quiet:
+            return True
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes", f"Save the changes to {self.document.display_name()}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        start = str(self.document.path or Path.home() / f"{self.document.project.name}.ibw")
+        name, _ = QFileDialog.getSaveFileName(self.window, "Save project", start, PROJECT_FILTER)
+        return bool(name) and self.save_to(Path(name))
+
+    def save_to(self, path: Path) -> bool:
+        try:
+            saved = self.document.save(path)
+        except UserError as exc:
+            self.window.report_error(str(exc))
+            return False
+        except OSError as exc:
+            self.window.report_error(f"Could not save {path.name} ({exc.strerror or exc}); choose another folder.")
+            return False
+        self.window.show_message(f"Saved {saved}")
+        return True
+
+    # -- opening ---------------------------------------------------------------------------------
+    def new(self) -> None:
+        if not self.maybe_save():
+            return
+        size, ok = QInputDialog.getText(self.window, "New project", "Canvas size (width x height):", text="1920x1080")
+        if not ok:
+            return
+        try:
+            w, h = (int(v) for v in size.lower().replace(" ", "").split("x"))
+            self.document.new_project(w, h)
+        except ValueError:
+            self.window.report_error(f"“{size}” is not a canvas size; write it as WIDTHxHEIGHT, e.g. 1920x1080.")
+            return
+        self.window.state.set_frame(0)
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        name, _ = QFileDialog.getOpenFileName(self.window, "Open project", str(self._folder()), PROJECT_FILTER)
+        if name:
+            self.open_path(Path(name), ask=False)
+
+    def open_path(self, path: Path, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            self.document.open(path)
+        except UserError as exc:
+            self.window.report_error(str(exc))
+            return False
+        except OSError as exc:
+            self.window.report_error(f"Could not open {path.name} ({exc.strerror or exc}); check the file.")
+            return False
+        self.window.cache.clear()
+        self.window.state.set_frame(0)
+        self.remember(path)
+        return True
+
+    def open_or_import(self, paths: list[Path]) -> None:
+        """Dropped files: a project opens, images become keys."""
+        projects = [p for p in paths if p.suffix.lower() == ".ibw"]
+        if projects:
+            self.open_path(projects[0])
+            return
+        images = sorted(p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES)
+        if images:
+            self.import_keys(images)
+        else:
+            self.window.report_error("Drop .ibw projects or images (PNG, JPEG…) here.")
+
+    # -- importing -------------------------------------------------------------------------------
+    def import_dialog(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self.window, "Import keys", str(self._folder()), IMAGE_FILTER)
+        if names:
+            self.import_keys(sorted(Path(n) for n in names))
+
+    def import_keys(self, paths: list[Path], fit: str | None = "contain") -> bool:
+        """Images become keys after the last key (one undo step); an empty project takes the first one's size."""
+        from inbetweener.io.images import load_image, load_image_sequence
+
+        project = self.document.project
+        try:
+            if not project.keyframes and not project.cells:
+                images = load_image_sequence(paths, None, fit)
+                h, w = images[0].shape[:2]
+                if (w, h) != (project.width, project.height):
+                    name = project.name if project.name != "untitled" else paths[0].stem
+                    self.document.load(Project(w, h, project.fps, name=name), self.document.path)
+                    self.window.cache.clear()
+            else:
+                images = [load_image(p, (project.width, project.height), fit) for p in paths]
+        except UserError as exc:
+            self.window.report_error(str(exc))
+            return False
+        keys = self.document.project.keyframes
+        first = keys[-1].frame + self.key_spacing if keys else 0
+        commands = [InsertKeyframe(first + i * self.key_spacing, ImageData.from_array(img))
+                    for i, img in enumerate(images)]
+        label = "Import key" if len(commands) == 1 else f"Import {len(commands)} keys"
+        self.window.push_many(commands, label)
+        self.window.state.set_frame(first)
+        self.window.show_message(f"Imported {len(commands)} key(s) from frame {first + 1}.")
+        return True
+
+    # -- exporting -------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        from ui.export_dialog import ExportDialog
+
+        project = self.document.project
+        dialog = ExportDialog(project.name, self._folder() / f"{project.name}-export", self.window)
+        if dialog.exec():
+            self.export(**dialog.settings())
+
+    def export(self, out_dir: Path, fmt: str = "png", name: str | None = None, pad: int = 4,
+               start: int = 1) -> list[Path]:
+        from inbetweener.io.export import export_project
+
+        bar = self.window.progress
+        bar.setValue(0)
+        bar.show()
+
+        def progress(done: int, total: int) -> None:
+            bar.setValue(int(1000 * done / max(total, 1)))
+            QApplication.processEvents()  # keep the window painting during a long export
+
+        try:
+            files = export_project(self.document.project, out_dir, fmt, name, pad, start, progress)
+        except UserError as exc:
+            self.window.report_error(str(exc))
+            return []
+        except OSError as exc:
+            self.window.report_error(f"Export failed ({exc.strerror or exc}); choose another folder.")
+            return []
+        finally:
+            bar.hide()
+        self.window.show_message(f"Exported {len(files)} file(s) to {out_dir}")
+        return files
+
+    # -- recent files ----------------------------------------------------------------------------
+    def recent(self) -> list[str]:
+        value = self.window.settings.value("recentFiles", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def remember(self, path: Path) -> None:
+        entry = str(Path(path).resolve())
+        files = [entry] + [f for f in self.recent() if f != entry]
+        self.window.settings.setValue("recentFiles", files[:MAX_RECENT])
+
+    def remember_current(self) -> None:
+        if self.document.path is not None:
+            self.remember(self.document.path)
+
+    def fill_recent_menu(self) -> None:
+        menu = self.window.recent_menu
+        menu.clear()
+        files = [f for f in self.recent() if Path(f).exists()]
+        if not files:
+            menu.addAction("(none)").setEnabled(False)
+        for f in files:
+            menu.addAction(Path(f).name, lambda f=f: self.open_path(Path(f))).setToolTip(f)
+
+    def _folder(self) -> Path:
+        return self.document.path.parent if self.document.path is not None else Path.home()

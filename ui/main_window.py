@@ -1,0 +1,430 @@
+"""The main window: canvas in the centre, timeline below, segment settings and timing on the side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inbetweener.errors import UserError
+from inbetweener.jobs import plan_segment
+from inbetweener.model.commands import CommandError, InsertFrames, RemoveFrames, SetFrameStatus, SetPaths
+from inbetweener.model.lookup import next_key_frame, shown_at
+from inbetweener.model.project import FrameStatus, Project
+
+from ui.canvas import CanvasView
+from ui.document import Document
+from ui.file_actions import FileActions
+from ui.frame_cache import PixmapCache
+from ui.playback import Player
+from ui.segment_panel import SegmentPanel, engine_info
+from ui.state import EditorState, segment_for_frame
+from ui.timeline import TimelineWidget
+from ui.worker import GenerationController, summarise
+
+
+class MainWindow(QMainWindow):
+    """Keyboard-first editor window; every edit goes through the document's undo stack."""
+
+    def __init__(self, project: Project | None = None, path: Path | None = None,
+                 settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings("inbetweener", "inbetweener")
+        self.quiet = False  # screenshot / test mode: errors go to the status bar only
+        self.document = Document(project, path, self)
+        self.state = EditorState(self)
+        self.cache = PixmapCache()
+        self.player = Player(self.document, self.state, self)
+        self.generation = GenerationController(self.document, self.state, self)
+        self.canvas = CanvasView(self.document, self.state, self.cache)
+        self.timeline = TimelineWidget(self.document, self.state, self.cache)
+        self.panel = SegmentPanel(self.document, self.state)
+        self.files = FileActions(self)
+        from ui.timing_editor import TimingEditor  # pyqtgraph: imported with the window, not the app
+
+        self.timing = TimingEditor(self.document, self.state)
+        self._build_layout()
+        self._build_status_bar()
+        self._build_actions()
+        self._connect()
+        self.setAcceptDrops(True)
+        self.resize(1280, 800)
+        self._update_title()
+        self._update_frame_info()
+        self._install_autosave()
+
+    # -- layout ----------------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        centre = QWidget()
+        layout = QVBoxLayout(centre)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.timeline)
+        self.setCentralWidget(centre)
+        side = QScrollArea()
+        side.setWidgetResizable(True)
+        side.setWidget(self.panel)
+        side.setMinimumWidth(300)
+        segment_dock = QDockWidget("Segment", self)
+        segment_dock.setObjectName("segmentDock")
+        segment_dock.setWidget(side)
+        timing_dock = QDockWidget("Timing", self)
+        timing_dock.setObjectName("timingDock")
+        timing_dock.setWidget(self.timing)
+        for dock in (segment_dock, timing_dock):
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.docks = (segment_dock, timing_dock)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.frame_info = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop generating (Esc); nothing it made is kept")
+        self.cancel_button.clicked.connect(self.generation.cancel)
+        bar.addPermanentWidget(self.frame_info)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            act.setShortcuts([QKeySequence(s) for s in shortcuts])
+        act.setCheckable(checkable)
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(f"{text} ({act.shortcut().toString()})" if shortcut else text)
+        act.triggered.connect(slot)
+        self.addAction(act)  # shortcuts work whichever panel has focus
+        return act
+
+    def _build_actions(self) -> None:
+        undo = self.document.undo_stack.createUndoAction(self, "Undo")
+        undo.setShortcut(QKeySequence("Ctrl+Z"))
+        redo = self.document.undo_stack.createRedoAction(self, "Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.undo_action, self.redo_action = undo, redo
+        f = self.files
+        a = self._action
+        self.actions_ = {
+            "new": a("&New…", f.new, "Ctrl+N"),
+            "open": a("&Open…", f.open_dialog, "Ctrl+O"),
+            "save": a("&Save", f.save, "Ctrl+S"),
+            "save_as": a("Save &As…", f.save_as, "Ctrl+Shift+S"),
+            "import": a("&Import keys…", f.import_dialog, "Ctrl+I", "Import drawings as keys after the last key"),
+            "export": a("&Export…", f.export_dialog, "Ctrl+Shift+E", "PNG sequence, GIF or MP4"),
+            "quit": a("&Quit", self.close, "Ctrl+Q"),
+            "add_path": a("Add &path", self.canvas.set_add_mode, "P",
+                          "Click a point on key A, then its match on key B", checkable=True),
+            "delete_path": a("&Delete path", self.delete_path, ["Del", "Backspace"]),
+            "autopilot": a("A&utopilot paths", self.autopilot, "Ctrl+Shift+P", "Propose paths from the keys"),
+            "play": a("&Play / pause", self.player.toggle, "Space"),
+            "prev_frame": a("Previous frame", lambda: self.step_frame(-1), ","),
+            "next_frame": a("Next frame", lambda: self.step_frame(1), "."),
+            "prev_key": a("Previous key", lambda: self.step_key(-1), "Alt+,"),
+            "next_key": a("Next key", lambda: self.step_key(1), "Alt+."),
+            "first": a("First frame", lambda: self.state.set_frame(0), "Home"),
+            "last": a("Last frame", lambda: self.state.set_frame(self.document.project.length - 1), "End"),
+            "insert_frame": a("&Insert frame (hold)", self.insert_frame, "Ctrl+Shift+Right"),
+            "remove_frame": a("&Remove frame", self.remove_frame, "Ctrl+Shift+Left"),
+            "onion": a("&Onion skin", self.state.set_onion, "O", checkable=True),
+            "flip": a("&Flip to neighbours", self.flip, "F", "Flip to the previous and next frame and back"),
+            "fit": a("&Fit canvas", self.canvas.fit, "Ctrl+0"),
+            "zoom_100": a("Actual &size", lambda: self.canvas.zoom_to(1.0), "Ctrl+1"),
+            "generate": a("&Generate segment", self.generate_segment, "Ctrl+G"),
+            "regenerate": a("&Regenerate frame", self.regenerate_frame, "Ctrl+Shift+G"),
+            "cancel": a("&Cancel generation", self.generation.cancel, "Esc"),
+            "accept": a("&Accept frame", lambda: self.set_status(FrameStatus.ACCEPTED), "A"),
+            "accept_segment": a("Accept &segment", self.accept_segment, "Shift+A"),
+            "lock": a("&Lock frame", lambda: self.set_status(FrameStatus.LOCKED), "L"),
+            "unlock": a("&Unlock frame", lambda: self.set_status(FrameStatus.GENERATED), "U"),
+        }
+        self.actions_["onion"].setChecked(self.state.onion_enabled)
+        self.actions_["cancel"].setEnabled(False)
+        self.addAction(undo)
+        self.addAction(redo)
+        act = self.actions_
+        menu = self.menuBar()
+        m = menu.addMenu("&File")
+        m.addActions([act["new"], act["open"]])
+        self.recent_menu = m.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
+        m.addActions([act["save"], act["save_as"]])
+        m.addSeparator()
+        m.addActions([act["import"], act["export"]])
+        m.addSeparator()
+        m.addAction(act["quit"])
+        m = menu.addMenu("&Edit")
+        m.addActions([undo, redo])
+        m.addSeparator()
+        m.addActions([act["add_path"], act["delete_path"], act["autopilot"]])
+        m = menu.addMenu("&Timeline")
+        m.addActions([act[k] for k in ("play", "prev_frame", "next_frame", "prev_key", "next_key", "first", "last")])
+        modes = m.addMenu("Playback mode")
+        group = QActionGroup(self)
+        for mode in ("loop", "ping-pong", "once"):
+            ma = QAction(mode, self, checkable=True)
+            ma.setChecked(mode == self.player.mode)
+            ma.triggered.connect(lambda _c=False, md=mode: self.player.set_mode(md))
+            group.addAction(ma)
+            modes.addAction(ma)
+        m.addSeparator()
+        m.addActions([act["insert_frame"], act["remove_frame"]])
+        m = menu.addMenu("&View")
+        m.addActions([act["onion"], act["flip"], act["fit"], act["zoom_100"]])
+        m = menu.addMenu("&Generate")
+        m.addActions([act["generate"], act["regenerate"], act["cancel"]])
+        m = menu.addMenu("&Review")
+        m.addActions([act["accept"], act["accept_segment"], act["lock"], act["unlock"]])
+        tools = self.addToolBar("Tools")
+        tools.setObjectName("toolsBar")
+        tools.addActions([act["open"], act["save"], undo, redo])
+        tools.addSeparator()
+        tools.addActions([act["add_path"], act["autopilot"]])
+        tools.addSeparator()
+        tools.addActions([act["play"], act["onion"]])
+        tools.addSeparator()
+        tools.addActions([act["generate"], act["regenerate"], act["accept"], act["lock"]])
+        self.timeline.context_actions = [act["accept"], act["lock"], act["unlock"], act["regenerate"],
+                                         act["insert_frame"], act["remove_frame"]]
+
+    def _connect(self) -> None:
+        self.document.changed.connect(self._update_frame_info)
+        self.document.cleanChanged.connect(self._update_title)
+        self.document.pathChanged.connect(self._update_title)
+        self.document.pathChanged.connect(self.files.remember_current)
+        self.state.frameChanged.connect(self._update_frame_info)
+        self.canvas.message.connect(self.show_message)
+        self.canvas.playToggleRequested.connect(self.player.toggle)
+        self.canvas.addModeChanged.connect(self.actions_["add_path"].setChecked)
+        self.panel.message.connect(self.report_error)
+        self.timing.message.connect(self.report_error)
+        self.panel.addPathRequested.connect(lambda: self.actions_["add_path"].trigger())
+        self.panel.deletePathRequested.connect(self.delete_path)
+        self.panel.autopilotRequested.connect(self.autopilot)
+        self.generation.started.connect(self._job_started)
+        self.generation.progress.connect(self._job_progress)
+        self.generation.failed.connect(self.report_error)
+        self.generation.done.connect(self._job_done)
+
+    def _install_autosave(self) -> None:
+        """Autosave and crash recovery (ui/autosave.py, written separately), when it is installed."""
+        try:
+            from ui import autosave
+        except ImportError:
+            self.autosaver = None
+            return
+        self.autosaver = autosave.Autosaver(self.document, self)
+
+    # -- status ----------------------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def report_error(self, text: str) -> None:
+        """One line in the status bar and, unless quiet, a message box; never a traceback."""
+        self.statusBar().showMessage(text, 15000)
+        if not self.quiet:
+            QMessageBox.warning(self, "inbetweener", text)
+
+    def _update_title(self, *_: object) -> None:
+        dirty = "" if self.document.is_clean() else "*"
+        self.setWindowTitle(f"{self.document.display_name()}{dirty} — inbetweener")
+
+    def _update_frame_info(self, *_: object) -> None:
+        project, f = self.document.project, self.state.frame
+        shown = shown_at(project, f)
+        what = "hold" if shown.hold else (shown.status.value if shown.status else "empty")
+        seg = project.segment_at(f)
+        where = f" · in-between {f - seg.start.frame} of {seg.count}" if seg else ""
+        self.frame_info.setText(f"Frame {f + 1} / {project.length}{where} · {what}")
+
+    # -- navigation ------------------------------------------------------------------------------
+    def step_frame(self, delta: int) -> None:
+        self.player.pause()
+        last = max(0, self.document.project.length - 1)
+        self.state.set_frame(min(last, max(0, self.state.frame + delta)))
+
+    def step_key(self, direction: int) -> None:
+        self.player.pause()
+        f = next_key_frame(self.document.project, self.state.frame, direction)
+        if f is not None:
+            self.state.set_frame(f)
+
+    def flip(self) -> None:
+        """Show the previous and next frame briefly and come back (reviewing motion, as in Krita)."""
+        f = self.state.frame
+        last = self.document.project.length - 1
+        seq = [g for g in (f - 1, f + 1) if 0 <= g <= last] + [f]
+        interval = max(80, round(1000 / self.document.project.fps))
+        for i, g in enumerate(seq, start=1):
+            QTimer.singleShot(interval * i, lambda g=g: self.state.set_frame(g))
+
+    # -- edits -----------------------------------------------------------------------------------
+    def push(self, command) -> bool:
+        try:
+            self.document.push(command)
+            return True
+        except (CommandError, UserError) as exc:
+            self.report_error(str(exc))
+            return False
+
+    def push_many(self, commands, label: str) -> bool:
+        try:
+            self.document.push_many(commands, label)
+            return True
+        except (CommandError, UserError) as exc:
+            self.report_error(str(exc))
+            return False
+
+    def insert_frame(self) -> None:
+        self.push(InsertFrames(self.state.frame, 1))
+
+    def remove_frame(self) -> None:
+        self.push(RemoveFrames(self.state.frame, 1))
+
+    def delete_path(self) -> None:
+        if not self.canvas.delete_selected():
+            self.show_message("Select a path first (click it on the canvas or in the list).")
+
+    def set_status(self, status: FrameStatus) -> None:
+        f = self.state.frame
+        if f not in self.document.project.cells:
+            self.show_message("Only generated in-betweens can be accepted, locked or unlocked.")
+            return
+        self.push(SetFrameStatus((f,), status, label=f"{status.value.capitalize()} frame"))
+
+    def accept_segment(self) -> None:
+        seg = segment_for_frame(self.document.project, self.state.frame)
+        if seg is None:
+            return
+        cells = self.document.project.cells
+        frames = tuple(f for f in seg.frames if f in cells and cells[f].status == FrameStatus.GENERATED)
+        if frames:
+            self.push(SetFrameStatus(frames, FrameStatus.ACCEPTED, label="Accept segment"))
+
+    def autopilot(self) -> None:
+        seg = segment_for_frame(self.document.project, self.state.frame)
+        if seg is None:
+            self.report_error("Autopilot needs a segment: put the playhead between two keys.")
+            return
+        project = self.document.project
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            from inbetweener.match import autopilot_paths
+
+            proposed = autopilot_paths(project.key_image(seg.start), project.key_image(seg.end), max_paths=8)
+        except (ImportError, UserError, ValueError) as exc:
+            self.report_error(str(exc) if isinstance(exc, UserError) else
+                              f"Autopilot is not available ({exc}); draw paths by hand with Add path.")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        if not proposed:
+            self.report_error("Autopilot found no reliable matches between these keys; add paths by hand.")
+            return
+        self.push(SetPaths(seg.index, seg.settings.paths + tuple(proposed), label="Autopilot paths"))
+        self.show_message(f"Autopilot proposed {len(proposed)} paths: drag them to adjust.")
+
+    # -- generation ------------------------------------------------------------------------------
+    def generate_segment(self) -> None:
+        self._generate(frames=None)
+
+    def regenerate_frame(self) -> None:
+        f = self.state.frame
+        if self.document.project.segment_at(f) is None:
+            self.show_message("Regenerate works on in-between frames; go to a frame between two keys.")
+            return
+        self._generate(frames=[f])
+
+    def _generate(self, frames: list[int] | None) -> None:
+        if self.generation.is_running():
+            self.show_message("A job is already running; wait for it or cancel it (Esc).")
+            return
+        project = self.document.project
+        seg = segment_for_frame(project, self.state.frame)
+        if seg is None:
+            self.report_error("There is no segment here: put the playhead between two keys.")
+            return
+        reason = engine_info(seg.settings.engine)[1]
+        if reason:
+            self.report_error(reason)
+            return
+        try:
+            job = plan_segment(project, seg.index, frames)
+        except UserError as exc:
+            self.report_error(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.report_error(summarise(exc))
+            return
+        if not job.frames:
+            self.show_message("Nothing to generate: every in-between here is locked.")
+            return
+        label = "Generate segment" if frames is None else f"Regenerate frame {frames[0] + 1}"
+        self.generation.start(job, project, label)
+
+    def _job_started(self, label: str) -> None:
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.actions_["cancel"].setEnabled(True)
+        for key in ("generate", "regenerate"):
+            self.actions_[key].setEnabled(False)
+        self.show_message(f"{label}…")
+
+    def _job_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(1000 * fraction))
+        if message:
+            self.statusBar().showMessage(message)
+
+    def _job_done(self, applied: bool) -> None:
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.actions_["cancel"].setEnabled(False)
+        for key in ("generate", "regenerate"):
+            self.actions_[key].setEnabled(True)
+        if applied:
+            self.show_message("Frames generated: review them, then accept (A) or lock (L).")
+        elif not self.statusBar().currentMessage().startswith(("Generation failed", "The ")):
+            self.show_message("Generation stopped; the document is unchanged.")
+
+    # -- drag and drop, closing ------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.files.open_or_import(paths)
+            event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self.player.pause()
+        self.generation.shutdown()
+        event.accept()

@@ -1,0 +1,286 @@
+"""Side panel: the current segment's engine, in-between count, seed, engine options and its paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inbetweener.engines.base import EngineOption, engine_class, engine_names
+from inbetweener.errors import UserError
+from inbetweener.model.commands import Command, CommandError, InsertFrames, RemoveFrames, UpdateSegment
+from inbetweener.model.project import Segment
+
+from ui.document import Document
+from ui.state import EditorState, segment_for_frame
+
+_engine_cache: dict[str, tuple[tuple[EngineOption, ...], str | None]] = {}
+
+
+def engine_info(name: str) -> tuple[tuple[EngineOption, ...], str | None]:
+    """(options, unavailable reason) of an engine; imports its module once (never at start-up for others)."""
+    if name not in _engine_cache:
+        try:
+            cls = engine_class(name)
+            _engine_cache[name] = (tuple(getattr(cls, "options", ())), cls.unavailable_reason())
+        except UserError as exc:
+            _engine_cache[name] = ((), str(exc))
+        except Exception as exc:  # noqa: BLE001 - a broken engine must not break the panel
+            _engine_cache[name] = ((), f"the {name} engine cannot load ({type(exc).__name__}); check its installation")
+    return _engine_cache[name]
+
+
+class EngineCombo(QComboBox):
+    """Engine names; availability of engines other than the current one is checked when the list opens."""
+
+    def showPopup(self) -> None:  # noqa: N802
+        model = self.model()
+        if isinstance(model, QStandardItemModel):
+            for row in range(self.count()):
+                reason = engine_info(self.itemText(row))[1]
+                item = model.item(row)
+                item.setEnabled(reason is None or row == self.currentIndex())
+                item.setToolTip(reason or "")
+        super().showPopup()
+
+
+class SegmentPanel(QWidget):
+    """Edits the settings of the segment under the playhead through commands."""
+
+    addPathRequested = Signal()
+    deletePathRequested = Signal()
+    autopilotRequested = Signal()
+    message = Signal(str)
+
+    def __init__(self, document: Document, state: EditorState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.state = state
+        self._segment: Segment | None = None
+        self._option_widgets: dict[str, QWidget] = {}
+        self._options_for: str | None = None
+
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.engine = EngineCombo()
+        self.engine.addItems(engine_names())
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet("color: #e5534b;")
+        self.count = QSpinBox()
+        self.count.setRange(0, 999)
+        self.count.setKeyboardTracking(False)
+        self.count.setToolTip("In-betweens in this segment: moves the next key (and everything after it)")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setKeyboardTracking(False)
+        self.options_form = QFormLayout()
+        self.paths = QListWidget()
+        self.paths.setMaximumHeight(120)
+        add = QPushButton("Add")
+        add.setToolTip("Add a path: click a point on key A, then its match on key B (P)")
+        delete = QPushButton("Delete")
+        auto = QPushButton("Autopilot")
+        auto.setToolTip("Propose paths from matching features of the two keys")
+        add.clicked.connect(self.addPathRequested)
+        delete.clicked.connect(self.deletePathRequested)
+        auto.clicked.connect(self.autopilotRequested)
+
+        form = QFormLayout()
+        form.addRow("Engine", self.engine)
+        form.addRow("", self.reason)
+        form.addRow("In-betweens", self.count)
+        form.addRow("Seed", self.seed)
+        buttons = QHBoxLayout()
+        for b in (add, delete, auto):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.title)
+        layout.addLayout(form)
+        layout.addLayout(self.options_form)
+        layout.addWidget(QLabel("Motion paths"))
+        layout.addWidget(self.paths)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+        self.engine.activated.connect(self._engine_chosen)
+        self.count.valueChanged.connect(self._count_changed)
+        self.seed.valueChanged.connect(self._seed_changed)
+        self.paths.currentRowChanged.connect(self._path_row_changed)
+        document.changed.connect(self.refresh)
+        state.frameChanged.connect(self.refresh)
+        state.selectionChanged.connect(self._sync_selection)
+        self.refresh()
+
+    # -- model -> widgets (signals blocked: no feedback loops) ----------------------------------
+    def refresh(self, *_: Any) -> None:
+        seg = segment_for_frame(self.document.project, self.state.frame)
+        self._segment = seg
+        enabled = seg is not None
+        for w in (self.engine, self.count, self.seed, self.paths):
+            w.setEnabled(enabled)
+        if seg is None:
+            self.title.setText("<b>No segment here</b><br>Put the playhead between two keys.")
+            self.reason.setText("")
+            self._build_options(None)
+            self.paths.clear()
+            return
+        self.title.setText(f"<b>Segment {seg.index + 1}</b>: frames {seg.start.frame + 1} → {seg.end.frame + 1}")
+        s = seg.settings
+        for w in (self.engine, self.count, self.seed):
+            w.blockSignals(True)
+        if self.engine.findText(s.engine) < 0:
+            self.engine.addItem(s.engine)
+        self.engine.setCurrentText(s.engine)
+        self.count.setValue(seg.count)
+        self.seed.setValue(s.seed)
+        for w in (self.engine, self.count, self.seed):
+            w.blockSignals(False)
+        options, reason = engine_info(s.engine)
+        self.reason.setText(reason or "")
+        self.reason.setVisible(bool(reason))
+        self._build_options(s.engine, options)
+        self._fill_option_values(s.options_dict)
+        self._fill_paths(seg)
+
+    def _fill_paths(self, seg: Segment) -> None:
+        self.paths.blockSignals(True)
+        self.paths.clear()
+        for i, path in enumerate(seg.settings.paths):
+            timing = path.timing.name or "custom timing"
+            item = QListWidgetItem(f"{path.name or f'path {i + 1}'} — {timing}")
+            self.paths.addItem(item)
+        self.paths.setCurrentRow(self.state.selected_path if self.state.selected_path is not None else -1)
+        self.paths.blockSignals(False)
+
+    def _sync_selection(self) -> None:
+        self.paths.blockSignals(True)
+        self.paths.setCurrentRow(self.state.selected_path if self.state.selected_path is not None else -1)
+        self.paths.blockSignals(False)
+
+    def _build_options(self, engine: str | None, options: tuple[EngineOption, ...] = ()) -> None:
+        if engine == self._options_for:
+            return
+        self._options_for = engine
+        while self.options_form.rowCount():
+            self.options_form.removeRow(0)
+        self._option_widgets = {}
+        for opt in options:
+            w = self._option_widget(opt)
+            w.setToolTip(opt.help)
+            self._option_widgets[opt.name] = w
+            self.options_form.addRow(opt.name.replace("_", " "), w)
+
+    def _option_widget(self, opt: EngineOption) -> QWidget:
+        name = opt.name
+        if opt.choices:
+            w = QComboBox()
+            w.addItems([str(c) for c in opt.choices])
+            w.activated.connect(lambda _i, n=name, box=w, o=opt: self._set_option(n, o.choices[box.currentIndex()]))
+            return w
+        if isinstance(opt.default, bool):
+            w = QCheckBox()
+            w.toggled.connect(lambda v, n=name: self._set_option(n, bool(v)))
+            return w
+        if isinstance(opt.default, int):
+            w = QSpinBox()
+            w.setRange(int(opt.minimum if opt.minimum is not None else -10**6),
+                       int(opt.maximum if opt.maximum is not None else 10**6))
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v, n=name: self._set_option(n, int(v)))
+            return w
+        if isinstance(opt.default, float):
+            w = QDoubleSpinBox()
+            w.setDecimals(3)
+            w.setSingleStep(0.05)
+            w.setRange(float(opt.minimum if opt.minimum is not None else -1e6),
+                       float(opt.maximum if opt.maximum is not None else 1e6))
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v, n=name: self._set_option(n, float(v)))
+            return w
+        w = QLineEdit()
+        w.editingFinished.connect(lambda n=name, box=w: self._set_option(n, box.text()))
+        return w
+
+    def _fill_option_values(self, values: dict[str, Any]) -> None:
+        options, _ = engine_info(self._options_for) if self._options_for else ((), None)
+        for opt in options:
+            w = self._option_widgets.get(opt.name)
+            value = values.get(opt.name, opt.default)
+            if w is None:
+                continue
+            w.blockSignals(True)
+            if isinstance(w, QComboBox):
+                w.setCurrentText(str(value))
+            elif isinstance(w, QCheckBox):
+                w.setChecked(bool(value))
+            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+                w.setValue(value)
+            elif isinstance(w, QLineEdit):
+                w.setText(str(value))
+            w.blockSignals(False)
+
+    # -- widgets -> commands ---------------------------------------------------------------------
+    def _push(self, command: Command) -> None:
+        try:
+            self.document.push(command)
+        except (CommandError, UserError) as exc:
+            self.message.emit(str(exc))
+            self.refresh()
+
+    def _engine_chosen(self, _index: int) -> None:
+        seg = self._segment
+        name = self.engine.currentText()
+        if seg is None or name == seg.settings.engine:
+            return
+        reason = engine_info(name)[1]
+        if reason:
+            self.message.emit(reason)
+            self.refresh()
+            return
+        self._push(UpdateSegment(seg.index, engine=name))
+
+    def _count_changed(self, value: int) -> None:
+        seg = self._segment
+        if seg is None or value == seg.count:
+            return
+        delta = value - seg.count
+        # More in-betweens: hold frames inserted before the end key; fewer: the last ones removed.
+        cmd: Command = (InsertFrames(seg.end.frame, delta, label="More in-betweens") if delta > 0 else
+                        RemoveFrames(seg.end.frame + delta, -delta, label="Fewer in-betweens"))
+        self._push(cmd)
+
+    def _seed_changed(self, value: int) -> None:
+        if self._segment is not None and value != self._segment.settings.seed:
+            self._push(UpdateSegment(self._segment.index, seed=value))
+
+    def _set_option(self, name: str, value: Any) -> None:
+        seg = self._segment
+        if seg is not None and seg.settings.option(name, object()) != value:
+            self._push(UpdateSegment(seg.index, options=((name, value),)))
+
+    def _path_row_changed(self, row: int) -> None:
+        self.state.select_path(row if row >= 0 else None)
+
+
+if __name__ == "__main__":
+    from ui.preview import preview_widget
+
+    preview_widget(lambda doc, state: SegmentPanel(doc, state))

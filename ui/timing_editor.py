@@ -1,0 +1,157 @@
+"""Timing curve editor (pyqtgraph): s(t) of the selected path as a CSS cubic-bezier with two handles.
+
+Dragging a handle pushes SetTiming (merged into one undo step per drag); the dots on the curve are
+the segment's in-betweens, so the spacing chart and the canvas ticks update live.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from inbetweener.model.commands import CommandError, SetTiming
+from inbetweener.paths.timing import PRESETS, Timing
+
+from ui.document import Document
+from ui.state import EditorState, segment_for_frame
+
+
+def bezier_curve(timing: Timing, samples: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    """Points (x(u), y(u)) of the timing curve, for drawing."""
+    u = np.linspace(0.0, 1.0, samples)
+    w = 1.0 - u
+
+    def b(a: float, c: float) -> np.ndarray:
+        return 3 * w * w * u * a + 3 * w * u * u * c + u**3
+
+    return b(timing.x1, timing.x2), b(timing.y1, timing.y2)
+
+
+class TimingEditor(QWidget):
+    """Edits the timing of the selected path of the current segment."""
+
+    message = Signal(str)
+
+    def __init__(self, document: Document, state: EditorState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.state = state
+        self._updating = False
+        self.title = QLabel()
+        self.plot = pg.PlotWidget(background="#1e2227")
+        self.plot.setMinimumSize(200, 200)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.setAspectLocked(True)
+        self.plot.setRange(xRange=(-0.05, 1.05), yRange=(-0.05, 1.05), padding=0)
+        self.plot.setLabel("bottom", "time")
+        self.plot.setLabel("left", "progress along path")
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.curve = self.plot.plot(pen=pg.mkPen("#ff8c1a", width=2))
+        self.handle_lines = [self.plot.plot(pen=pg.mkPen("#9aa1a9", width=1, style=Qt.PenStyle.DashLine))
+                             for _ in range(2)]
+        self.spacing = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#111"), brush=pg.mkBrush("#ff2d95"))
+        self.plot.addItem(self.spacing)
+        self.handles = [pg.TargetItem(pos=(0, 0), size=12, symbol="o", pen=pg.mkPen("#00b3ff", width=2),
+                                      brush=pg.mkBrush("#ffffff")) for _ in range(2)]
+        for h in self.handles:
+            self.plot.addItem(h)
+            h.sigPositionChanged.connect(self._handle_moved)
+            h.sigPositionChangeFinished.connect(lambda *_: self.document.end_drag())
+        presets = QHBoxLayout()
+        self.preset_buttons: dict[str, QPushButton] = {}
+        for name in PRESETS:
+            b = QPushButton(name)
+            b.setToolTip(f"Timing preset: {name}")
+            b.clicked.connect(lambda _c=False, n=name: self.apply_timing(Timing.preset(n)))
+            presets.addWidget(b)
+            self.preset_buttons[name] = b
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.plot, 1)
+        layout.addLayout(presets)
+        document.changed.connect(self.refresh)
+        state.frameChanged.connect(self.refresh)
+        state.selectionChanged.connect(self.refresh)
+        self.refresh()
+
+    def target(self) -> tuple[int, int] | None:
+        """(segment, path index) being edited, if a path is selected."""
+        seg = segment_for_frame(self.document.project, self.state.frame)
+        idx = self.state.selected_path
+        if seg is None or idx is None or idx >= len(seg.settings.paths):
+            return None
+        return seg.index, idx
+
+    def current_timing(self) -> Timing | None:
+        t = self.target()
+        if t is None:
+            return None
+        return self.document.project.segment(t[0]).settings.paths[t[1]].timing
+
+    def refresh(self, *_: object) -> None:
+        target = self.target()
+        enabled = target is not None
+        for b in self.preset_buttons.values():
+            b.setEnabled(enabled)
+        for h in self.handles:
+            h.setVisible(enabled)
+        if target is None:
+            self.title.setText("<b>Timing</b> — select a path to edit its timing")
+            self.curve.setData([], [])
+            self.spacing.setData([], [])
+            for line in self.handle_lines:
+                line.setData([], [])
+            return
+        seg = self.document.project.segment(target[0])
+        path = seg.settings.paths[target[1]]
+        timing = path.timing
+        self.title.setText(f"<b>Timing</b> — {path.name or f'path {target[1] + 1}'}: {timing.name or 'custom'}")
+        x, y = bezier_curve(timing)
+        self.curve.setData(x, y)
+        self.handle_lines[0].setData([0, timing.x1], [0, timing.y1])
+        self.handle_lines[1].setData([1, timing.x2], [1, timing.y2])
+        times = np.asarray(seg.times)
+        self.spacing.setData(times, timing.progress(times) if len(times) else times)
+        self._updating = True
+        try:
+            self.handles[0].setPos((timing.x1, timing.y1))
+            self.handles[1].setPos((timing.x2, timing.y2))
+        finally:
+            self._updating = False
+
+    def _handle_moved(self, *_: object) -> None:
+        if self._updating:
+            return
+        (x1, y1), (x2, y2) = ((float(h.pos().x()), float(h.pos().y())) for h in self.handles)
+        clamp = lambda v: min(1.0, max(0.0, v))  # noqa: E731
+        self.apply_timing(Timing(clamp(x1), clamp(y1), clamp(x2), clamp(y2)), merge=True)
+
+    def apply_timing(self, timing: Timing, merge: bool = False) -> None:
+        """Push SetTiming for the selected path; presets are one undo step each."""
+        target = self.target()
+        if target is None:
+            return
+        if timing == self.current_timing():
+            self.refresh()
+            return
+        try:
+            self.document.push(SetTiming(target[0], target[1], timing))
+        except CommandError as exc:
+            self.message.emit(str(exc))
+        if not merge:
+            self.document.end_drag()
+
+
+if __name__ == "__main__":
+    from ui.preview import preview_widget
+
+    def make(doc: Document, state: EditorState) -> TimingEditor:
+        state.select_path(0)
+        return TimingEditor(doc, state)
+
+    preview_widget(make)

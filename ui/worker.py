@@ -1,0 +1,176 @@
+"""Background generation (DESIGN.md §6): the only place in the app that owns threads.
+
+A `GenerationWorker` runs `jobs.run_job` on an immutable snapshot in a QThread and reports through
+signals. `GenerationController` lives on the GUI thread: one job at a time, previews while it runs,
+and at the end ONE undoable `PutGeneratedFrames` command, or nothing at all (cancel / failure).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from inbetweener.errors import Cancelled, UserError
+from inbetweener.jobs import JobFrame, SegmentJob, frames_command, run_job
+from inbetweener.model.project import Project
+
+from ui.document import Document
+from ui.state import EditorState
+
+
+def summarise(exc: BaseException) -> str:
+    """One line for the status bar / message box, never a traceback."""
+    if isinstance(exc, UserError):
+        return str(exc)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    detail = f" ({type(exc).__name__}: {text[:160]})" if text else f" ({type(exc).__name__})"
+    return f"Generation failed{detail}; try another engine or report this problem."
+
+
+class GenerationWorker(QObject):
+    """Runs one job's generator in a worker thread; `cancel()` stops it at the next yield."""
+
+    progress = Signal(float, str)
+    frame = Signal(int, object)
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self, job: SegmentJob) -> None:
+        super().__init__()
+        self._job = job
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Thread-safe: the loop sees the flag at the engine's next yield."""
+        self._cancel.set()
+
+    @Slot()
+    def run(self) -> None:
+        gen = run_job(self._job)
+        try:
+            for item in gen:
+                if self._cancel.is_set():
+                    break
+                if isinstance(item, JobFrame):
+                    self.frame.emit(item.frame, item.image)
+                else:
+                    self.progress.emit(float(item.fraction), item.message)
+        except Cancelled:
+            pass
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
+            self.failed.emit(summarise(exc))
+        finally:
+            gen.close()  # cancels the engine at its current yield
+            self.finished.emit()
+
+
+class GenerationController(QObject):
+    """Starts jobs, shows their frames as previews, and lands the result as one undo step."""
+
+    started = Signal(str)
+    progress = Signal(float, str)
+    failed = Signal(str)
+    # True when the frames went into the document, False when cancelled / failed / stale.
+    done = Signal(bool)
+
+    def __init__(self, document: Document, state: EditorState, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._document = document
+        self._state = state
+        self._thread: QThread | None = None
+        self._worker: GenerationWorker | None = None
+        self._job: SegmentJob | None = None
+        self._snapshot: Project | None = None
+        self._frames: list[JobFrame] = []
+        self._label = ""
+        self._cancelled = False
+        self._failure: str | None = None
+
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def start(self, job: SegmentJob, snapshot: Project, label: str = "Generate frames") -> bool:
+        """Run `job` (planned from `snapshot`); False if a job is already running."""
+        if self._thread is not None:
+            return False
+        self._job, self._snapshot, self._label = job, snapshot, label
+        self._frames, self._cancelled, self._failure = [], False, None
+        thread = QThread(self)
+        thread.setObjectName("inbetweener-generation")
+        worker = GenerationWorker(job)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.progress.connect(self._on_progress)
+        worker.frame.connect(self._on_frame)
+        worker.failed.connect(self._on_failed)
+        worker.finished.connect(self._on_finished)
+        self._thread, self._worker = thread, worker
+        self.started.emit(label)
+        thread.start()
+        return True
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._cancelled = True
+            self._worker.cancel()
+
+    def shutdown(self) -> None:
+        """Cancel any job and wait for its thread (app closing); nothing reaches the document."""
+        if self._thread is None:
+            return
+        self.cancel()
+        thread = self._thread
+        thread.quit()
+        thread.wait()
+        self._cleanup()
+
+    # -- slots on the GUI thread -------------------------------------------------------------------
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.emit(fraction, message)
+
+    def _on_frame(self, frame: int, image: object) -> None:
+        if self._cancelled:
+            return
+        self._frames.append(JobFrame(frame, image))  # type: ignore[arg-type]
+        self._state.add_preview(frame, image)  # type: ignore[arg-type]
+
+    def _on_failed(self, message: str) -> None:
+        self._failure = message
+
+    def _on_finished(self) -> None:
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+        applied = False
+        if self._failure is not None:
+            self.failed.emit(self._failure)
+        elif not self._cancelled and self._frames:
+            if self._still_valid():
+                self._document.push(frames_command(self._frames, label=self._label))
+                applied = True
+            else:
+                self.failed.emit("The segment's keys changed while generating; generate it again.")
+        self._cleanup()
+        self.done.emit(applied)
+
+    def _still_valid(self) -> bool:
+        """The frames were made for the snapshot's keys; drop them if those keys moved or changed."""
+        assert self._job is not None and self._snapshot is not None
+        project = self._document.project
+        try:
+            old = self._snapshot.segment(self._job.segment)
+            new = project.segment(self._job.segment)
+        except IndexError:
+            return False
+        return old.start == new.start and old.end == new.end
+
+    def _cleanup(self) -> None:
+        self._state.clear_previews()
+        if self._worker is not None:
+            self._worker.deleteLater()
+        if self._thread is not None:
+            self._thread.deleteLater()
+        self._thread = self._worker = None
+        self._job = self._snapshot = None
+        self._frames = []
