@@ -8,10 +8,13 @@ references are all checked, and every problem is one ProjectFileError sentence. 
 from __future__ import annotations
 
 import json
+import lzma
 import math
 import os
+import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,10 @@ MAX_FRAMES = 1_000_000                # timeline length
 MAX_JSON_BYTES = 64 * 1024 * 1024     # project.json, uncompressed
 MAX_MEMBERS = 200_000
 MAX_COMPRESSION_RATIO = 1000          # PNGs never inflate this much; zip bombs do
+# PNG data is compressed already (we store it); re-deflated it barely shrinks. A bound on the ratio
+# bounds the total a file can inflate to at 100x its size, whatever sizes its members declare.
+MAX_IMAGE_COMPRESSION_RATIO = 100
+MAX_MESSAGE_CHARS = 300
 
 
 # -- saving ----------------------------------------------------------------------------------------
@@ -134,9 +141,16 @@ def load_project(path: str | Path) -> Project:
     try:
         with zipfile.ZipFile(p) as zf:
             return _load_zip(zf, name)
-    except ProjectFileError:
-        raise
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError):
+    except ProjectFileError as exc:
+        text = " ".join(str(exc).split())  # one line, whatever the file put into the message
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS - 1] + "…"
+        if text == str(exc):
+            raise
+        raise ProjectFileError(text) from None
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError, zlib.error,
+            lzma.LZMAError, struct.error):
+        # zlib/lzma errors: a damaged compressed stream; struct.error: a cut-off header.
         raise ProjectFileError(f"{name} is not a valid project file (damaged or not a .ibw zip)") from None
     except OSError as exc:
         raise ProjectFileError(f"cannot read {name} ({exc.strerror or exc})") from None
@@ -161,18 +175,24 @@ def _check_member_names(zf: zipfile.ZipFile, name: str) -> dict[str, zipfile.Zip
             raise ProjectFileError(f"{name} contains an unsafe member name {n[:80]!r}; it was not opened")
         if n in members:
             raise ProjectFileError(f"{name} contains the member {n[:80]!r} twice; it was not opened")
+        if info.flag_bits & 0x1:
+            raise ProjectFileError(f"{name} contains an encrypted member; projects are never encrypted, "
+                                   "so it was not opened")
         members[n] = info
     return members
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, name: str) -> bytes:
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, name: str,
+                 max_ratio: float = MAX_COMPRESSION_RATIO) -> bytes:
     """Read at most `limit` bytes; a member that declares or inflates to more is refused."""
     if info.file_size > limit:
         raise ProjectFileError(f"{name}: {info.filename[:80]} is larger than any project needs; it was not opened")
-    if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_COMPRESSION_RATIO:
+    if info.file_size / max(info.compress_size, 1) > max_ratio:
         raise ProjectFileError(f"{name}: {info.filename[:80]} is a suspicious archive member (zip bomb?); it was not opened")
     with zf.open(info) as fh:
-        data = fh.read(limit + 1)
+        # Ask for no more than the declared size (+1 to notice a lie): zipfile inflates up to the
+        # amount asked for in one go, so asking for `limit` would inflate `limit` bytes of a bomb.
+        data = fh.read(info.file_size + 1)
     if len(data) > limit:
         raise ProjectFileError(f"{name}: {info.filename[:80]} inflates beyond its declared size; it was not opened")
     return data
@@ -189,6 +209,38 @@ def _load_zip(zf: zipfile.ZipFile, name: str) -> Project:
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
         raise ProjectFileError(f"{name}: project.json is not valid JSON ({_short(exc)})") from None
     return _project_from_doc(doc, zf, members, name)
+
+
+_PNG_COLOR_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+
+
+def _png_structure_problem(data: bytes) -> str | None:
+    """Walk the PNG chunks (lengths, CRCs, IHDR first, IDAT present, IEND last); None if sound.
+
+    Images are decoded lazily, so a damaged PNG would otherwise only fail when first shown; the zip
+    CRC cannot catch a PNG that was already damaged when it was stored.
+    """
+    pos, first, seen_idat = 8, True, False
+    while pos + 12 <= len(data):
+        length, ctype = struct.unpack_from(">I4s", data, pos)
+        end = pos + 12 + length
+        if length > 0x7FFFFFFF or end > len(data):
+            return "has a cut-off PNG chunk"
+        crc = struct.unpack_from(">I", data, end - 4)[0]
+        if zlib.crc32(data[pos + 4:end - 4]) != crc:
+            return "has a damaged PNG chunk (checksum mismatch)"
+        if first:
+            if ctype != b"IHDR" or length != 13:
+                return "does not start with a PNG header chunk"
+            depth, color, compression, filt, interlace = data[pos + 16:pos + 21]
+            if depth not in _PNG_COLOR_DEPTHS.get(color, ()) or compression or filt or interlace > 1:
+                return "has an invalid PNG header"
+            first = False
+        seen_idat |= ctype == b"IDAT"
+        if ctype == b"IEND":
+            return None if seen_idat else "has no pixel data"
+        pos = end
+    return "is cut off (no PNG end chunk)"
 
 
 def _reject_constant(value: str) -> Any:
@@ -237,8 +289,9 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
         raise ProjectFileError(f"{name} is not an inbetweener project")
     schema = doc.get("schema")
     if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION:
+        shown = schema if schema < 10**6 else "unknown"  # a huge number would make a huge message
         raise ProjectFileError(
-            f"{name} was saved by a newer inbetweener (format {schema}; this one reads up to {SCHEMA_VERSION}); "
+            f"{name} was saved by a newer inbetweener (format {shown}; this one reads up to {SCHEMA_VERSION}); "
             "update inbetweener to open it"
         )
     r.int_(schema, "the schema version", 1, SCHEMA_VERSION)
@@ -265,13 +318,16 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
         info = members.get(member)
         if info is None or not member.startswith(IMAGE_DIR):
             raise r.fail(where, f"refers to {member[:80]!r}, which is not in the file")
-        data = _read_member(zf, info, png_limit, name)
+        data = _read_member(zf, info, png_limit, name, MAX_IMAGE_COMPRESSION_RATIO)
         if data[:8] != PNG_SIGNATURE:
             raise r.fail(where, "is not a PNG")
         try:
             pw, ph = png_size(data)
         except ValueError:
             raise r.fail(where, "has a broken PNG header") from None
+        problem = _png_structure_problem(data)
+        if problem:
+            raise r.fail(where, problem)
         if (pw, ph) != (w, h):
             raise r.fail(where, f"is {pw}x{ph} inside but declared {w}x{h}")
         images[image_id] = ImageData.from_png(data, (h, w))
@@ -309,7 +365,7 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
             paths = tuple(path_from_json(p, f"{where} path {j + 1}")
                           for j, p in enumerate(r.lst(s.get("paths", []), f"{where} paths")))
         except (PathsFileError, ValueError) as exc:
-            raise ProjectFileError(f"{name} is damaged: {exc}") from None
+            raise ProjectFileError(f"{name} is damaged: {_short(exc)}") from None
         settings.append(SegmentSettings(engine, seed, tuple(sorted(options.items())), paths))
 
     cells: dict[int, Cell] = {}
