@@ -1,0 +1,190 @@
+"""Every command is undone exactly by the inverse `apply` returns; segments split and merge; locked
+frames are never overwritten."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+import pytest
+
+from inbetweener.model import (
+    AddPath,
+    ClearFrames,
+    CommandError,
+    FrameStatus,
+    ImageData,
+    InsertFrames,
+    InsertKeyframe,
+    MotionPath,
+    MoveKeyframe,
+    MovePathPoint,
+    Project,
+    PutGeneratedFrames,
+    RemoveFrames,
+    RemoveKeyframe,
+    RemovePath,
+    ReplacePath,
+    SetFrameStatus,
+    SetPaths,
+    SetProjectSettings,
+    SetTiming,
+    UpdateSegment,
+    apply,
+)
+from inbetweener.paths import BezierChain, Timing
+
+W, H = 8, 6
+
+
+def img(v: int) -> ImageData:
+    a = np.zeros((H, W, 4), np.uint8)
+    a[..., 0] = v
+    a[..., 3] = 255
+    return ImageData.from_array(a)
+
+
+ARC = MotionPath(BezierChain(((0, 0), (2, -3), (5, -3), (7, 0))), Timing.preset("ease-in"), "arc")
+LINE = MotionPath.straight((1, 1), (6, 4))
+
+
+def base() -> Project:
+    """Keys at 0, 4, 10; segment 0 has two paths; frames 1 (generated), 2 (locked), 6 (accepted)."""
+    p = Project(W, H, fps=24, name="shot")
+    for f, v in ((0, 10), (4, 40), (10, 100)):
+        p, _ = apply(p, InsertKeyframe(f, img(v)))
+    p, _ = apply(p, SetPaths(0, (ARC, LINE)))
+    p, _ = apply(p, UpdateSegment(1, engine="crossfade", seed=3, options=(("timing", "ease-out"),)))
+    p, _ = apply(p, PutGeneratedFrames(((1, img(11)), (2, img(12)), (6, img(60)))))
+    p, _ = apply(p, SetFrameStatus((2,), FrameStatus.LOCKED))
+    p, _ = apply(p, SetFrameStatus((6,), FrameStatus.ACCEPTED))
+    return p
+
+
+COMMANDS = {
+    "insert key mid-segment": InsertKeyframe(7, img(70)),
+    "replace a key drawing": InsertKeyframe(0, img(1)),
+    "insert key after last": InsertKeyframe(14, img(140)),
+    "remove first key": RemoveKeyframe(0),
+    "remove middle key": RemoveKeyframe(4),
+    "remove last key": RemoveKeyframe(10),
+    "retime key": MoveKeyframe(4, 7),
+    "insert frames": InsertFrames(3, 2),
+    "remove frames": RemoveFrames(7, 2),
+    "project settings": SetProjectSettings(fps=12, length=20, name="renamed"),
+    "update segment": UpdateSegment(0, engine="diffusion", seed=9, options=(("steps", 4),)),
+    "add path": AddPath(1, LINE),
+    "set paths": SetPaths(1, (ARC,)),
+    "remove path": RemovePath(0, 0),
+    "replace path": ReplacePath(0, 1, ARC),
+    "move path point": MovePathPoint(0, 0, 3, 9.0, 2.0),
+    "set timing": SetTiming(0, 1, Timing(0.2, 0.1, 0.3, 0.9)),
+    "put frames": PutGeneratedFrames(((3, img(13)), (7, img(77)))),
+    "lock frames": SetFrameStatus((1, 6), FrameStatus.LOCKED),
+    "clear frames": ClearFrames((1, 2, 6)),
+    "clear frames forced": ClearFrames((1, 2, 6), force=True),
+}
+
+
+def same(a: Project, b: Project) -> bool:
+    return all(getattr(a, f.name) == getattr(b, f.name) for f in fields(Project))
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_inverse_restores_exactly_and_redo_works(name: str) -> None:
+    before = base()
+    after, inverse = apply(before, COMMANDS[name])
+    assert not same(after, before), "the command should change something"
+    undone, redo = apply(after, inverse)
+    assert same(undone, before)
+    redone, _ = apply(undone, redo)
+    assert same(redone, after)
+
+
+def test_insert_key_splits_segment_and_drops_its_paths() -> None:
+    p, _ = apply(base(), InsertKeyframe(2, img(22)))  # inside segment 0 (0..4); frame 2 was locked
+    assert [k.frame for k in p.keyframes] == [0, 2, 4, 10]
+    assert len(p.segments) == 3
+    assert p.segments[0].settings.paths == () and p.segments[1].settings.paths == ()
+    assert p.segments[2].settings.engine == "crossfade"
+    assert 2 not in p.cells  # a key now lives there
+
+
+def test_insert_key_at_ends_adds_segments() -> None:
+    p, _ = apply(base(), InsertKeyframe(15, img(150)))
+    assert len(p.segments) == 3 and p.segments[2].count == 4 and p.length == 16
+    assert p.segments[2].settings.engine == "crossfade" and p.segments[2].settings.paths == ()
+
+
+def test_remove_middle_key_merges_segments() -> None:
+    p, _ = apply(base(), RemoveKeyframe(4))
+    assert len(p.segments) == 1
+    seg = p.segments[0]
+    assert (seg.start.frame, seg.end.frame, seg.count) == (0, 10, 9)
+    assert seg.settings.paths == () and seg.settings.engine == base().segments[0].settings.engine
+    assert sorted(p.cells) == [1, 2, 6]  # in-betweens survive as frames of the merged segment
+
+
+def test_retime_changes_counts_and_drops_only_generated_frames() -> None:
+    p, _ = apply(base(), MoveKeyframe(4, 7))
+    assert [s.count for s in p.segments] == [6, 2]
+    assert 1 not in p.cells                                   # generated, timed for the old spacing
+    assert p.cells[2].status == FrameStatus.LOCKED            # locked stays
+    assert p.cells[6].status == FrameStatus.ACCEPTED          # accepted stays
+    assert p.segments[0].times == tuple(j / 7 for j in range(1, 7))
+
+
+def test_put_generated_never_overwrites_keys_or_locked() -> None:
+    p0 = base()
+    locked_id = p0.cells[2].image_id
+    key_id = p0.keyframes[1].image_id
+    p, _ = apply(p0, PutGeneratedFrames(((2, img(200)), (4, img(201)), (3, img(202)), (6, img(203)))))
+    assert p.cells[2].image_id == locked_id and p.cells[2].status == FrameStatus.LOCKED
+    assert p.keyframes[1].image_id == key_id and 4 not in p.cells
+    assert p.cells[3].status == FrameStatus.GENERATED
+    assert p.cells[6].status == FrameStatus.GENERATED  # accepted frames may be regenerated
+
+
+def test_clear_keeps_locked_unless_forced() -> None:
+    p, _ = apply(base(), ClearFrames((1, 2)))
+    assert sorted(p.cells) == [2, 6]
+    p, _ = apply(base(), ClearFrames((1, 2), force=True))
+    assert sorted(p.cells) == [6]
+
+
+def test_move_path_point_moves_knot_with_its_handle() -> None:
+    p, _ = apply(base(), MovePathPoint(0, 0, 3, 9.0, 2.0))
+    pts = p.segments[0].settings.paths[0].curve.points
+    assert pts[3] == (9.0, 2.0) and pts[2] == (7.0, -1.0)
+
+
+@pytest.mark.parametrize("command", [
+    RemoveKeyframe(5),
+    MoveKeyframe(4, 10),
+    MoveKeyframe(4, 0),
+    MoveKeyframe(3, 5),
+    RemoveFrames(3, 2),          # frame 4 is a key
+    RemoveFrames(9, 5),          # past the end
+    InsertFrames(2, 0),
+    InsertKeyframe(-1, img(1)),
+    RemovePath(0, 5),
+    SetTiming(1, 0, Timing()),   # segment 1 has no paths
+    MovePathPoint(0, 0, 9, 0, 0),
+    SetFrameStatus((1,), FrameStatus.KEY),
+])
+def test_nonsense_edits_raise_command_error(command) -> None:
+    with pytest.raises(CommandError):
+        apply(base(), command)
+
+
+def test_wrong_size_image_refused() -> None:
+    small = ImageData.from_array(np.zeros((2, 2, 4), np.uint8))
+    with pytest.raises(CommandError, match="canvas"):
+        apply(base(), InsertKeyframe(12, small))
+    with pytest.raises(CommandError):
+        apply(base(), PutGeneratedFrames(((3, small),)))
+
+
+def test_missing_segment_is_index_error_with_one_based_number() -> None:
+    with pytest.raises(IndexError, match="segment 3"):
+        apply(base(), UpdateSegment(2, seed=1))
