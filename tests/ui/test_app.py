@@ -1,0 +1,152 @@
+"""The whole app: screenshot mode, files (save, import, export), the timing editor, shortcuts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from inbetweener.io.png import png_size
+from inbetweener.model.commands import AddPath
+from inbetweener.model.project import MotionPath
+from inbetweener.paths.timing import Timing
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_run_gui_screenshot_writes_a_png(qtbot, tmp_path, project, monkeypatch):
+    from inbetweener.io.project_file import save_project
+    from ui.app import run_gui
+
+    monkeypatch.setenv("INBETWEENER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "p.ibw"
+    save_project(project, path)
+    out = tmp_path / "shots" / "editor.png"
+    assert run_gui(path, out, frame=2) == 0
+    w, h = png_size(out.read_bytes())
+    assert (w, h) == (1280, 800)
+    img = cv2.imread(str(out))
+    assert img.std() > 10  # a real picture, not a blank
+
+
+def test_start_up_never_imports_torch(tmp_path):
+    code = ("import sys; from ui.app import run_gui; "
+            f"rc = run_gui(None, {str(tmp_path / 's.png')!r}); "
+            "print(rc, 'torch' in sys.modules, 'diffusers' in sys.modules)")
+    env = {"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "INBETWEENER_DATA_DIR": str(tmp_path),
+           "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.split() == ["0", "False", "False"], out.stderr[-2000:]
+
+
+def test_save_marks_clean_and_title(window, tmp_path):
+    window.state.set_frame(2)
+    window.document.push(AddPath(0, MotionPath.straight((40, 60), (120, 60))))
+    assert window.windowTitle().startswith("discs (unsaved)*")
+    assert window.files.save_to(tmp_path / "a.ibw")
+    assert window.windowTitle().startswith("a.ibw —")
+    assert str((tmp_path / "a.ibw").resolve()) in window.files.recent()
+
+
+def test_open_a_corrupt_file_is_one_line_and_keeps_the_document(window, tmp_path):
+    bad = tmp_path / "bad.ibw"
+    bad.write_bytes(b"not a zip at all")
+    before = window.document.project
+    assert not window.files.open_path(bad, ask=False)
+    assert window.document.project is before
+    message = window.statusBar().currentMessage()
+    assert message and "\n" not in message
+
+
+def test_import_image_sequence_as_keys_is_one_undo_step(window, tmp_path):
+    files = []
+    for i in range(3):
+        img = np.full((120, 160, 3), 255, np.uint8)
+        cv2.circle(img, (30 + 40 * i, 60), 10, (0, 0, 0), -1)
+        files.append(tmp_path / f"k{i}.png")
+        cv2.imwrite(str(files[-1]), img)
+    doc = window.document
+    last = doc.project.keyframes[-1].frame
+    assert window.files.import_keys(files)
+    frames = [k.frame for k in doc.project.keyframes]
+    sp = window.files.key_spacing
+    assert frames[-3:] == [last + sp, last + 2 * sp, last + 3 * sp]
+    window.undo_action.trigger()
+    assert len(doc.project.keyframes) == 2
+
+
+def test_import_into_an_empty_project_takes_the_image_size(window, tmp_path):
+    window.document.new_project(64, 64)
+    img = np.zeros((90, 120, 4), np.uint8)
+    img[..., 3] = 255
+    cv2.imwrite(str(tmp_path / "one.png"), img)
+    assert window.files.import_keys([tmp_path / "one.png"])
+    p = window.document.project
+    assert (p.width, p.height) == (120, 90) and len(p.keyframes) == 1
+
+
+@pytest.mark.parametrize("fmt", ["png", "gif"])
+def test_export_writes_the_expected_files(window, tmp_path, fmt):
+    files = window.files.export(tmp_path / "out", fmt, "shot", 3, 1)
+    length = window.document.project.length
+    if fmt == "png":
+        names = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+        assert names == [f"shot_{i:03d}.png" for i in range(1, length + 1)]
+    else:
+        assert [f.name for f in files] == ["shot.gif"] and files[0].stat().st_size > 0
+
+
+def test_timing_presets_and_handle_drag(window, qtbot):
+    doc = window.document
+    window.state.set_frame(2)
+    doc.push(AddPath(0, MotionPath.straight((40, 60), (120, 60))))
+    window.state.select_path(0)
+    editor = window.timing
+    tick_before = editor.spacing.getData()[1].copy()
+    editor.preset_buttons["ease-in"].click()
+    assert doc.project.segment(0).settings.paths[0].timing == Timing.preset("ease-in")
+    assert not np.allclose(editor.spacing.getData()[1], tick_before)  # spacing chart updated live
+    steps = doc.undo_stack.count()
+    for x in (0.5, 0.6, 0.7):  # dragging a handle: one merged undo step
+        editor.handles[0].setPos((x, 0.2))
+    editor.handles[0].sigPositionChangeFinished.emit(editor.handles[0])
+    assert doc.undo_stack.count() == steps + 1
+    assert doc.project.segment(0).settings.paths[0].timing == Timing(0.7, 0.2, 1.0, 1.0)
+    editor.handles[1].setPos((1.4, -0.3))  # dragged outside: clamped into the unit square
+    assert doc.project.segment(0).settings.paths[0].timing.handles[2:] == (1.0, 0.0)
+    window.undo_action.trigger()
+    window.undo_action.trigger()
+    assert doc.project.segment(0).settings.paths[0].timing == Timing.preset("ease-in")
+
+
+def test_ctrl_z_and_ctrl_shift_z_shortcuts(window, qtbot):
+    doc = window.document
+    window.state.set_frame(2)
+    doc.push(AddPath(0, MotionPath.straight((40, 60), (120, 60))))
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.project.segment(0).settings.paths == ()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert len(doc.project.segment(0).settings.paths) == 1
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert len(doc.project.segment(0).settings.paths) == 1
+
+
+def test_engine_options_push_update_segment(window):
+    panel = window.panel
+    window.state.set_frame(2)
+    box = panel._option_widgets["timing"]  # crossfade's option
+    box.setCurrentText("ease-out")
+    box.activated.emit(box.currentIndex())
+    assert window.document.project.segment(0).settings.option("timing") == "ease-out"
+    panel.seed.setValue(7)
+    assert window.document.project.segment(0).settings.seed == 7
