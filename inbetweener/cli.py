@@ -185,6 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted; nothing was saved")
         return 130
+    except OSError as exc:  # disk full, no permission...: the user's environment, not a bug
+        where = f" ({exc.filename})" if exc.filename else ""
+        _fail(f"{exc.strerror or exc}{where}; check the path, free space and permissions")
+        return 2
     except Exception as exc:  # a bug, not the user's fault: say so in one line unless debugging
         if os.environ.get("INBETWEENER_DEBUG"):
             raise

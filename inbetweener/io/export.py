@@ -23,6 +23,9 @@ from inbetweener.model.project import Project
 FORMATS = ("png", "gif", "mp4")
 SIDECAR_VERSION = 1
 MAX_PAD = 9
+# Names Windows refuses for files, whatever the extension.
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
 
 # progress(done, total): called after each written frame.
 ProgressFn = Callable[[int, int], None]
@@ -39,6 +42,8 @@ def sanitize_name(name: str, default: str = "frame") -> str:
     text = re.sub(r'[\\/:*?"<>|]', "_", text)
     text = re.sub(r"\.{2,}", ".", text).strip(" .")
     text = re.sub(r"\s+", " ", text)[:100].strip(" .")
+    if text.split(".")[0].upper() in _WINDOWS_RESERVED:
+        text = f"_{text}"
     return text or default
 
 

@@ -344,3 +344,15 @@ def test_python_dash_m_reports_one_line(tmp_path: Path) -> None:
                           str(tmp_path / "o")], capture_output=True, text=True)
     assert out.returncode == 2
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_os_errors_are_one_line(keys, tmp_path: Path, monkeypatch, capsys) -> None:
+    import inbetweener.io.project_file as project_file
+
+    def refuse(project, path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(project_file, "save_project", refuse)
+    assert main(["new", str(tmp_path / "p.ibw"), str(keys[0]), str(keys[1])]) == 2
+    line = _one_error_line(capsys)
+    assert "Permission denied" in line and "p.ibw" in line

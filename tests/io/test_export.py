@@ -92,6 +92,11 @@ def test_names_cannot_escape_the_folder(raw: str, tmp_path: Path) -> None:
     assert "/" not in stem and "\\" not in stem and ".." not in stem and stem.isprintable() and stem
 
 
+def test_reserved_and_unicode_names() -> None:
+    assert sanitize_name("CON") == "_CON" and sanitize_name("nul.txt") == "_nul.txt"
+    assert sanitize_name("Prügel-Szene 3") == "Prügel-Szene 3"
+
+
 @pytest.mark.parametrize("pad,start", [(0, 1), (10, 1), (4, -1)])
 def test_bad_numbering(pad: int, start: int, tmp_path: Path) -> None:
     with pytest.raises(ExportError):
