@@ -264,6 +264,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
     import tempfile
 
     from inbetweener.engines.base import Progress, TweenFrame, TweenRequest, get_engine
+    from inbetweener.errors import EngineError
     from inbetweener.io.export import ExportError, sanitize_name, write_png_sequence
     from inbetweener.io.images import load_image
 
@@ -292,7 +293,10 @@ def cmd_tween(args: argparse.Namespace) -> int:
         done = 0.0
         for item in gen:
             if isinstance(item, TweenFrame):
-                frames[item.index] = item.image
+                image = item.image
+                if not 0 <= item.index < n or image.shape != key_a.shape or image.dtype != key_a.dtype:
+                    raise EngineError(f"the {args.engine} engine returned a frame of the wrong size or type")
+                frames[item.index] = image
             elif isinstance(item, Progress):
                 bar.update(max(0.0, 100 * item.fraction - done))
                 done = max(done, 100 * item.fraction)
