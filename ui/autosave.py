@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from inbetweener.errors import UserError
 from inbetweener.io import recovery
-
 from ui.document import Document
 
 
@@ -31,6 +30,7 @@ class Autosaver(QObject):
         self._document = document
         self._untitled_id = recovery.new_untitled_id()
         self._dirty = False
+        self._restoring = False  # while a recovery file is loaded, its own slot must not be discarded
         self._slots: set[Path] = set()  # recovery files this session wrote (one per path it had)
         self.last_seconds = 0.0  # how long the last autosave took (shown in tests / benches)
         self._timer = QTimer(self)
@@ -48,7 +48,7 @@ class Autosaver(QObject):
         self._dirty = True
 
     def _on_clean_changed(self, clean: bool) -> None:
-        if clean:  # saved (or undone back to what is on disk): the user's file holds it all
+        if clean and not self._restoring:  # saved, or undone back to what is on disk
             self._dirty = False
             self.discard()
 
@@ -75,8 +75,15 @@ class Autosaver(QObject):
         self.saved.emit(str(slot))
         return slot
 
+    def adopt(self, recovery_file: Path) -> None:
+        """Take over a restored recovery file: write the document's own slot now, then drop the old
+        file once the new copy exists (until then the old one is the only copy on disk)."""
+        self._slots.add(Path(recovery_file))
+        self._dirty = True
+        self.autosave_now()
+
     def discard(self) -> None:
-        """Remove every recovery file this session wrote."""
+        """Remove every recovery file this session wrote or adopted."""
         for slot in self._slots | {self._slot()}:
             try:
                 recovery.discard(slot)
@@ -124,11 +131,14 @@ def restore_into(document: Document, recovery_file: Path, autosaver: Autosaver |
     entry = next((e for e in recovery.list_recoveries() if e.file == Path(recovery_file)), None)
     project = recovery.restore(recovery_file)  # ProjectFileError if damaged: the file stays
     original = entry.original if entry is not None else None
-    document.load(project, original)
-    # Not clean: the restored work is not in the user's file yet, so closing asks to save it.
-    document.undo_stack.resetClean()
     if autosaver is not None:
-        autosaver._dirty = True
-        autosaver.autosave_now()  # keep a recovery copy at once, not a minute later
-    if Path(recovery_file).exists() and (autosaver is None or Path(recovery_file) not in autosaver._slots):
-        recovery.discard(recovery_file)  # its work now lives in the document (and the new slot)
+        autosaver._restoring = True
+    try:
+        document.load(project, original)
+        # Not clean: the restored work is not in the user's file yet, so closing asks to save it.
+        document.undo_stack.resetClean()
+    finally:
+        if autosaver is not None:
+            autosaver._restoring = False
+    if autosaver is not None:
+        autosaver.adopt(Path(recovery_file))

@@ -22,13 +22,6 @@ def small_project(name: str = "walk", shade: int = 10) -> Project:
                    (SegmentSettings(seed=3),), {}, {ia.content_id(): ia, ib.content_id(): ib}, name=name)
 
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    monkeypatch.setenv(recovery.DATA_DIR_ENV, str(folder))
-    return folder
-
-
 def same(a: Project, b: Project) -> bool:
     da, db = project_to_json(a), project_to_json(b)
     return da == db and all(a.images[i].png_bytes() == b.images[i].png_bytes() for i in da["images"])
