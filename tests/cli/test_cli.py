@@ -356,3 +356,23 @@ def test_os_errors_are_one_line(keys, tmp_path: Path, monkeypatch, capsys) -> No
     assert main(["new", str(tmp_path / "p.ibw"), str(keys[0]), str(keys[1])]) == 2
     line = _one_error_line(capsys)
     assert "Permission denied" in line and "p.ibw" in line
+
+
+def test_hostile_project_exit_2_and_nothing_escapes(keys, tmp_path: Path, capsys) -> None:
+    import zipfile
+
+    good = tmp_path / "good.ibw"
+    assert main(["new", str(good), str(keys[0]), str(keys[1])]) == 0
+    hostile = tmp_path / "work" / "hostile.ibw"
+    hostile.parent.mkdir()
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(hostile, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+        dst.writestr("../../escaped.png", b"\x89PNG\r\n\x1a\n")
+    before = hostile.read_bytes()
+    assert main(["render", str(hostile), "--engine", "crossfade"]) == 2
+    _one_error_line(capsys)
+    assert main(["export", str(hostile), "--out", str(tmp_path / "work" / "o")]) == 2
+    _one_error_line(capsys)
+    assert hostile.read_bytes() == before
+    assert not list(tmp_path.rglob("escaped.png")) and not (tmp_path / "work" / "o").exists()
