@@ -99,8 +99,9 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
         small_b = cv2.resize(premul_b, (work_w, work_h), interpolation=interp)
     else:
         small_a, small_b = premul_a, premul_b
-    guide_a = guide_image(small_a, line_art)
-    guide_b = guide_image(small_b, line_art)
+    transparent = bool(request.key_a[..., 3].min() < 255 or request.key_b[..., 3].min() < 255)
+    guide_a = guide_image(small_a, line_art, transparent)
+    guide_b = guide_image(small_b, line_art, transparent)
     del small_a, small_b
     gx, gy = pixel_grid(work_h, work_w)
     field = PathField(paths, scale, gx, gy)

@@ -15,11 +15,12 @@ from inbetweener.engines.flowlib.fields import pixel_grid, warp
 _FUSION_WINDOW = 9
 
 
-def guide_image(premul: np.ndarray, line_art: bool) -> np.ndarray:
-    """Grey uint8 image the flow is computed on: colour over mid-grey, so alpha edges count too."""
+def guide_image(premul: np.ndarray, line_art: bool, transparent: bool) -> np.ndarray:
+    """Grey uint8 image the flow is computed on; with transparency, alpha edges count as much as colour."""
     rgb = premul[..., :3]
-    alpha = premul[..., 3] * np.float32(1.0 / 255.0)
-    grey = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114 + 128.0 * (1.0 - alpha)
+    grey = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+    if transparent:
+        grey = 0.5 * grey + 0.5 * premul[..., 3]
     if line_art:
         # Thin strokes give flow a narrow basin; a soft halo widens it without moving the stroke.
         grey = cv2.GaussianBlur(grey, (0, 0), 1.5)
@@ -61,7 +62,7 @@ def fuse_candidates(candidates: list[np.ndarray], guide_a: np.ndarray, guide_b: 
     return out
 
 
-def coarse_search(guide_a: np.ndarray, guide_b: np.ndarray, side: int = 64, radius: int = 16) -> np.ndarray:
+def coarse_search(guide_a: np.ndarray, guide_b: np.ndarray, side: int = 40, radius: int = 14) -> np.ndarray:
     """Large-displacement seed: exhaustive block matching on a tiny copy (A->B), upsampled.
 
     Brute-force search over all shifts within `radius` coarse pixels (cf. the global search of
@@ -79,7 +80,9 @@ def coarse_search(guide_a: np.ndarray, guide_b: np.ndarray, side: int = 64, radi
     for dy in range(-radius, radius + 1):
         for dx in range(-radius, radius + 1):
             shifted = padded[radius + dy: radius + dy + ch, radius + dx: radius + dx + cw]
-            cost = cv2.blur(cv2.absdiff(small_a, shifted), (5, 5)) + 0.25 * float(np.hypot(dx, dy))
+            diff = cv2.absdiff(small_a, shifted)
+            # Two windows: the small one keeps detail, the large one settles flat, ambiguous areas.
+            cost = cv2.blur(diff, (3, 3)) + cv2.blur(diff, (9, 9)) + 0.25 * float(np.hypot(dx, dy))
             better = cost < best
             best[better] = cost[better]
             best_dx[better] = dx

@@ -1,0 +1,145 @@
+"""Flow engine behaviour: motion, alpha, line art, cancel, determinism, times, options."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from inbetweener.engines import flow as flow_module
+from inbetweener.engines.base import Progress, TweenFrame, TweenRequest, get_engine
+from inbetweener.engines.flow import FlowEngine
+from inbetweener.errors import EngineError
+
+
+def _frames(request: TweenRequest) -> dict[int, np.ndarray]:
+    return {f.index: f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)}
+
+
+def _centroid(mask: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(mask)
+    return np.array([xs.mean(), ys.mean()])
+
+
+def test_registered_as_flow():
+    assert isinstance(get_engine("flow"), FlowEngine)
+    names = {o.name for o in FlowEngine.options}
+    assert {"line_art", "autopilot", "quality"} <= names
+
+
+def test_disc_moves_at_constant_speed_and_keeps_its_size(disc_keys):
+    a, b = disc_keys
+    times = (0.25, 0.5, 0.75)
+    frames = _frames(TweenRequest(a, b, times))
+    key_area = np.count_nonzero(a[..., 0] < 128)
+    for i, t in enumerate(times):
+        mask = frames[i][..., 0] < 128
+        assert abs(_centroid(mask)[0] - (25 + 30 * t)) <= 1.0
+        assert abs(_centroid(mask)[1] - 32) <= 1.0
+        assert 0.85 * key_area <= mask.sum() <= 1.15 * key_area  # one disc, not two half discs
+
+
+def test_keys_are_reproduced_at_t0_and_t1(disc_keys):
+    a, b = disc_keys
+    frames = _frames(TweenRequest(a, b, (0.0, 1.0)))
+    assert np.array_equal(frames[0], a)
+    assert np.array_equal(frames[1], b)
+
+
+def test_unsorted_nonuniform_times_match_single_requests(disc_keys):
+    a, b = disc_keys
+    times = (0.8, 0.1, 0.37)
+    together = _frames(TweenRequest(a, b, times))
+    for i, t in enumerate(times):
+        alone = _frames(TweenRequest(a, b, (t,)))[0]
+        assert np.array_equal(together[i], alone)
+
+
+def test_deterministic_bytes(disc_keys):
+    a, b = disc_keys
+    first = _frames(TweenRequest(a, b, (0.3, 0.6)))
+    second = _frames(TweenRequest(a, b, (0.3, 0.6)))
+    assert all(np.array_equal(first[i], second[i]) for i in first)
+
+
+def test_transparent_background_stays_transparent_and_alpha_moves():
+    a = np.zeros((64, 96, 4), np.uint8)
+    b = np.zeros((64, 96, 4), np.uint8)
+    cv2.rectangle(a, (10, 20), (30, 40), (250, 60, 20, 255), -1)
+    cv2.rectangle(b, (50, 20), (70, 40), (250, 60, 20, 255), -1)
+    frame = _frames(TweenRequest(a, b, (0.5,)))[0]
+    alpha = frame[..., 3]
+    assert alpha[:, :5].max() == 0 and alpha[:, -5:].max() == 0 and alpha[:10].max() == 0
+    opaque = alpha > 128
+    assert abs(_centroid(opaque)[0] - 40) <= 1.0
+    assert 0.85 * 441 <= opaque.sum() <= 1.15 * 441
+    # Colour under the sprite is the sprite's, not darkened by premultiplication round trips.
+    assert np.abs(frame[opaque][:, :3].astype(int) - (250, 60, 20)).max() <= 3
+
+
+def _stroke(x: int) -> np.ndarray:
+    img = np.full((80, 120, 4), 255, np.uint8)
+    cv2.line(img, (x, 10), (x + 10, 70), (0, 0, 0, 255), 2, cv2.LINE_AA)
+    return img
+
+
+def test_line_art_translated_stroke_stays_one_crisp_line():
+    a, b = _stroke(30), _stroke(60)
+    key_dark = np.count_nonzero(a[..., 0] < 100)
+    for mode in ("auto", "on"):
+        frame = _frames(TweenRequest(a, b, (0.5,), options={"line_art": mode}))[0]
+        dark = frame[..., 0] < 100
+        assert 0.7 * key_dark <= dark.sum() <= 1.3 * key_dark
+        # One line: every row's dark pixels sit together near the expected position (x ~ 45..55).
+        for y in range(15, 65, 5):
+            xs = np.nonzero(dark[y])[0]
+            assert xs.size and xs.max() - xs.min() <= 4
+            assert abs(xs.mean() - (45 + 10 * (y - 10) / 60)) <= 2
+
+
+def test_line_art_detection():
+    from inbetweener.engines.flowlib.lineart import looks_like_line_art
+
+    assert looks_like_line_art(_stroke(30), _stroke(60))
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (80, 120, 4), dtype=np.uint8)
+    photo[..., 3] = 255
+    assert not looks_like_line_art(photo, photo)
+
+
+def test_bad_option_is_a_user_error(disc_keys):
+    a, b = disc_keys
+    with pytest.raises(EngineError, match="line_art"):
+        list(FlowEngine().tween(TweenRequest(a, b, (0.5,), options={"line_art": "maybe"})))
+
+
+def test_progress_is_monotonic_and_frames_arrive_one_by_one(disc_keys):
+    a, b = disc_keys
+    fractions, order = [], []
+    for item in FlowEngine().tween(TweenRequest(a, b, (0.2, 0.4, 0.6))):
+        if isinstance(item, Progress):
+            fractions.append(item.fraction)
+        else:
+            order.append((item.index, len(fractions)))
+    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] == 1.0
+    assert [i for i, _ in order] == [0, 1, 2]
+    assert order[0][1] < order[1][1] < order[2][1]  # progress between frames
+
+
+def test_closing_after_first_frame_stops_work(disc_keys, monkeypatch):
+    calls = []
+    original = flow_module._Synthesizer.frame
+
+    def counting(self, t):
+        calls.append(t)
+        return original(self, t)
+
+    monkeypatch.setattr(flow_module._Synthesizer, "frame", counting)
+    a, b = disc_keys
+    gen = FlowEngine().tween(TweenRequest(a, b, (0.2, 0.4, 0.6, 0.8)))
+    first = next(item for item in gen if isinstance(item, TweenFrame))
+    gen.close()
+    assert first.index == 0
+    assert calls == [0.2]
+    with pytest.raises(StopIteration):
+        next(gen)

@@ -1,0 +1,76 @@
+"""The flow engine honours motion paths: a point on a path lands where the path says, at every t."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from inbetweener.engines.base import TweenFrame, TweenRequest
+from inbetweener.engines.flow import FlowEngine
+from inbetweener.model.project import MotionPath
+from inbetweener.paths.bezier import BezierChain, CubicBezier
+from inbetweener.paths.timing import Timing
+
+SPRITE = 16  # side of the textured square sprite (px)
+
+
+def _sprite() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    tex = rng.integers(0, 256, (SPRITE // 4, SPRITE // 4, 3), dtype=np.uint8)
+    tex = cv2.resize(tex, (SPRITE, SPRITE), interpolation=cv2.INTER_NEAREST)
+    return np.dstack([tex, np.full((SPRITE, SPRITE), 255, np.uint8)])
+
+
+def _place(canvas: np.ndarray, sprite: np.ndarray, centre: tuple[float, float]) -> np.ndarray:
+    out = canvas.copy()
+    x0 = int(round(centre[0])) - SPRITE // 2
+    y0 = int(round(centre[1])) - SPRITE // 2
+    out[y0:y0 + SPRITE, x0:x0 + SPRITE] = sprite
+    return out
+
+
+def _locate(frame: np.ndarray, sprite: np.ndarray) -> np.ndarray:
+    """Centre of the best template match of the sprite (sub-pixel by parabola fit)."""
+    res = cv2.matchTemplate(frame[..., :3], sprite[..., :3], cv2.TM_SQDIFF)
+    _, _, (mx, my), _ = cv2.minMaxLoc(res)
+    def refine(lo: float, mid: float, hi: float) -> float:
+        den = lo - 2 * mid + hi
+        return 0.0 if den == 0 else 0.5 * (lo - hi) / den
+    dx = refine(res[my, mx - 1], res[my, mx], res[my, mx + 1]) if 0 < mx < res.shape[1] - 1 else 0.0
+    dy = refine(res[my - 1, mx], res[my, mx], res[my + 1, mx]) if 0 < my < res.shape[0] - 1 else 0.0
+    return np.array([mx + dx + SPRITE / 2, my + dy + SPRITE / 2])
+
+
+def _arc_case(background: np.ndarray):
+    start, end = (30.0, 90.0), (130.0, 90.0)
+    curve = BezierChain.from_segments([CubicBezier(start, (45.0, 20.0), (115.0, 20.0), end)])
+    path = MotionPath(curve, Timing.preset("ease-in-out"))
+    sprite = _sprite()
+    key_a = _place(background, sprite, start)
+    key_b = _place(background, sprite, end)
+    return key_a, key_b, path, sprite
+
+
+@pytest.mark.parametrize("times", [(0.2, 0.5, 0.8), (0.9, 0.1, 0.35)])
+def test_sprite_follows_curved_eased_path_within_one_pixel(times):
+    background = np.full((120, 160, 4), (200, 210, 220, 255), np.uint8)
+    key_a, key_b, path, sprite = _arc_case(background)
+    request = TweenRequest(key_a, key_b, times, paths=(path,))
+    frames = {f.index: f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)}
+    assert sorted(frames) == list(range(len(times)))
+    for i, t in enumerate(times):
+        expected = np.asarray(path.position(t), float).reshape(2)
+        found = _locate(frames[i], sprite)
+        assert np.hypot(*(found - expected)) <= 1.0, (t, found, expected)
+
+
+def test_without_the_path_the_sprite_goes_straight():
+    """The same keys without the path: the sprite takes the straight line, far from the arc."""
+    background = np.full((120, 160, 4), (200, 210, 220, 255), np.uint8)
+    key_a, key_b, path, sprite = _arc_case(background)
+    request = TweenRequest(key_a, key_b, (0.5,))
+    frame = next(f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame))
+    found = _locate(frame, sprite)
+    assert abs(found[1] - 90.0) <= 2.0
+    assert np.hypot(*(found - np.asarray(path.position(0.5)).reshape(2))) > 30.0
