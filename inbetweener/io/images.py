@@ -6,6 +6,7 @@ cv2 does not); cv2 resizes. Both are imported only when an image is actually loa
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -70,7 +71,11 @@ def _decode(p: Path) -> np.ndarray:
     # Our own limits are checked below with a clearer message; Pillow's guard stays as a backstop.
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(p) as im:
+        with warnings.catch_warnings():
+            # Between our limit and twice it Pillow only warns; we refuse those below anyway.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im_file = Image.open(p)
+        with im_file as im:
             w, h = im.size
             if w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_PIXELS:
                 raise ImageError(
@@ -87,6 +92,8 @@ def _decode(p: Path) -> np.ndarray:
         raise ImageError(
             f"{p.name} is not an image this program can read; use PNG, JPEG, WebP, TIFF or BMP"
         ) from None
+    except PermissionError:
+        raise ImageError(f"no permission to read {p}; check the file's permissions") from None
     except Image.DecompressionBombError:
         raise ImageError(f"{p.name} is too large to load safely; scale it down first") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
