@@ -143,3 +143,15 @@ def test_closing_after_first_frame_stops_work(disc_keys, monkeypatch):
     assert calls == [0.2]
     with pytest.raises(StopIteration):
         next(gen)
+
+
+def test_autopilot_option_runs_and_keeps_motion():
+    rng = np.random.default_rng(4)
+    small = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    tex = cv2.resize(small, (128, 96), interpolation=cv2.INTER_CUBIC)
+    a = np.dstack([tex, np.full((96, 128), 255, np.uint8)])
+    b = np.roll(a, 8, axis=1)
+    mid = np.roll(a, 4, axis=1)
+    frame = _frames(TweenRequest(a, b, (0.5,), options={"autopilot": True}))[0]
+    inner = (slice(10, -10), slice(20, -20))
+    assert np.abs(frame[inner].astype(int) - mid[inner]).mean() < 6

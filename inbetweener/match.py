@@ -1,0 +1,106 @@
+"""Autopilot: a few reliable feature correspondences between two keys, as ordinary editable paths.
+
+SIFT keypoints (Lowe 2004, "Distinctive Image Features from Scale-Invariant Keypoints") matched with
+Lowe's ratio test, then a geometric check: MAGSAC++ (Barath et al. 2020) homographies fitted one
+after another, so a moving character and a still background each keep their own consistent matches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inbetweener.model.project import MotionPath
+
+RATIO = 0.75          # Lowe's ratio test threshold
+REPROJ_PX = 3.0       # inlier distance for the geometric check
+MIN_INLIERS = 10      # a motion model needs at least this many matches...
+MIN_INLIER_SHARE = 0.3  # ...and this share of the matches it was fitted on
+MAX_MODELS = 3        # separate motions looked for (e.g. background, character, prop)
+
+
+def _grey(rgba: np.ndarray) -> np.ndarray:
+    import cv2
+
+    rgb = rgba[..., :3].astype(np.float32)
+    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+    over_grey = rgb * alpha + 128.0 * (1.0 - alpha)
+    return cv2.cvtColor(np.clip(over_grey + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+
+
+def _ratio_matches(grey_a: np.ndarray, grey_b: np.ndarray):
+    import cv2
+
+    sift = cv2.SIFT_create(nfeatures=3000)
+    kp_a, desc_a = sift.detectAndCompute(grey_a, None)
+    kp_b, desc_b = sift.detectAndCompute(grey_b, None)
+    if desc_a is None or desc_b is None or len(kp_a) < 2 or len(kp_b) < 2:
+        return np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0)
+    pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(desc_a, desc_b, k=2)
+    src, dst, margin = [], [], []
+    for pair in pairs:
+        if len(pair) < 2:
+            continue
+        best, second = pair
+        if best.distance < RATIO * second.distance:
+            src.append(kp_a[best.queryIdx].pt)
+            dst.append(kp_b[best.trainIdx].pt)
+            margin.append(1.0 - best.distance / max(second.distance, 1e-6))
+    return np.array(src, float).reshape(-1, 2), np.array(dst, float).reshape(-1, 2), np.array(margin)
+
+
+def _consistent(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Indices of matches that belong to some well-supported homography (sequential MAGSAC)."""
+    import cv2
+
+    method = getattr(cv2, "USAC_MAGSAC", cv2.RANSAC)
+    remaining = np.arange(len(src))
+    kept: list[np.ndarray] = []
+    for _ in range(MAX_MODELS):
+        if len(remaining) < MIN_INLIERS:
+            break
+        cv2.setRNGSeed(12345)  # RANSAC sampling is random; autopilot must be repeatable
+        model, mask = cv2.findHomography(src[remaining], dst[remaining], method, REPROJ_PX,
+                                         maxIters=2000, confidence=0.999)
+        if model is None or mask is None:
+            break
+        inliers = mask.ravel().astype(bool)
+        if inliers.sum() < MIN_INLIERS or inliers.mean() < MIN_INLIER_SHARE:
+            break
+        kept.append(remaining[inliers])
+        remaining = remaining[~inliers]
+    return np.concatenate(kept) if kept else np.zeros(0, int)
+
+
+def _spread(points: np.ndarray, score: np.ndarray, count: int, min_gap: float) -> list[int]:
+    """Greedy farthest-point choice, best score first, no two chosen closer than min_gap."""
+    order = list(np.argsort(-score, kind="stable"))
+    chosen = [order[0]]
+    while len(chosen) < count:
+        dist = np.min(np.linalg.norm(points[:, None, :] - points[chosen][None, :, :], axis=2), axis=1)
+        gain = dist * (0.5 + score)
+        gain[chosen] = -1
+        best = int(np.argmax(gain))
+        if dist[best] < min_gap:
+            break
+        chosen.append(best)
+    return chosen
+
+
+def autopilot_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8) -> list[MotionPath]:
+    """Up to max_paths straight, linear-timing paths from reliable matches; [] when none are reliable."""
+    if max_paths <= 0:
+        return []
+    grey_a, grey_b = _grey(key_a), _grey(key_b)
+    src, dst, margin = _ratio_matches(grey_a, grey_b)
+    if len(src) < MIN_INLIERS:
+        return []
+    keep = _consistent(src, dst)
+    if keep.size == 0:
+        return []
+    src, dst, margin = src[keep], dst[keep], margin[keep]
+    min_gap = 0.05 * float(np.hypot(*grey_a.shape))
+    chosen = _spread(src, margin, min(max_paths, len(src)), min_gap)
+    chosen.sort(key=lambda i: (src[i][1], src[i][0]))  # stable, readable order: top to bottom
+    return [MotionPath.straight((float(src[i][0]), float(src[i][1])), (float(dst[i][0]), float(dst[i][1])),
+                                name=f"auto {n + 1}")
+            for n, i in enumerate(chosen)]
