@@ -265,7 +265,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
 
     from inbetweener.engines.base import Progress, TweenFrame, TweenRequest, get_engine
     from inbetweener.errors import EngineError
-    from inbetweener.io.export import ExportError, sanitize_name, write_png_sequence
+    from inbetweener.io.export import ExportError, frame_file_name, sanitize_name, write_png_sequence
     from inbetweener.io.images import load_image
 
     # Check everything before anything is written.
@@ -286,42 +286,42 @@ def cmd_tween(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} is a file, not a folder; choose a folder for --out")
 
-    frames: list[Any] = [None] * n
+    # Frames go to a private folder inside --out as they arrive (memory stays flat for long
+    # sequences) and move into place only when all are there: a failure leaves no half sequence.
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".inbetweener-", dir=out))
+    have = [False] * n
     bar = _progress_bar(args, 100, unit="%")
     gen = engine.tween(request)
     try:
+        write_png_sequence([key_a], staging, name, args.pad, args.start)
+        write_png_sequence([key_b], staging, name, args.pad, args.start + n + 1)
         done = 0.0
         for item in gen:
             if isinstance(item, TweenFrame):
                 image = item.image
                 if not 0 <= item.index < n or image.shape != key_a.shape or image.dtype != key_a.dtype:
                     raise EngineError(f"the {args.engine} engine returned a frame of the wrong size or type")
-                frames[item.index] = image
+                write_png_sequence([image], staging, name, args.pad, args.start + item.index + 1)
+                have[item.index] = True
             elif isinstance(item, Progress):
                 bar.update(max(0.0, 100 * item.fraction - done))
                 done = max(done, 100 * item.fraction)
-    finally:
-        gen.close()
-        bar.close()
-    missing = [i + 1 for i, f in enumerate(frames) if f is None]
-    if missing:
-        raise UserError(f"the {args.engine} engine did not make in-between {missing[0]}; try another engine")
-
-    # Write into a private folder first, then move into place: a failure leaves no half sequence.
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".inbetweener-", dir=out))
-    try:
-        written = write_png_sequence([key_a, *frames, key_b], staging, name, args.pad, args.start)
-        final = [out / p.name for p in written]
-        for src, dst in zip(written, final, strict=True):
-            os.replace(src, dst)
+        if not all(have):
+            raise EngineError(f"the {args.engine} engine did not make in-between {have.index(False) + 1}; "
+                              "try another engine")
+        final = [out / frame_file_name(name, args.start + i, args.pad) for i in range(n + 2)]
+        for dst in final:
+            os.replace(staging / dst.name, dst)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
         if created:
             shutil.rmtree(out, ignore_errors=True)
         raise
-    shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        gen.close()
+        bar.close()
+        shutil.rmtree(staging, ignore_errors=True)
     _say(args, f"wrote {len(final)} frames to {out}/ ({final[0].name} .. {final[-1].name})")
     return 0
 
