@@ -250,9 +250,10 @@ def generate(model: LoadedModel, request: TweenRequest, settings: Settings,
         total = (len(sigmas) - 1) * max(1, settings.renoise)
         done = 0
         with on_device(model, model.unet):
-            for step, _repeat, x in iter_dual_euler(denoiser, x, sigmas, renoise=settings.renoise,
-                                                    generator=generator):
+            for step, _repeat, latents in iter_dual_euler(denoiser, x, sigmas, renoise=settings.renoise,
+                                                          generator=generator):
                 done += 1
+                x = latents
                 yield Progress(0.1 + 0.8 * done / total, f"denoising step {step + 1} of {len(sigmas) - 1}")
 
         # 6-7. Decode in chunks; keys exact at both ends; alpha from the guides; frames out when ready.

@@ -55,9 +55,10 @@ def iter_euler(denoise: Denoiser, x: torch.Tensor, sigmas: list[float]) -> Itera
 def sample_euler(denoise: Denoiser, x: torch.Tensor, sigmas: list[float], *,
                  callback: Callable[[int, torch.Tensor], None] | None = None) -> torch.Tensor:
     """Euler sampling to the end of the schedule (Karras et al. 2022)."""
-    for i, x in iter_euler(denoise, x, sigmas):
+    for i, x_next in iter_euler(denoise, x, sigmas):
         if callback is not None:
-            callback(i, x)
+            callback(i, x_next)
+        x = x_next
     return x
 
 
@@ -93,7 +94,8 @@ def sample_dual_euler(denoise_fwd_bwd: DualDenoiser, x: torch.Tensor, sigmas: li
                       callback: Callable[[int, int, torch.Tensor], None] | None = None, renoise: int = 1,
                       generator: torch.Generator | None = None) -> torch.Tensor:
     """Dual-directional Euler sampling to the end (Wang et al. 2024, Alg. 2); see `iter_dual_euler`."""
-    for i, r, x in iter_dual_euler(denoise_fwd_bwd, x, sigmas, renoise=renoise, generator=generator):
+    for i, r, x_next in iter_dual_euler(denoise_fwd_bwd, x, sigmas, renoise=renoise, generator=generator):
         if callback is not None:
-            callback(i, r, x)
+            callback(i, r, x_next)
+        x = x_next
     return x

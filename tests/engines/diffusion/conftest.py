@@ -65,3 +65,9 @@ def disc_pair(width: int = 64, height: int = 64, alpha: bool = False):
     cv2.circle(a, (width // 4, height // 2), r, (20, 40, 200, 255), -1)
     cv2.circle(b, (3 * width // 4, height // 2), r, (20, 40, 200, 255), -1)
     return a, b
+
+
+@pytest.fixture
+def make_keys():
+    """disc_pair as a fixture (test modules here are not a package)."""
+    return disc_pair

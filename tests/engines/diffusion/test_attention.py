@@ -121,7 +121,7 @@ def test_batched_pass_equals_two_pass_loop(tiny_model, mode):
     with torch.inference_mode():
         one = _denoiser(tiny_model, Settings(mode=mode, passes=1), frames)(x, sigma)
         two = _denoiser(tiny_model, Settings(mode=mode, passes=2), frames)(x, sigma)
-    for a, b in zip(one, two):
+    for a, b in zip(one, two, strict=True):
         assert torch.allclose(a, b, atol=1e-5, rtol=1e-5), (a - b).abs().max()
     assert tiny_model.maps.mode == "plain" and not tiny_model.maps.recorded
 
@@ -149,4 +149,4 @@ def test_guidance_ramp_runs_from_each_key(tiny_model):
                      Settings(guidance_min=1.0, guidance_max=3.0))
     ramp = d.ramp.flatten().tolist()
     assert ramp[0] == pytest.approx(1.0) and ramp[-1] == pytest.approx(3.0)
-    assert all(math.isclose(b - a, 0.5) for a, b in zip(ramp, ramp[1:]))
+    assert all(math.isclose(b - a, 0.5) for a, b in zip(ramp, ramp[1:], strict=False))
