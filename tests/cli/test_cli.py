@@ -376,3 +376,36 @@ def test_hostile_project_exit_2_and_nothing_escapes(keys, tmp_path: Path, capsys
     _one_error_line(capsys)
     assert hostile.read_bytes() == before
     assert not list(tmp_path.rglob("escaped.png")) and not (tmp_path / "work" / "o").exists()
+
+
+def test_autopilot_paths_merge_with_file_paths(keys, tmp_path: Path, monkeypatch) -> None:
+    import inbetweener.match as match
+    from inbetweener.engines import base
+    from inbetweener.model import MotionPath
+
+    seen = {}
+
+    class Spy:
+        name = "spy2"
+        options = ()
+
+        @classmethod
+        def unavailable_reason(cls):
+            return None
+
+        def tween(self, request):
+            seen["paths"] = request.paths
+            for i in range(len(request.times)):
+                yield base.TweenFrame(i, request.key_b.copy())
+
+    found = MotionPath.straight((25.0, 32.0), (55.0, 32.0))
+    monkeypatch.setattr(match, "autopilot_paths", lambda a, b, max_paths=8: [found])
+    monkeypatch.setitem(base._INSTANCES, "spy2", Spy())
+    monkeypatch.setitem(base._REGISTRY, "spy2", "x:y")
+    paths = tmp_path / "p.json"
+    paths.write_text(json.dumps({"paths": [{"from": [1, 1], "to": [2, 2], "timing": "linear"}]}))
+    assert main(["tween", str(keys[0]), str(keys[1]), "-n", "2", "-o", str(tmp_path / "o"), "--engine", "spy2",
+                 "--paths", str(paths), "--autopilot", "--timing", "ease-in-out"]) == 0
+    file_path, auto = seen["paths"]
+    assert file_path.start == (1.0, 1.0) and file_path.timing.name == "linear"
+    assert auto.curve == found.curve and auto.timing.name == "ease-in-out"
