@@ -409,3 +409,15 @@ def test_autopilot_paths_merge_with_file_paths(keys, tmp_path: Path, monkeypatch
     file_path, auto = seen["paths"]
     assert file_path.start == (1.0, 1.0) and file_path.timing.name == "linear"
     assert auto.curve == found.curve and auto.timing.name == "ease-in-out"
+
+
+def test_tween_default_engine_is_flow(keys, tmp_path: Path) -> None:
+    from inbetweener.engines.base import engine_names
+
+    if "flow" not in engine_names():
+        pytest.skip("the flow engine is not in this checkout")
+    out = tmp_path / "o"
+    assert main(["tween", str(keys[0]), str(keys[1]), "--inbetweens", "3", "--out", str(out)]) == 0
+    names = _files(out)
+    assert names == [f"key_a_{i:04d}.png" for i in range(1, 6)]
+    assert all(load_image(out / n).shape == (64, 96, 4) for n in names)
