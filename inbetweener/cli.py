@@ -340,7 +340,7 @@ def _key_frames(args: argparse.Namespace, count: int) -> list[int]:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from inbetweener.io.images import load_image_sequence
-    from inbetweener.io.project_file import save_project
+    from inbetweener.io.project_file import MAX_FRAMES, save_project
     from inbetweener.model import ImageData, InsertKeyframe, Project, SetPaths, UpdateSegment, apply
 
     target: Path = args.project
@@ -351,6 +351,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     if not target.parent.is_dir():
         raise UserError(f"the folder {target.parent} does not exist; create it first")
     frames = _key_frames(args, len(args.keys))
+    if frames[-1] >= MAX_FRAMES:
+        raise ArgumentError(f"the last key would sit at frame {frames[-1] + 1}; keep the timeline under "
+                            f"{MAX_FRAMES} frames")
     images = load_image_sequence(args.keys, None, args.fit)
     h, w = images[0].shape[:2]
     project = Project(w, h, fps=args.fps, name=args.name or target.stem)

@@ -215,7 +215,8 @@ def test_new_default_spacing_and_refusals(keys, tmp_path: Path, capsys) -> None:
     for argv in (["new", str(tmp_path / "q.ibw"), a, b, "--at", "1"],
                  ["new", str(tmp_path / "q.ibw"), a, b, "--at", "5", "2"],
                  ["new", str(tmp_path / "q.png"), a, b],
-                 ["new", str(tmp_path / "q.ibw"), a, b, "--at", "1", "4", "--every", "2"]):
+                 ["new", str(tmp_path / "q.ibw"), a, b, "--at", "1", "4", "--every", "2"],
+                 ["new", str(tmp_path / "q.ibw"), a, b, "--at", "1", "5000000"]):
         assert main(argv) == 2
         _one_error_line(capsys)
     assert not (tmp_path / "q.ibw").exists() and not (tmp_path / "q.png").exists()
