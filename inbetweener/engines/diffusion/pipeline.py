@@ -93,6 +93,7 @@ def _encode_vae(model: LoadedModel, images: torch.Tensor) -> torch.Tensor:
             vae.to(model.dtype)
 
 
+@torch.inference_mode()
 def encode_key(model: LoadedModel, rgb: np.ndarray, size: tuple[int, int], noise_aug: float,
                generator: torch.Generator) -> Conditioning:
     """Stage 3: a key's CLIP embedding and its noise-augmented VAE latent (SVD conditioning)."""
@@ -110,6 +111,7 @@ def encode_key(model: LoadedModel, rgb: np.ndarray, size: tuple[int, int], noise
     return Conditioning(embeds.float()[:, None, :], latents)
 
 
+@torch.inference_mode()
 def encode_frames(model: LoadedModel, rgbs: list[np.ndarray], size: tuple[int, int], chunk: int) -> torch.Tensor:
     """Stage 4a: guide frames -> scaled latents (1, F, 4, h, w) for the SDEdit start."""
     parts = []
@@ -185,6 +187,7 @@ class DualDenoiser:
             maps.set("plain")
         return self._guided(v_fwd), self._guided(v_bwd)
 
+    @torch.inference_mode()
     def __call__(self, x: torch.Tensor, sigma: float) -> tuple[torch.Tensor, torch.Tensor]:
         v_fwd, v_bwd = self.velocities(x, sigma)
         c_skip = 1.0 / (sigma * sigma + 1.0)
@@ -198,10 +201,12 @@ def decode_chunks(model: LoadedModel, latents: torch.Tensor, chunk: int) -> Iter
     frames = latents[0]
     with on_device(model, model.vae):
         for start in range(0, frames.shape[0], chunk):
-            part = frames[start:start + chunk].to(model.device, model.dtype) * scale
-            images = model.vae.decode(part, num_frames=part.shape[0], return_dict=False)[0]
-            yield start, tensor_to_rgb(images)
-            del images
+            # inference mode only around the work: a generator must not leave it on for its caller
+            with torch.inference_mode():
+                part = frames[start:start + chunk].to(model.device, model.dtype) * scale
+                rgbs = tensor_to_rgb(model.vae.decode(part, num_frames=part.shape[0], return_dict=False)[0])
+                del part
+            yield start, rgbs
 
 
 def generate(model: LoadedModel, request: TweenRequest, settings: Settings,
@@ -228,49 +233,48 @@ def generate(model: LoadedModel, request: TweenRequest, settings: Settings,
     guides.append(request.key_b)
     yield Progress(0.05, "encoding keys")
 
-    with torch.inference_mode():
-        # 3. Conditioning from both keys.
-        cond_a = encode_key(model, fr.over_white(request.key_a), size, settings.noise_aug, generator)
-        cond_b = encode_key(model, fr.over_white(request.key_b), size, settings.noise_aug, generator)
+    # 3. Conditioning from both keys.
+    cond_a = encode_key(model, fr.over_white(request.key_a), size, settings.noise_aug, generator)
+    cond_b = encode_key(model, fr.over_white(request.key_b), size, settings.noise_aug, generator)
 
-        # 4. Starting latents: pure noise, or the guide frames noised to the strength's sigma.
-        sigmas = truncate_for_strength(karras_sigmas(settings.steps, model.sigma_min, model.sigma_max),
-                                       settings.strength)
-        factor = model.latent_factor
-        shape = (1, count, 4, size[1] // factor, size[0] // factor)
-        noise = torch.randn(shape, generator=generator).to(model.device)
-        if settings.strength < 1.0:
-            start = encode_frames(model, [fr.over_white(g) for g in guides], size, settings.decode_chunk)
-            x = start.to(model.device) + noise * sigmas[0]
-        else:
-            x = noise * sigmas[0]
+    # 4. Starting latents: pure noise, or the guide frames noised to the strength's sigma.
+    sigmas = truncate_for_strength(karras_sigmas(settings.steps, model.sigma_min, model.sigma_max),
+                                   settings.strength)
+    factor = model.latent_factor
+    shape = (1, count, 4, size[1] // factor, size[0] // factor)
+    noise = torch.randn(shape, generator=generator).to(model.device)
+    if settings.strength < 1.0:
+        guide_latents = encode_frames(model, [fr.over_white(g) for g in guides], size, settings.decode_chunk)
+        x = guide_latents.to(model.device) + noise * sigmas[0]
+    else:
+        x = noise * sigmas[0]
 
-        # 5. Dual-directional denoising, one scheduler (Euler) step per fused prediction.
-        denoiser = DualDenoiser(model, cond_a, cond_b, count, settings)
-        total = (len(sigmas) - 1) * max(1, settings.renoise)
-        done = 0
-        with on_device(model, model.unet):
-            for step, _repeat, latents in iter_dual_euler(denoiser, x, sigmas, renoise=settings.renoise,
-                                                          generator=generator):
-                done += 1
-                x = latents
-                yield Progress(0.1 + 0.8 * done / total, f"denoising step {step + 1} of {len(sigmas) - 1}")
+    # 5. Dual-directional denoising, one scheduler (Euler) step per fused prediction.
+    denoiser = DualDenoiser(model, cond_a, cond_b, count, settings)
+    total = (len(sigmas) - 1) * max(1, settings.renoise)
+    done = 0
+    with on_device(model, model.unet):
+        for step, _repeat, latents in iter_dual_euler(denoiser, x, sigmas, renoise=settings.renoise,
+                                                      generator=generator):
+            done += 1
+            x = latents
+            yield Progress(0.1 + 0.8 * done / total, f"denoising step {step + 1} of {len(sigmas) - 1}")
 
-        # 6-7. Decode in chunks; keys exact at both ends; alpha from the guides; frames out when ready.
-        made: dict[int, np.ndarray] = {0: request.key_a, count - 1: request.key_b}
-        pending = list(range(len(sources)))
-        for start, rgbs in decode_chunks(model, x, max(1, settings.decode_chunk)):
-            for offset, rgb in enumerate(rgbs):
-                k = start + offset
-                if 0 < k < count - 1:
-                    alpha = guides[k][..., 3] if need_guides else np.full(rgb.shape[:2], 255, np.uint8)
-                    made[k] = fr.with_alpha(fr.resize(rgb, canvas), fr.resize(alpha, canvas))
-            yield Progress(0.9 + 0.1 * min(start + len(rgbs), count) / count, "decoding frames")
-            for index in list(pending):
-                source = sources[index]
-                if source.lower in made and source.upper in made:
-                    pending.remove(index)
-                    yield TweenFrame(index, _frame_for(source, made, gen_times, request, helper))
+    # 6-7. Decode in chunks; keys exact at both ends; alpha from the guides; frames out when ready.
+    made: dict[int, np.ndarray] = {0: request.key_a, count - 1: request.key_b}
+    pending = list(range(len(sources)))
+    for start, rgbs in decode_chunks(model, x, max(1, settings.decode_chunk)):
+        for offset, rgb in enumerate(rgbs):
+            k = start + offset
+            if 0 < k < count - 1:
+                alpha = guides[k][..., 3] if need_guides else np.full(rgb.shape[:2], 255, np.uint8)
+                made[k] = fr.with_alpha(fr.resize(rgb, canvas), fr.resize(alpha, canvas))
+        yield Progress(0.9 + 0.1 * min(start + len(rgbs), count) / count, "decoding frames")
+        for index in list(pending):
+            source = sources[index]
+            if source.lower in made and source.upper in made:
+                pending.remove(index)
+                yield TweenFrame(index, _frame_for(source, made, gen_times, request, helper))
 
 
 def _frame_for(source: fr.FrameSource, made: dict[int, np.ndarray], gen_times: list[float],

@@ -79,7 +79,11 @@ def test_progress_every_step_and_frames_stream_while_decoding(tiny_model_dir, ma
     a, b = make_keys()
     request = TweenRequest(a, b, tuple(i / 6 for i in range(1, 6)),
                            options=opts(tiny_model_dir, steps=3, renoise=2, decode_chunk=2, strength=1.0))
-    _, progress, items = run(request)
+    items = []
+    for item in DiffusionEngine().tween(request):
+        assert not torch.is_inference_mode_enabled()  # nothing leaks to the caller between yields
+        items.append(item)
+    progress = [i for i in items if isinstance(i, Progress)]
     steps = [p for p in progress if p.message.startswith("denoising")]
     assert len(steps) == 3 * 2
     fractions = [p.fraction for p in progress]
