@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +12,9 @@ from hypothesis import strategies as st
 from inbetweener.model import MotionPath
 from inbetweener.paths import PRESETS, BezierChain, Timing
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# IB_HYPOTHESIS_EXAMPLES=500 for a deeper search by hand; the suite keeps it quick.
+FAST = settings(max_examples=int(os.environ.get("IB_HYPOTHESIS_EXAMPLES", "40")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 coord = st.floats(-2000, 2000, allow_nan=False, allow_infinity=False)
 point = st.tuples(coord, coord)
 unit = st.floats(0.0, 1.0, allow_nan=False)
