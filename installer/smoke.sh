@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test of the built app (dist/inbetweener/): --version, `tween` on the bundled sample,
-# `new` + `render` + `export`, and `gui --screenshot` offscreen. Exits non-zero on any failure.
+# `new` + `render` + `export` (PNG, GIF, MP4), and `gui --screenshot` offscreen. Exits non-zero on any failure.
 #   installer/smoke.sh [path/to/dist/inbetweener]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +35,11 @@ echo "smoke: tween (flow engine) wrote $count PNGs"
 count=$(find "$WORK/export" -name '*.png' | wc -l)
 [ "$count" -ge 5 ] || fail "export wrote $count PNGs, expected at least 5"
 echo "smoke: new + render + export wrote $count PNGs"
+"$APP" export "$WORK/walk.ibw" --out "$WORK/export" --format gif --quiet
+"$APP" export "$WORK/walk.ibw" --out "$WORK/export" --format mp4 --quiet
+[ -s "$WORK/export/walk.gif" ] || fail "export --format gif wrote nothing"
+[ -s "$WORK/export/walk.mp4" ] || fail "export --format mp4 wrote nothing (bundled ffmpeg?)"
+echo "smoke: GIF and MP4 export work"
 
 # A user error is one line on stderr and exit status 2, also in the frozen app.
 set +e

@@ -2,13 +2,17 @@
 
 `Autosaver` writes the open document's recovery file on a timer when it changed since the last
 autosave; saving the document or a clean exit removes it. At start, `offer_recovery` asks whether
-to restore what a crash left behind. Writing happens on the GUI thread: a Project is immutable and
-its images keep their PNG bytes, so an autosave is a zip write (tens of ms for the samples).
+to restore what a crash left behind.
+
+No thread of its own (ui/worker.py owns threads): a Project is immutable and its images keep their
+PNG bytes once encoded, so the only slow part is encoding freshly generated frames. The timed
+autosave spreads that over event-loop turns (a few ms each), then writes the zip (tens of ms).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -16,7 +20,16 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from inbetweener.errors import UserError
 from inbetweener.io import recovery
+from inbetweener.model.project import Project
 from ui.document import Document
+
+# Longest stretch the timed autosave spends encoding images before it lets the GUI breathe.
+STEP_BUDGET_S = 0.02
+
+
+def _used_image_ids(project: Project) -> list[str]:
+    used = {k.image_id for k in project.keyframes} | {c.image_id for c in project.cells.values()}
+    return sorted(used)
 
 
 class Autosaver(QObject):
@@ -33,9 +46,12 @@ class Autosaver(QObject):
         self._restoring = False  # while a recovery file is loaded, its own slot must not be discarded
         self._slots: set[Path] = set()  # recovery files this session wrote (one per path it had)
         self.last_seconds = 0.0  # how long the last autosave took (shown in tests / benches)
+        self.longest_step_seconds = 0.0  # longest single GUI-thread stretch of the timed autosave
+        self.steps_taken = 0  # event-loop turns the timed autosaves have used (for tests)
+        self._pending: tuple[Project, Iterator[str]] | None = None  # a timed autosave in progress
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self.autosave_now)
+        self._timer.timeout.connect(self._begin)
         document.changed.connect(self._on_changed)
         document.cleanChanged.connect(self._on_clean_changed)
         self._timer.start()
@@ -55,11 +71,41 @@ class Autosaver(QObject):
     def _slot(self) -> Path:
         return recovery.slot_for(self._document.path, self._untitled_id)
 
+    def _needed(self) -> bool:
+        return self._dirty and not self._document.is_clean()
+
+    def _begin(self) -> None:
+        """Timer tick: snapshot the document and encode its new images a little per event-loop turn."""
+        if self._pending is not None or not self._needed():
+            return
+        project = self._document.project  # immutable: this snapshot cannot change under us
+        self._pending = (project, iter(_used_image_ids(project)))
+        self._step()
+
+    def _step(self) -> None:
+        if self._pending is None:  # discarded meanwhile
+            return
+        project, todo = self._pending
+        self.steps_taken += 1
+        started = time.perf_counter()
+        for image_id in todo:
+            project.images[image_id].png_bytes()  # cached in the image: the write reuses it
+            if time.perf_counter() - started > STEP_BUDGET_S:
+                self.longest_step_seconds = max(self.longest_step_seconds, time.perf_counter() - started)
+                QTimer.singleShot(0, self._step)
+                return
+        self._pending = None
+        if self._needed():  # not saved by the user while we were encoding
+            self._write(project)
+        self.longest_step_seconds = max(self.longest_step_seconds, time.perf_counter() - started)
+
     def autosave_now(self) -> Path | None:
         """Write the recovery file now if there is unsaved work; returns it (None: nothing to do)."""
-        if not self._dirty or self._document.is_clean():
+        if not self._needed():
             return None
-        project = self._document.project  # immutable: this snapshot cannot change under us
+        return self._write(self._document.project)
+
+    def _write(self, project: Project) -> Path | None:
         started = time.perf_counter()
         try:
             slot = recovery.write_recovery(project, self._document.path, self._untitled_id)
@@ -94,6 +140,7 @@ class Autosaver(QObject):
     def discard_on_clean_exit(self) -> None:
         """The app is closing normally (the user saved or chose to discard): no recovery needed."""
         self._timer.stop()
+        self._pending = None
         self.discard()
 
 

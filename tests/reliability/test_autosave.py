@@ -156,3 +156,23 @@ def test_autosave_of_the_sample_is_fast(qtbot, data_dir) -> None:
     elapsed = time.perf_counter() - started
     # Synchronous on the GUI thread: it must stay far below a noticeable hitch.
     assert elapsed < 1.0, f"autosave of the sample took {elapsed * 1000:.0f} ms"
+
+
+def test_timed_autosave_encodes_new_frames_a_little_per_turn(qtbot, data_dir) -> None:
+    import numpy as np
+
+    from inbetweener.model.commands import PutGeneratedFrames
+    from inbetweener.model.images import ImageData
+
+    project = small_disc_project(count=24, w=192, h=144)
+    rng = np.random.default_rng(1)
+    document = Document(project)
+    saver = Autosaver(document, interval_ms=10)
+    frames = tuple((f, ImageData.from_array(rng.integers(0, 256, (144, 192, 4), dtype=np.uint8)))
+                   for f in project.segments[0].frames)  # fresh arrays: no PNG yet
+    with qtbot.waitSignal(saver.saved, timeout=60_000):
+        document.push(PutGeneratedFrames(frames))
+    assert saver.steps_taken >= 2  # the encoding was split over several event-loop turns
+    saved = load_project(recovery.list_recoveries()[0].file)
+    assert doc_json(saved) == doc_json(document.project)
+    assert np.array_equal(saved.image(saved.cells[5].image_id), document.project.image(document.project.cells[5].image_id))
