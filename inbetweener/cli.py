@@ -13,10 +13,16 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from inbetweener import __version__
 from inbetweener.errors import UserError
+
+if TYPE_CHECKING:  # annotations only: these stay out of `import inbetweener.cli`
+    import numpy as np
+    from tqdm import tqdm
+
+    from inbetweener.model.project import MotionPath
 
 PROG = "inbetweener"
 DEFAULT_EVERY = 8
@@ -201,7 +207,7 @@ def _fail(message: str) -> None:
     print(f"{PROG}: error: {line}", file=sys.stderr)
 
 
-def _progress_bar(args: argparse.Namespace, total: int, unit: str = "frame"):
+def _progress_bar(args: argparse.Namespace, total: int, unit: str = "frame") -> tqdm:
     from tqdm import tqdm
 
     quiet = getattr(args, "quiet", False) or not sys.stderr.isatty()
@@ -229,7 +235,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 # -- tween --------------------------------------------------------------------------------------
-def _load_paths(file: Path, timing: str | None):
+def _load_paths(file: Path, timing: str | None) -> list[MotionPath]:
     """Paths from a file; with --timing, paths that set no timing of their own get it."""
     from dataclasses import replace
 
@@ -244,7 +250,7 @@ def _load_paths(file: Path, timing: str | None):
     return [p if "timing" in e else replace(p, timing=t) for p, e in zip(paths, entries, strict=True)]
 
 
-def _autopilot(key_a, key_b, timing: str | None):
+def _autopilot(key_a: np.ndarray, key_b: np.ndarray, timing: str | None) -> list[MotionPath]:
     from dataclasses import replace
 
     from inbetweener.paths.timing import Timing
