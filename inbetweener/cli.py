@@ -174,8 +174,6 @@ def build_parser() -> argparse.ArgumentParser:
 # -- main ---------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (never raises for user errors)."""
-    from inbetweener.model.commands import CommandError
-
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(args_list)
@@ -185,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(_COMMANDS[command](args) or 0)
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else 0
-    except (UserError, CommandError) as exc:
+    except UserError as exc:
         _fail(str(exc))
         return 2
     except KeyboardInterrupt:
@@ -195,7 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         _fail(f"{exc.strerror or exc}{where}; check the path, free space and permissions")
         return 2
-    except Exception as exc:  # a bug, not the user's fault: say so in one line unless debugging
+    except Exception as exc:
+        from inbetweener.model.commands import CommandError  # here: keeps --help free of numpy
+
+        if isinstance(exc, CommandError):  # an edit that makes no sense: the message says why
+            _fail(str(exc))
+            return 2
+        # A bug, not the user's fault: say so in one line unless debugging.
         if os.environ.get("INBETWEENER_DEBUG"):
             raise
         _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with INBETWEENER_DEBUG=1 and report it")

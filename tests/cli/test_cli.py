@@ -422,3 +422,22 @@ def test_tween_default_engine_is_flow(keys, tmp_path: Path) -> None:
     names = _files(out)
     assert names == [f"key_a_{i:04d}.png" for i in range(1, 6)]
     assert all(load_image(out / n).shape == (64, 96, 4) for n in names)
+
+
+def test_command_errors_and_bugs_are_one_line(monkeypatch, capsys) -> None:
+    import inbetweener.cli as cli
+    from inbetweener.model import CommandError
+
+    def nonsense(args):
+        raise CommandError("there is no key at frame 9")
+
+    def bug(args):
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.setitem(cli._COMMANDS, "models", nonsense)
+    assert main(["models"]) == 2
+    assert "frame 9" in _one_error_line(capsys)
+    monkeypatch.setitem(cli._COMMANDS, "models", bug)
+    monkeypatch.delenv("INBETWEENER_DEBUG", raising=False)
+    assert main(["models"]) == 1
+    assert "internal error" in _one_error_line(capsys)
