@@ -65,11 +65,18 @@ def render_screenshot(window, out: Path) -> None:
 
     app = QApplication.instance()
     window.show()
+    window.timing  # noqa: B018 - build the lazily made timing editor now, so it is in the picture
     for _ in range(5):  # layout, docks, fit-to-view and thumbnails settle within a few turns
         app.processEvents()
-    window.timeline._make_some_thumbnails()
-    while window.timeline._thumb_queue:
-        window.timeline._make_some_thumbnails()
+    # Thumbnails come from the prefetch thread; make the visible ones here so the picture is complete.
+    project = window.document.project
+    timeline = window.timeline
+    for f in range(timeline.frame_at(0), timeline.frame_at(timeline.viewport().width()) + 1):
+        image_id = project.key_at(f).image_id if project.key_at(f) else (
+            project.cells[f].image_id if f in project.cells else None)
+        if image_id is not None and window.cache.thumbnail(image_id) is None:
+            window.cache.make_thumbnail(image_id, project.images[image_id])
+    window.repaint()
     app.processEvents()
     image = window.grab()
     out = Path(out)

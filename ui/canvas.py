@@ -11,16 +11,16 @@ from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPixmap, QWheelEvent
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from inbetweener.model.commands import AddPath, CommandError, MovePathPoint, RemovePath, ReplacePath
 from inbetweener.model.lookup import shown_at
 from inbetweener.model.project import MotionPath, Segment
 
 from ui.document import Document
-from ui.frame_cache import PixmapCache, pixmap_from_rgba
+from ui.frame_cache import FrameCache, Size, qimage_from_rgba, resized_rgba
 from ui.path_geometry import Hit, hit_test, redrag, split_for_redrag
 from ui.path_overlay import PathOverlay
 from ui.state import EditorState, segment_for_frame
@@ -28,14 +28,7 @@ from ui.state import EditorState, segment_for_frame
 GRAB_RADIUS_PX = 9
 ONION_BEFORE = (230, 60, 60)  # red: where it comes from
 ONION_AFTER = (40, 170, 80)  # green: where it goes
-
-
-class _MultiplyPixmapItem(QGraphicsPixmapItem):
-    """An onion-skin layer: multiplied over the frame so white paper stays white."""
-
-    def paint(self, painter: QPainter, option, widget=None) -> None:
-        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Multiply)
-        super().paint(painter, option, widget)
+PAPER = QColor("#ffffff")
 
 
 class CanvasView(QGraphicsView):
@@ -45,12 +38,13 @@ class CanvasView(QGraphicsView):
     playToggleRequested = Signal()  # Space tapped (not held for panning) while the canvas has focus
     addModeChanged = Signal(bool)
 
-    def __init__(self, document: Document, state: EditorState, cache: PixmapCache | None = None,
+    def __init__(self, document: Document, state: EditorState, cache: FrameCache | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.state = state
-        self.cache = cache or PixmapCache()
+        self.cache = cache or FrameCache()
+        self.prefetcher = None  # ui.worker.FramePrefetcher, set by the main window
         self.add_mode = False
         self._pending_start: tuple[float, float] | None = None
         self._drag: Hit | None = None
@@ -59,13 +53,12 @@ class CanvasView(QGraphicsView):
         self._space_down = False
         self._space_panned = False
         self._fit = True
-        self._tinted: OrderedDict[tuple[str, tuple[int, int, int]], QPixmap] = OrderedDict()
-        self._preview_pixmaps: dict[int, tuple[int, QPixmap]] = {}
+        self._canvas_rect = QRectF()
+        self._previews: OrderedDict[tuple[int, int, Size | None], QImage] = OrderedDict()
 
         self.scene_ = QGraphicsScene(self)
         self.setScene(self.scene_)
         self.setBackgroundBrush(QColor("#33383f"))
-        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setDragMode(QGraphicsView.DragMode.NoDrag)
@@ -73,18 +66,8 @@ class CanvasView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
-        self._paper = QGraphicsRectItem()
-        self._paper.setBrush(QBrush(QColor("#ffffff")))
-        self._paper.setPen(Qt.PenStyle.NoPen)
-        self._paper.setZValue(0)
-        self._frame_item = QGraphicsPixmapItem()
-        self._frame_item.setZValue(1)
-        self._onion_items = [_MultiplyPixmapItem(), _MultiplyPixmapItem()]
-        for item in self._onion_items:
-            item.setZValue(2)
         self.overlay = PathOverlay()
-        for item in (self._paper, self._frame_item, *self._onion_items, self.overlay):
-            self.scene_.addItem(item)
+        self.scene_.addItem(self.overlay)
 
         document.changed.connect(self.refresh)
         state.frameChanged.connect(self._on_frame)
@@ -106,8 +89,8 @@ class CanvasView(QGraphicsView):
     def refresh(self) -> None:
         project = self.document.project
         rect = QRectF(0, 0, project.width, project.height)
-        if self._paper.rect() != rect:
-            self._paper.setRect(rect)
+        if self._canvas_rect != rect:
+            self._canvas_rect = rect
             self.scene_.setSceneRect(rect.adjusted(-rect.width(), -rect.height(), rect.width(), rect.height()))
             self._fit = True
             self.fit()
@@ -115,83 +98,143 @@ class CanvasView(QGraphicsView):
         if self.state.selected_path is not None and (seg is None or self.state.selected_path >= len(seg.settings.paths)):
             self.state.select_path(None)
         self._refresh_frame()
-        self._refresh_onion()
         self._refresh_overlay()
 
     def _on_frame(self, frame: int) -> None:
         if self._pending_start is not None:
             self.cancel_add()
         self._refresh_frame()
-        self._refresh_onion()
         self._refresh_overlay()
+        self._prefetch_around(frame)
 
-    def current_pixmap(self) -> QPixmap | None:
-        """The pixmap for the current frame: a pending preview, the frame's image, or a hold."""
+    def _refresh_frame(self) -> None:
+        self.viewport().update()
+
+    # -- what the current frame shows --------------------------------------------------------------
+    def display_size(self) -> Size | None:
+        """On-screen size of the canvas when zoomed out (frames are kept at that size); None at >= 100%."""
+        s = self.transform().m11()
+        if s >= 1.0:
+            return None
+        project = self.document.project
+        return max(1, round(project.width * s)), max(1, round(project.height * s))
+
+    def current_image(self, size: Size | None = None) -> QImage | None:
+        """The current frame as painted: a pending preview, the frame's image, or the held drawing."""
         project, frame = self.document.project, self.state.frame
         preview = self.state.previews.get(frame)
         if preview is not None and project.key_at(frame) is None:
-            cached = self._preview_pixmaps.get(frame)
-            if cached is None or cached[0] != id(preview):
-                cached = (id(preview), pixmap_from_rgba(preview))
-                self._preview_pixmaps[frame] = cached
-            return cached[1]
-        if not self.state.previews:
-            self._preview_pixmaps.clear()
-        shown = shown_at(project, frame)
-        if shown.image_id is None:
+            key = (frame, id(preview), size)
+            hit = self._previews.get(key)
+            if hit is None:
+                hit = qimage_from_rgba(resized_rgba(preview, size))
+                self._previews[key] = hit
+                while len(self._previews) > 4:
+                    self._previews.popitem(last=False)
+            return hit
+        image_id = self._current_image_id()
+        if image_id is None:
             return None
+        return self.cache.image(image_id, project.images[image_id], size)
+
+    def _current_image_id(self) -> str | None:
+        project = self.document.project
         if self._pending_start is not None:
             seg = self.segment()
             if seg is not None:  # picking the end of a new path: show key B
-                return self.cache.pixmap(seg.end.image_id, project.images[seg.end.image_id])
-        return self.cache.pixmap(shown.image_id, project.images[shown.image_id])
+                return seg.end.image_id
+        return shown_at(project, self.state.frame).image_id
 
-    def _refresh_frame(self) -> None:
-        pm = self.current_pixmap()
-        if pm is None:
-            self._frame_item.setVisible(False)
-        else:
-            self._frame_item.setPixmap(pm)
-            self._frame_item.setVisible(True)
-
-    def _refresh_onion(self) -> None:
+    def onion_keys(self) -> list[tuple[str, tuple[int, int, int]]]:
+        """The neighbouring keys to ghost: the one before (red) and the one after (green)."""
         project, frame = self.document.project, self.state.frame
-        keys: list[tuple[str | None, tuple[int, int, int]]] = [(None, ONION_BEFORE), (None, ONION_AFTER)]
-        if self.state.onion_enabled and self._pending_start is None:
-            before = [k for k in project.keyframes if k.frame < frame]
-            after = [k for k in project.keyframes if k.frame > frame]
-            if before:
-                keys[0] = (before[-1].image_id, ONION_BEFORE)
-            if after:
-                keys[1] = (after[0].image_id, ONION_AFTER)
-        for item, (image_id, tint) in zip(self._onion_items, keys):
-            if image_id is None:
-                item.setVisible(False)
-                continue
-            item.setPixmap(self._tinted_pixmap(image_id, tint))
-            item.setOpacity(self.state.onion_opacity)
-            item.setVisible(True)
+        if not self.state.onion_enabled or self._pending_start is not None:
+            return []
+        before = [k for k in project.keyframes if k.frame < frame]
+        after = [k for k in project.keyframes if k.frame > frame]
+        out = []
+        if before:
+            out.append((before[-1].image_id, ONION_BEFORE))
+        if after:
+            out.append((after[0].image_id, ONION_AFTER))
+        return out
 
-    def _tinted_pixmap(self, image_id: str, tint: tuple[int, int, int]) -> QPixmap:
-        """Dark lines become the tint colour, paper stays white (multiplied over the frame)."""
-        key = (image_id, tint)
-        hit = self._tinted.get(key)
+    def _onion_image(self, keys: list[tuple[str, tuple[int, int, int]]], size: Size | None) -> QImage:
+        """Ink of the neighbouring keys, each in its colour, on transparent paper: one layer to draw."""
+        opacity = self.state.onion_opacity
+        cache_id = "onion:" + ":".join(f"{i}{t}" for i, t in keys) + f":{opacity:.3f}"
+        hit = self.cache.get(cache_id, size)
         if hit is not None:
-            self._tinted.move_to_end(key)
             return hit
-        rgba = self.document.project.images[image_id].array()
-        alpha = rgba[..., 3:4].astype(np.float32) / 255.0
-        ink = 1.0 - rgba[..., :3].astype(np.float32).mean(axis=2, keepdims=True) / 255.0
-        ink = ink * alpha
-        color = 255.0 - (255.0 - np.asarray(tint, np.float32)) * ink
-        out = np.empty_like(rgba)
-        out[..., :3] = np.clip(color, 0, 255).astype(np.uint8)
-        out[..., 3] = 255
-        pm = pixmap_from_rgba(out)
-        self._tinted[key] = pm
-        while len(self._tinted) > 8:
-            self._tinted.popitem(last=False)
-        return pm
+        import cv2
+
+        out: np.ndarray | None = None
+        for image_id, tint in keys:
+            rgba = resized_rgba(self.document.project.images[image_id].array(), size)
+            gray = cv2.cvtColor(np.ascontiguousarray(rgba), cv2.COLOR_RGBA2GRAY)
+            ink = cv2.multiply(255 - gray, rgba[..., 3], scale=opacity / 255)
+            if out is None:
+                out = np.zeros(rgba.shape, np.uint8)
+            # Later ink over earlier ink ("over" with a flat colour per key).
+            a = ink.astype(np.float32)[..., None] / 255.0
+            out[..., :3] = (np.asarray(tint, np.float32) * a + out[..., :3] * (1 - a)).astype(np.uint8)
+            out[..., 3] = np.maximum(out[..., 3], ink)
+        assert out is not None
+        image = qimage_from_rgba(out)
+        self.cache.put(cache_id, size, image)
+        return image
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        """Paper, frame and onion skin; zoomed out they are blitted 1:1 from display-size images."""
+        project = self.document.project
+        size = self.display_size()
+        frame_image = self.current_image(size)
+        onion = self.onion_keys()
+        layers = [frame_image] if frame_image is not None else []
+        if onion:
+            layers.append(self._onion_image(onion, size))
+        opaque = frame_image is not None and frame_image.format() == QImage.Format.Format_RGB32
+        painter.save()
+        if size is not None:
+            origin: QPoint = self.mapFromScene(QPointF(0, 0))
+            painter.resetTransform()
+            paper = QRectF(origin.x(), origin.y(), size[0], size[1])
+            self._fill_around(painter, QRectF(self.viewport().rect()), paper)
+            if not opaque:
+                painter.fillRect(paper, PAPER)
+            for image in layers:
+                painter.drawImage(origin, image)
+        else:
+            paper = QRectF(0, 0, project.width, project.height)
+            super().drawBackground(painter, rect)
+            painter.fillRect(paper, PAPER)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.transform().m11() < 3)
+            for image in layers:
+                painter.drawImage(paper, image)
+        painter.restore()
+
+    def _fill_around(self, painter: QPainter, view: QRectF, paper: QRectF) -> None:
+        """The desk colour outside the paper only (filling under an opaque frame is wasted time)."""
+        brush = self.backgroundBrush()
+        top = QRectF(view.left(), view.top(), view.width(), max(0.0, paper.top() - view.top()))
+        bottom = QRectF(view.left(), paper.bottom(), view.width(), max(0.0, view.bottom() - paper.bottom() + 1))
+        left = QRectF(view.left(), paper.top(), max(0.0, paper.left() - view.left()), paper.height())
+        right = QRectF(paper.right(), paper.top(), max(0.0, view.right() - paper.right() + 1), paper.height())
+        for r in (top, bottom, left, right):
+            if r.width() > 0 and r.height() > 0:
+                painter.fillRect(r, brush)
+
+    def _prefetch_around(self, frame: int) -> None:
+        """Ask the background prefetcher for the frames a scrub or playback reaches next."""
+        if self.prefetcher is None:
+            return
+        project, size = self.document.project, self.display_size()
+        wanted = []
+        for f in (frame + 1, frame + 2, frame - 1, frame + 3, frame - 2, frame + 4, frame + 5, frame - 3):
+            image_id = shown_at(project, f).image_id
+            if image_id is not None and self.cache.get(image_id, size) is None:
+                wanted.append((image_id, project.images[image_id], size))
+        self.prefetcher.request(wanted)
 
     def _refresh_overlay(self) -> None:
         project = self.document.project
@@ -243,7 +286,6 @@ class CanvasView(QGraphicsView):
         if self._pending_start is not None:
             self._pending_start = None
             self._refresh_frame()
-            self._refresh_onion()
             self._refresh_overlay()
 
     def delete_selected(self) -> bool:
@@ -330,7 +372,6 @@ class CanvasView(QGraphicsView):
         if self._pending_start is None:
             self._pending_start = (x, y)
             self._refresh_frame()
-            self._refresh_onion()
             self._refresh_overlay()
             self.message.emit("Now click the same point on key B.")
             return
@@ -339,7 +380,6 @@ class CanvasView(QGraphicsView):
         self.document.push(AddPath(seg.index, MotionPath.straight(start, (x, y), name=f"path {count + 1}")))
         self.state.select_path(count)
         self._refresh_frame()
-        self._refresh_onion()
         self.message.emit("Path added: drag its handles to bend it.")
 
     # -- keys ------------------------------------------------------------------------------------

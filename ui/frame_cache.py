@@ -1,76 +1,119 @@
-"""Decoded frames as QPixmaps, least-recently-used first out, bounded by memory (fast scrubbing)."""
+"""Frames ready to paint: QImages already at the size the canvas shows them, LRU by memory.
+
+Scrubbing must cost a blit, not a decode and a resample: the canvas asks for each frame at its
+on-screen size (one copy per zoom level, old ones fall out), and a background prefetcher
+(ui.worker.FramePrefetcher) fills the cache ahead of the playhead. QImage (not QPixmap) because it
+may be built off the GUI thread; on the raster back end both paint the same way.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage
 
 from inbetweener.model.images import ImageData
 
+Size = tuple[int, int]  # (width, height) in device pixels
+
 
 def qimage_from_rgba(rgba: np.ndarray) -> QImage:
-    """A QImage owning a copy of an RGBA uint8 array."""
+    """A QImage in the painter's native format (RGB32 when opaque, premultiplied ARGB32 otherwise)."""
     arr = np.ascontiguousarray(rgba)
     h, w = arr.shape[:2]
-    return QImage(arr.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+    image = QImage(arr.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
+    opaque = bool(arr[..., 3].min() == 255) if arr.size else True
+    fmt = QImage.Format.Format_RGB32 if opaque else QImage.Format.Format_ARGB32_Premultiplied
+    return image.convertToFormat(fmt)  # a converted copy: no longer tied to `arr`
 
 
-def pixmap_from_rgba(rgba: np.ndarray) -> QPixmap:
-    return QPixmap.fromImage(qimage_from_rgba(rgba))
+def resized_rgba(rgba: np.ndarray, size: Size | None) -> np.ndarray:
+    """Resample to `size` (area averaging when shrinking a lot, so thin lines do not alias away)."""
+    if size is None or (rgba.shape[1], rgba.shape[0]) == tuple(size):
+        return rgba
+    import cv2
+
+    factor = size[0] / rgba.shape[1]
+    interp = cv2.INTER_AREA if factor < 0.5 else cv2.INTER_LINEAR
+    return cv2.resize(rgba, (max(1, size[0]), max(1, size[1])), interpolation=interp)
 
 
-class PixmapCache:
-    """image_id -> QPixmap, full size and thumbnails, evicted by a byte budget."""
+def display_image(image: ImageData, size: Size | None) -> QImage:
+    """Decode, resample and convert one frame (safe on any thread)."""
+    return qimage_from_rgba(resized_rgba(image.array(), size))
 
-    def __init__(self, budget_bytes: int = 320 * 1024 * 1024, thumb_height: int = 40) -> None:
+
+def thumbnail_size(image: ImageData, height: int) -> Size:
+    return max(1, round(image.width * height / image.height)), height
+
+
+class FrameCache:
+    """(image_id, size) -> QImage, least recently used out first, bounded by bytes; plus thumbnails."""
+
+    def __init__(self, budget_bytes: int = 384 * 1024 * 1024, thumb_height: int = 40) -> None:
         self.budget_bytes = budget_bytes
         self.thumb_height = thumb_height
-        self._full: OrderedDict[str, QPixmap] = OrderedDict()
-        self._full_bytes = 0
-        self._thumbs: OrderedDict[str, QPixmap] = OrderedDict()
+        self._images: OrderedDict[tuple[str, Size | None], QImage] = OrderedDict()
+        self._bytes = 0
+        self._thumbs: OrderedDict[str, QImage] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
-    def pixmap(self, image_id: str, image: ImageData) -> QPixmap:
-        hit = self._full.get(image_id)
+    def get(self, image_id: str, size: Size | None) -> QImage | None:
+        key = (image_id, size)
+        hit = self._images.get(key)
         if hit is not None:
-            self._full.move_to_end(image_id)
+            self._images.move_to_end(key)
+        return hit
+
+    def put(self, image_id: str, size: Size | None, image: QImage) -> None:
+        key = (image_id, size)
+        old = self._images.pop(key, None)
+        if old is not None:
+            self._bytes -= old.sizeInBytes()
+        self._images[key] = image
+        self._bytes += image.sizeInBytes()
+        while self._bytes > self.budget_bytes and len(self._images) > 1:
+            _, dropped = self._images.popitem(last=False)
+            self._bytes -= dropped.sizeInBytes()
+
+    def image(self, image_id: str, data: ImageData, size: Size | None) -> QImage:
+        """The frame at `size` (None = full resolution), made now on a miss."""
+        hit = self.get(image_id, size)
+        if hit is not None:
             self.hits += 1
             return hit
         self.misses += 1
-        pm = pixmap_from_rgba(image.array())
-        self._full[image_id] = pm
-        self._full_bytes += _bytes(pm)
-        while self._full_bytes > self.budget_bytes and len(self._full) > 1:
-            _, old = self._full.popitem(last=False)
-            self._full_bytes -= _bytes(old)
-        return pm
+        made = display_image(data, size)
+        self.put(image_id, size, made)
+        return made
 
-    def has(self, image_id: str) -> bool:
-        return image_id in self._full
+    def thumbnail(self, image_id: str) -> QImage | None:
+        return self._thumbs.get(image_id)
 
-    def thumbnail(self, image_id: str, image: ImageData | None) -> QPixmap | None:
-        """The small picture for the timeline; None when not made yet and `image` is None."""
-        hit = self._thumbs.get(image_id)
-        if hit is not None or image is None:
-            return hit
-        src = self._full.get(image_id)
-        if src is None:
-            src = pixmap_from_rgba(image.array())
-        thumb = src.scaledToHeight(self.thumb_height, Qt.TransformationMode.SmoothTransformation)
-        self._thumbs[image_id] = thumb
+    def put_thumbnail(self, image_id: str, image: QImage) -> None:
+        self._thumbs[image_id] = image
         while len(self._thumbs) > 4000:  # ~4000 x 70x40 px: a few tens of MB at most
             self._thumbs.popitem(last=False)
+
+    def make_thumbnail(self, image_id: str, data: ImageData) -> QImage:
+        thumb = display_image(data, thumbnail_size(data, self.thumb_height))
+        self.put_thumbnail(image_id, thumb)
         return thumb
 
+    @property
+    def bytes_used(self) -> int:
+        return self._bytes
+
     def clear(self) -> None:
-        self._full.clear()
+        self._images.clear()
         self._thumbs.clear()
-        self._full_bytes = 0
+        self._bytes = 0
 
 
-def _bytes(pm: QPixmap) -> int:
-    return pm.width() * pm.height() * 4
+# Kept for callers that only need a one-off conversion (previews of running jobs).
+def pixmap_from_rgba(rgba: np.ndarray):
+    from PySide6.QtGui import QPixmap
+
+    return QPixmap.fromImage(qimage_from_rgba(rgba))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -28,12 +30,21 @@ from inbetweener.model.project import FrameStatus, Project
 from ui.canvas import CanvasView
 from ui.document import Document
 from ui.file_actions import FileActions
-from ui.frame_cache import PixmapCache
+from ui.frame_cache import FrameCache
 from ui.playback import Player
 from ui.segment_panel import SegmentPanel, engine_info
 from ui.state import EditorState, segment_for_frame
 from ui.timeline import TimelineWidget
-from ui.worker import GenerationController, summarise
+from ui.worker import FramePrefetcher, GenerationController, summarise
+
+
+def _shutdown_later(ref: weakref.ref) -> None:
+    prefetcher = ref()
+    if prefetcher is not None:
+        try:
+            prefetcher.shutdown()
+        except RuntimeError:  # the Qt object is already gone
+            pass
 
 
 class MainWindow(QMainWindow):
@@ -46,16 +57,18 @@ class MainWindow(QMainWindow):
         self.quiet = False  # screenshot / test mode: errors go to the status bar only
         self.document = Document(project, path, self)
         self.state = EditorState(self)
-        self.cache = PixmapCache()
+        self.cache = FrameCache()
+        self.prefetcher = FramePrefetcher(self.cache.thumb_height, self)
+        # A script that exits without closing the window must still stop the thread first.
+        atexit.register(_shutdown_later, weakref.ref(self.prefetcher))
         self.player = Player(self.document, self.state, self)
         self.generation = GenerationController(self.document, self.state, self)
         self.canvas = CanvasView(self.document, self.state, self.cache)
         self.timeline = TimelineWidget(self.document, self.state, self.cache)
+        self.canvas.prefetcher = self.timeline.prefetcher = self.prefetcher
         self.panel = SegmentPanel(self.document, self.state)
         self.files = FileActions(self)
-        from ui.timing_editor import TimingEditor  # pyqtgraph: imported with the window, not the app
-
-        self.timing = TimingEditor(self.document, self.state)
+        self._timing = None  # built right after the window first shows: pyqtgraph costs ~0.5-1 s to import
         self._build_layout()
         self._build_status_bar()
         self._build_actions()
@@ -65,6 +78,26 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_frame_info()
         self._install_autosave()
+        self._keep_a_current_path()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._timing is None:  # after the first paint, so the window appears at once
+            QTimer.singleShot(50, self._ensure_timing)
+
+    @property
+    def timing(self):
+        """The timing curve editor (ui.timing_editor.TimingEditor), made on first use."""
+        return self._ensure_timing()
+
+    def _ensure_timing(self):
+        if self._timing is None:
+            from ui.timing_editor import TimingEditor
+
+            self._timing = TimingEditor(self.document, self.state)
+            self._timing.message.connect(self.report_error)
+            self.timing_dock.setWidget(self._timing)
+        return self._timing
 
     # -- layout ----------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -84,12 +117,15 @@ class MainWindow(QMainWindow):
         segment_dock.setWidget(side)
         timing_dock = QDockWidget("Timing", self)
         timing_dock.setObjectName("timingDock")
-        timing_dock.setWidget(self.timing)
+        timing_dock.setWidget(QLabel("Loading the timing editor…"))
+        self.timing_dock = timing_dock
         for dock in (segment_dock, timing_dock):
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.docks = (segment_dock, timing_dock)
+        self.resizeDocks([segment_dock, timing_dock], [340, 340], Qt.Orientation.Horizontal)
+        self.resizeDocks([segment_dock, timing_dock], [470, 300], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -211,16 +247,18 @@ class MainWindow(QMainWindow):
                                          act["insert_frame"], act["remove_frame"]]
 
     def _connect(self) -> None:
+        self.prefetcher.ready.connect(self._on_prefetched)
         self.document.changed.connect(self._update_frame_info)
         self.document.cleanChanged.connect(self._update_title)
         self.document.pathChanged.connect(self._update_title)
         self.document.pathChanged.connect(self.files.remember_current)
         self.state.frameChanged.connect(self._update_frame_info)
+        self.state.frameChanged.connect(self._keep_a_current_path)
+        self.document.changed.connect(self._keep_a_current_path)
         self.canvas.message.connect(self.show_message)
         self.canvas.playToggleRequested.connect(self.player.toggle)
         self.canvas.addModeChanged.connect(self.actions_["add_path"].setChecked)
         self.panel.message.connect(self.report_error)
-        self.timing.message.connect(self.report_error)
         self.panel.addPathRequested.connect(lambda: self.actions_["add_path"].trigger())
         self.panel.deletePathRequested.connect(self.delete_path)
         self.panel.autopilotRequested.connect(self.autopilot)
@@ -237,6 +275,14 @@ class MainWindow(QMainWindow):
             self.autosaver = None
             return
         self.autosaver = autosave.Autosaver(self.document, self)
+
+    def _on_prefetched(self, image_id: str, size: object, is_thumbnail: bool, image: object) -> None:
+        """A frame decoded ahead of the playhead: into the cache, repaint if it is on screen."""
+        if is_thumbnail:
+            self.cache.put_thumbnail(image_id, image)  # type: ignore[arg-type]
+            self.timeline.viewport().update()
+        elif self.cache.get(image_id, size) is None:  # type: ignore[arg-type]
+            self.cache.put(image_id, size, image)  # type: ignore[arg-type]
 
     # -- status ----------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
@@ -259,6 +305,12 @@ class MainWindow(QMainWindow):
         seg = project.segment_at(f)
         where = f" · in-between {f - seg.start.frame} of {seg.count}" if seg else ""
         self.frame_info.setText(f"Frame {f + 1} / {project.length}{where} · {what}")
+
+    def _keep_a_current_path(self, *_: object) -> None:
+        """On a segment with paths one of them is always current, so the timing editor has a curve."""
+        seg = segment_for_frame(self.document.project, self.state.frame)
+        if seg is not None and seg.settings.paths and self.state.selected_path is None:
+            self.state.select_path(0)
 
     # -- navigation ------------------------------------------------------------------------------
     def step_frame(self, delta: int) -> None:
@@ -427,4 +479,5 @@ class MainWindow(QMainWindow):
             return
         self.player.pause()
         self.generation.shutdown()
+        self.prefetcher.shutdown()
         event.accept()

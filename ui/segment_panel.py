@@ -130,8 +130,10 @@ class SegmentPanel(QWidget):
         self.refresh()
 
     # -- model -> widgets (signals blocked: no feedback loops) ----------------------------------
-    def refresh(self, *_: Any) -> None:
+    def refresh(self, *_: Any, force: bool = False) -> None:
         seg = segment_for_frame(self.document.project, self.state.frame)
+        if seg == self._segment and seg is not None and not force:
+            return  # same segment, same settings: nothing to redraw while scrubbing
         self._segment = seg
         enabled = seg is not None
         for w in (self.engine, self.count, self.seed, self.paths):
@@ -190,14 +192,14 @@ class SegmentPanel(QWidget):
 
     def _option_widget(self, opt: EngineOption) -> QWidget:
         name = opt.name
+        if isinstance(opt.default, bool) and set(opt.choices or (False, True)) <= {False, True}:
+            w = QCheckBox()
+            w.toggled.connect(lambda v, n=name: self._set_option(n, bool(v)))
+            return w
         if opt.choices:
             w = QComboBox()
             w.addItems([str(c) for c in opt.choices])
             w.activated.connect(lambda _i, n=name, box=w, o=opt: self._set_option(n, o.choices[box.currentIndex()]))
-            return w
-        if isinstance(opt.default, bool):
-            w = QCheckBox()
-            w.toggled.connect(lambda v, n=name: self._set_option(n, bool(v)))
             return w
         if isinstance(opt.default, int):
             w = QSpinBox()
@@ -243,7 +245,7 @@ class SegmentPanel(QWidget):
             self.document.push(command)
         except (CommandError, UserError) as exc:
             self.message.emit(str(exc))
-            self.refresh()
+            self.refresh(force=True)
 
     def _engine_chosen(self, _index: int) -> None:
         seg = self._segment
@@ -253,7 +255,7 @@ class SegmentPanel(QWidget):
         reason = engine_info(name)[1]
         if reason:
             self.message.emit(reason)
-            self.refresh()
+            self.refresh(force=True)
             return
         self._push(UpdateSegment(seg.index, engine=name))
 

@@ -7,7 +7,7 @@ Ruler (top row): click or drag to scrub. Track: click selects a frame; dragging 
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QMouseEvent, QPainter, QPen, QPolygon, QWheelEvent
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from inbetweener.model.commands import CommandError, MoveKeyframe
@@ -15,7 +15,7 @@ from inbetweener.model.lookup import shown_at
 from inbetweener.model.project import FrameStatus
 
 from ui.document import Document
-from ui.frame_cache import PixmapCache
+from ui.frame_cache import FrameCache
 from ui.state import EditorState
 
 RULER_H = 18
@@ -45,15 +45,17 @@ class TimelineWidget(QAbstractScrollArea):
 
     contextMenuAt = Signal(int, QPoint)  # frame, global position (the main window adds its actions)
 
-    def __init__(self, document: Document, state: EditorState, cache: PixmapCache | None = None,
+    def __init__(self, document: Document, state: EditorState, cache: FrameCache | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.state = state
-        self.cache = cache or PixmapCache()
+        self.cache = cache or FrameCache()
+        self.prefetcher = None  # ui.worker.FramePrefetcher, set by the main window
         self.cell_w = 46
         self.context_actions: list[QAction] = []
         self._scrubbing = False
+        self._shown_frame = state.frame
         self._drag_key: int | None = None  # frame of the key being retimed
         self._drag_to: int | None = None
         self._thumb_queue: list[str] = []
@@ -113,8 +115,15 @@ class TimelineWidget(QAbstractScrollArea):
         self.viewport().update()
 
     def _on_frame_changed(self, frame: int) -> None:
+        old, self._shown_frame = self._shown_frame, frame
+        before = self.horizontalScrollBar().value()
         self.ensure_visible(frame)
-        self.viewport().update()
+        if self.horizontalScrollBar().value() != before:
+            self.viewport().update()
+            return
+        for f in (old, frame):
+            r = self.cell_rect(f)
+            self.viewport().update(r.x() - 2, 0, r.width() + 4, TOTAL_H)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -129,8 +138,9 @@ class TimelineWidget(QAbstractScrollArea):
         p = QPainter(self.viewport())
         p.fillRect(self.viewport().rect(), BG)
         p.setFont(self._font)
-        first = self.frame_at(0)
-        last = self.frame_at(self.viewport().width())
+        # Only the cells in the damaged region: a playhead step repaints two cells, not the strip.
+        first = self.frame_at(event.rect().left())
+        last = self.frame_at(event.rect().right())
         key_frames = {k.frame for k in project.keyframes}
         for f in range(first, last + 1):
             self._paint_cell(p, f, f in key_frames, f < project.length)
@@ -144,8 +154,13 @@ class TimelineWidget(QAbstractScrollArea):
         p.setPen(QPen(PLAYHEAD, 2))
         p.drawLine(x, 0, x, TOTAL_H)
         p.end()
-        if self._thumb_queue and not self._thumb_timer.isActive():
-            self._thumb_timer.start()
+        if self._thumb_queue:
+            if self.prefetcher is not None:
+                images = self.document.project.images
+                self.prefetcher.request_thumbnails([(i, images[i]) for i in self._thumb_queue if i in images])
+                self._thumb_queue = []
+            elif not self._thumb_timer.isActive():
+                self._thumb_timer.start()
 
     def _paint_cell(self, p: QPainter, f: int, is_key: bool, inside: bool) -> None:
         project = self.document.project
@@ -170,7 +185,7 @@ class TimelineWidget(QAbstractScrollArea):
             p.setPen(QPen(PREVIEW_COLOR, 1, Qt.PenStyle.DashLine))
             p.drawRect(thumb_rect.adjusted(0, 0, -1, -1))
         elif shown.image_id is not None and not shown.hold:
-            thumb = self.cache.thumbnail(shown.image_id, None)
+            thumb = self.cache.thumbnail(shown.image_id)
             if thumb is None:
                 if shown.image_id not in self._thumb_queue:
                     self._thumb_queue.append(shown.image_id)
@@ -179,7 +194,7 @@ class TimelineWidget(QAbstractScrollArea):
                 p.save()
                 p.setClipRect(thumb_rect)
                 p.fillRect(thumb_rect, QColor("#ffffff"))
-                p.drawPixmap(thumb_rect.center().x() - thumb.width() // 2, thumb_rect.y(), thumb)
+                p.drawImage(thumb_rect.center().x() - thumb.width() // 2, thumb_rect.y(), thumb)
                 p.restore()
         elif shown.hold:
             # A hold: a line continuing the previous drawing.
@@ -204,10 +219,16 @@ class TimelineWidget(QAbstractScrollArea):
 
     def _paint_key_marker(self, p: QPainter, r: QRect) -> None:
         cx, cy = r.center().x(), RULER_H - 4
-        diamond = QPolygon([QPoint(cx, cy - 5), QPoint(cx + 5, cy), QPoint(cx, cy + 5), QPoint(cx - 5, cy)])
+        # A QPainterPath, not QPolygon: drawPolygon trips a refcount bug in PySide6 6.12.
+        diamond = QPainterPath()
+        diamond.moveTo(cx, cy - 5)
+        diamond.lineTo(cx + 5, cy)
+        diamond.lineTo(cx, cy + 5)
+        diamond.lineTo(cx - 5, cy)
+        diamond.closeSubpath()
         p.setPen(QPen(QColor("#111"), 1))
         p.setBrush(STATUS_COLORS[FrameStatus.KEY])
-        p.drawPolygon(diamond)
+        p.drawPath(diamond)
 
     def _paint_lock(self, p: QPainter, r: QRect) -> None:
         body = QRect(r.right() - 12, r.y() + 5, 9, 7)
@@ -226,7 +247,7 @@ class TimelineWidget(QAbstractScrollArea):
                 break
             image_id = self._thumb_queue.pop(0)
             if image_id in images:
-                self.cache.thumbnail(image_id, images[image_id])
+                self.cache.make_thumbnail(image_id, images[image_id])
         if not self._thumb_queue:
             self._thumb_timer.stop()
         self.viewport().update()

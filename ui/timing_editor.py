@@ -39,6 +39,7 @@ class TimingEditor(QWidget):
         self.document = document
         self.state = state
         self._updating = False
+        self._shown: object = ()
         self.title = QLabel()
         self.plot = pg.PlotWidget(background="#1e2227")
         self.plot.setMinimumSize(200, 200)
@@ -95,6 +96,12 @@ class TimingEditor(QWidget):
 
     def refresh(self, *_: object) -> None:
         target = self.target()
+        # Scrubbing inside a segment changes nothing here: skip the (costly) plot redraw.
+        seg_now = None if target is None else self.document.project.segment(target[0])
+        key = (target, seg_now)
+        if key == self._shown:
+            return
+        self._shown = key
         enabled = target is not None
         for b in self.preset_buttons.values():
             b.setEnabled(enabled)

@@ -7,6 +7,7 @@ and at the end ONE undoable `PutGeneratedFrames` command, or nothing at all (can
 
 from __future__ import annotations
 
+import os
 import threading
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -174,3 +175,101 @@ class GenerationController(QObject):
         self._thread = self._worker = None
         self._job = self._snapshot = None
         self._frames = []
+
+
+class _PrefetchQueue:
+    """Requests shared by the prefetch threads: newest frame requests replace older ones."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.pending: list[tuple[str, object, object, bool]] = []
+        self.stopped = False
+
+    def submit(self, items: list, replace_frames: bool) -> None:
+        with self.cond:
+            if replace_frames:  # the playhead moved: older frame requests are stale
+                self.pending = [p for p in self.pending if p[3]]
+            known = {(p[0], p[2], p[3]) for p in self.pending}
+            self.pending.extend(i for i in items if (i[0], i[2], i[3]) not in known)
+            self.cond.notify_all()
+
+    def take(self) -> tuple[str, object, object, bool] | None:
+        """The next job (frames before thumbnails), or None once stopped."""
+        with self.cond:
+            while not self.pending and not self.stopped:
+                self.cond.wait()
+            if self.stopped:
+                return None
+            frames = [i for i, p in enumerate(self.pending) if not p[3]]
+            return self.pending.pop(frames[0] if frames else 0)
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.pending = []
+            self.cond.notify_all()
+
+
+class _PrefetchLoop(QObject):
+    """Runs in one prefetch thread: decodes and resamples, hands finished QImages back."""
+
+    ready = Signal(str, object, bool, object)  # image_id, size, is_thumbnail, QImage
+
+    def __init__(self, queue: _PrefetchQueue, thumb_height: int) -> None:
+        super().__init__()
+        self._queue = queue
+        self._thumb_height = thumb_height
+
+    @Slot()
+    def run(self) -> None:
+        from ui.frame_cache import display_image, thumbnail_size
+
+        while (job := self._queue.take()) is not None:
+            image_id, data, size, is_thumb = job
+            try:
+                if is_thumb:
+                    size = thumbnail_size(data, self._thumb_height)  # type: ignore[arg-type]
+                image = display_image(data, size)  # type: ignore[arg-type]
+            except Exception:  # noqa: BLE001 - a bad frame is reported when the canvas paints it
+                continue
+            self.ready.emit(image_id, None if is_thumb else size, is_thumb, image)
+
+
+class FramePrefetcher(QObject):
+    """Decodes frames near the playhead (and timeline thumbnails) on background threads.
+
+    PNG decoding and resampling release the GIL (OpenCV), so a few threads really run in parallel.
+    """
+
+    ready = Signal(str, object, bool, object)
+
+    def __init__(self, thumb_height: int = 40, parent: QObject | None = None, threads: int | None = None) -> None:
+        super().__init__(parent)
+        count = threads or max(1, min(3, (os.cpu_count() or 2) - 1))
+        self._queue = _PrefetchQueue()
+        self._threads: list[QThread] = []
+        self._loops: list[_PrefetchLoop] = []
+        for i in range(count):
+            thread = QThread(self)
+            thread.setObjectName(f"inbetweener-prefetch-{i}")
+            loop = _PrefetchLoop(self._queue, thumb_height)
+            loop.moveToThread(thread)
+            thread.started.connect(loop.run)
+            loop.ready.connect(self.ready)
+            self._threads.append(thread)
+            self._loops.append(loop)
+            thread.start()
+
+    def request(self, items: list) -> None:
+        """Frames (image_id, ImageData, size) wanted next; replaces earlier frame requests."""
+        self._queue.submit([(i, d, s, False) for i, d, s in items], replace_frames=True)
+
+    def request_thumbnails(self, items: list) -> None:
+        """Thumbnails (image_id, ImageData) for the visible timeline cells."""
+        self._queue.submit([(i, d, None, True) for i, d in items], replace_frames=False)
+
+    def shutdown(self) -> None:
+        self._queue.stop()
+        for thread in self._threads:
+            thread.quit()
+            thread.wait()
