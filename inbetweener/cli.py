@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", type=Path, metavar="PROJECT.ibw")
     p.add_argument("--out", "-o", type=Path, required=True, metavar="DIR")
     p.add_argument("--format", choices=("png", "gif", "mp4"), default="png", help="default png")
+    p.add_argument("--background", default="white", metavar="COLOUR",
+                   help="GIF/MP4 only: colour under transparent parts, white|black|grey|#rrggbb (default white)")
     _add_numbering(p, "file name stem (default: the project's name)")
 
     p = sub.add_parser("models", parents=[common], help="list diffusion models found on this machine")
@@ -426,9 +428,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 # -- export -------------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
-    from inbetweener.io.export import export_project
+    from inbetweener.io.export import export_project, parse_colour
     from inbetweener.io.project_file import load_project
 
+    background = parse_colour(args.background)
     project = load_project(args.project)
     if project.length == 0:
         raise UserError(f"{args.project.name} has no frames yet; add keys first")
@@ -438,7 +441,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
 
     try:
-        files = export_project(project, args.out, args.format, args.name, args.pad, args.start, progress)
+        files = export_project(project, args.out, args.format, args.name, args.pad, args.start, progress,
+                               background)
     finally:
         bar.close()
     what = f"{len(files)} files" if len(files) > 1 else files[0].name

@@ -232,13 +232,26 @@ def export_mp4(project: Project, out_dir: str | Path, name: str | None = None,
     return target
 
 
+def parse_colour(text: str) -> tuple[int, int, int]:
+    """'white', 'black' or '#rrggbb' -> (r, g, b)."""
+    named = {"white": (255, 255, 255), "black": (0, 0, 0), "grey": (128, 128, 128), "gray": (128, 128, 128)}
+    value = text.strip().lower()
+    if value in named:
+        return named[value]
+    if re.fullmatch(r"#?[0-9a-f]{6}", value):
+        h = value.lstrip("#")
+        return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+    raise ExportError(f"{text!r} is not a colour; use white, black, grey or #rrggbb")
+
+
 def export_project(project: Project, out_dir: str | Path, fmt: str = "png", name: str | None = None,
-                   pad: int = 4, start: int = 1, progress: ProgressFn | None = None) -> list[Path]:
+                   pad: int = 4, start: int = 1, progress: ProgressFn | None = None,
+                   background: tuple[int, int, int] = (255, 255, 255)) -> list[Path]:
     """Export in one of FORMATS; returns the files written (the sequence, or the one movie)."""
     if fmt == "png":
         return export_png_sequence(project, out_dir, name, pad, start, progress)
     if fmt == "gif":
-        return [export_gif(project, out_dir, name, progress=progress)]
+        return [export_gif(project, out_dir, name, background, progress=progress)]
     if fmt == "mp4":
-        return [export_mp4(project, out_dir, name, progress=progress)]
+        return [export_mp4(project, out_dir, name, background, progress=progress)]
     raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")

@@ -15,6 +15,7 @@ from inbetweener.io.export import (
     export_mp4,
     export_png_sequence,
     export_project,
+    parse_colour,
     sanitize_name,
     write_png_sequence,
 )
@@ -140,6 +141,17 @@ def test_mp4(project: Project, tmp_path: Path) -> None:
     assert tuple(meta["size"]) == (W, H)
     assert abs(meta["fps"] - 12) < 0.01
     assert not list(tmp_path.glob(".*part*"))  # no temp file left behind
+
+
+def test_background_colour(project: Project, tmp_path: Path) -> None:
+    from PIL import Image
+
+    assert parse_colour("#10ff00") == (16, 255, 0) and parse_colour("Black") == (0, 0, 0)
+    with pytest.raises(ExportError):
+        parse_colour("sparkly")
+    target = export_project(project, tmp_path, "gif", name="dark", background=(0, 0, 255))[0]
+    with Image.open(target) as im:
+        assert tuple(np.asarray(im.convert("RGB"))[0, 0]) == (0, 0, 255)  # blank frame shows the colour
 
 
 def test_export_project_dispatch(project: Project, tmp_path: Path) -> None:
