@@ -113,6 +113,7 @@ def run_gui(project: Path | None, screenshot: Path | None = None, frame: int | N
         window.close()
         return 0
     window.show()
+    window.offer_recovery()
     return int(app.exec())
 
 

@@ -275,6 +275,20 @@ class MainWindow(QMainWindow):
             self.autosaver = None
             return
         self.autosaver = autosave.Autosaver(self.document, self)
+        self.autosaver.failed.connect(self.show_message)
+
+    def offer_recovery(self) -> None:
+        """After a crash: offer the recovery copy it left (interactive start only)."""
+        if self.autosaver is None:
+            return
+        from ui import autosave
+
+        found = autosave.offer_recovery(self)
+        if found is not None:
+            try:
+                autosave.restore_into(self.document, found, self.autosaver)
+            except UserError as exc:
+                self.report_error(str(exc))
 
     def _on_prefetched(self, image_id: str, size: object, is_thumbnail: bool, image: object) -> None:
         """A frame decoded ahead of the playhead: into the cache, repaint if it is on screen."""
@@ -480,4 +494,6 @@ class MainWindow(QMainWindow):
         self.player.pause()
         self.generation.shutdown()
         self.prefetcher.shutdown()
+        if self.autosaver is not None:
+            self.autosaver.discard_on_clean_exit()
         event.accept()
