@@ -8,7 +8,6 @@ point at that time (ReplacePath). Add mode: click a point on key A, then its mat
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 from inbetweener.model.commands import AddPath, CommandError, MovePathPoint, RemovePath, ReplacePath
 from inbetweener.model.lookup import shown_at
 from inbetweener.model.project import MotionPath, Segment
-
 from ui.document import Document
 from ui.frame_cache import FrameCache, Size, qimage_from_rgba, resized_rgba
 from ui.path_geometry import Hit, hit_test, redrag, split_for_redrag
@@ -172,7 +170,9 @@ class CanvasView(QGraphicsView):
         for image_id, tint in keys:
             rgba = resized_rgba(self.document.project.images[image_id].array(), size)
             gray = cv2.cvtColor(np.ascontiguousarray(rgba), cv2.COLOR_RGBA2GRAY)
-            ink = cv2.multiply(255 - gray, rgba[..., 3], scale=opacity / 255)
+            # Only clearly dark marks count as ink: mid-tone skies and fills stay out of the ghost.
+            darkness = cv2.subtract(255 - gray, 60)
+            ink = cv2.multiply(darkness, rgba[..., 3], scale=opacity / 195)
             if out is None:
                 out = np.zeros(rgba.shape, np.uint8)
             # Later ink over earlier ink ("over" with a flat colour per key).

@@ -51,7 +51,7 @@ def thumbnail_size(image: ImageData, height: int) -> Size:
 class FrameCache:
     """(image_id, size) -> QImage, least recently used out first, bounded by bytes; plus thumbnails."""
 
-    def __init__(self, budget_bytes: int = 384 * 1024 * 1024, thumb_height: int = 40) -> None:
+    def __init__(self, budget_bytes: int = 256 * 1024 * 1024, thumb_height: int = 40) -> None:
         self.budget_bytes = budget_bytes
         self.thumb_height = thumb_height
         self._images: OrderedDict[tuple[str, Size | None], QImage] = OrderedDict()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSlider,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +27,6 @@ from inbetweener.jobs import plan_segment
 from inbetweener.model.commands import CommandError, InsertFrames, RemoveFrames, SetFrameStatus, SetPaths
 from inbetweener.model.lookup import next_key_frame, shown_at
 from inbetweener.model.project import FrameStatus, Project
-
 from ui.canvas import CanvasView
 from ui.document import Document
 from ui.file_actions import FileActions
@@ -241,6 +241,13 @@ class MainWindow(QMainWindow):
         tools.addActions([act["add_path"], act["autopilot"]])
         tools.addSeparator()
         tools.addActions([act["play"], act["onion"]])
+        self.onion_opacity = QSlider(Qt.Orientation.Horizontal)
+        self.onion_opacity.setRange(5, 90)
+        self.onion_opacity.setValue(round(self.state.onion_opacity * 100))
+        self.onion_opacity.setMaximumWidth(90)
+        self.onion_opacity.setToolTip("Onion skin opacity (previous key red, next key green)")
+        self.onion_opacity.valueChanged.connect(lambda v: self.state.set_onion(opacity=v / 100))
+        tools.addWidget(self.onion_opacity)
         tools.addSeparator()
         tools.addActions([act["generate"], act["regenerate"], act["accept"], act["lock"]])
         self.timeline.context_actions = [act["accept"], act["lock"], act["unlock"], act["regenerate"],

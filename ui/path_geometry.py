@@ -62,7 +62,7 @@ def spacing_ticks(path: MotionPath, times: tuple[float, ...], length: float) -> 
     norm = np.linalg.norm(tangent, axis=1, keepdims=True)
     tangent = np.where(norm > 1e-9, tangent / np.maximum(norm, 1e-9), np.array([[1.0, 0.0]]))
     normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1) * (length / 2)
-    return [(p - n, p + n) for p, n in zip(pos, normal)]
+    return [(p - n, p + n) for p, n in zip(pos, normal, strict=True)]
 
 
 def split_for_redrag(path: MotionPath, time: float) -> tuple[MotionPath, int]:

@@ -8,7 +8,6 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from inbetweener.model.project import MotionPath, Segment
-
 from ui.path_geometry import is_knot, spacing_ticks
 
 PATH_COLOR = QColor("#ff8c1a")

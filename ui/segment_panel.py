@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,7 +26,6 @@ from inbetweener.engines.base import EngineOption, engine_class, engine_names
 from inbetweener.errors import UserError
 from inbetweener.model.commands import Command, CommandError, InsertFrames, RemoveFrames, UpdateSegment
 from inbetweener.model.project import Segment
-
 from ui.document import Document
 from ui.state import EditorState, segment_for_frame
 

@@ -7,13 +7,22 @@ Ruler (top row): click or drag to scrub. Track: click selects a frame; dragging 
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from inbetweener.model.commands import CommandError, MoveKeyframe
 from inbetweener.model.lookup import shown_at
 from inbetweener.model.project import FrameStatus
-
 from ui.document import Document
 from ui.frame_cache import FrameCache
 from ui.state import EditorState

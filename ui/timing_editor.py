@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from inbetweener.model.commands import CommandError, SetTiming
 from inbetweener.paths.timing import PRESETS, Timing
-
 from ui.document import Document
 from ui.state import EditorState, segment_for_frame
 

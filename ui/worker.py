@@ -15,7 +15,6 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from inbetweener.errors import Cancelled, UserError
 from inbetweener.jobs import JobFrame, SegmentJob, frames_command, run_job
 from inbetweener.model.project import Project
-
 from ui.document import Document
 from ui.state import EditorState
 
