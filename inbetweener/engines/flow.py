@@ -19,13 +19,15 @@ from inbetweener.engines.flowlib.dense import bidirectional_flow, consistency, g
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
 from inbetweener.engines.flowlib.lineart import looks_like_line_art, select_weights
 from inbetweener.engines.flowlib.pathfield import PathField
-from inbetweener.engines.flowlib.splat import HOLE, fill_holes, splat_displacement
+from inbetweener.engines.flowlib.splat import HOLE, fill_holes, splat_displacement, splat_importance
 from inbetweener.errors import EngineError
 
 # Splat weight at which a key counts as fully visible at a time-t pixel (bilinear splats of a
 # stretched region deliver less than 1 per pixel without being holes).
 _FULL_COVER = 0.3
 _MIN_FLOW_SIDE = 384
+_COARSE = 1            # the z-ordered forward splat runs at 1/_COARSE of the work scale
+_FIXED_POINT_STEPS = 4
 
 
 class FlowEngine:
@@ -116,8 +118,8 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     if field:
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
         field.prepare_bends(flow_ab, flow_ba)
-    vis_a = consistency(flow_ab, flow_ba, gx, gy)
-    vis_b = consistency(flow_ba, flow_ab, gx, gy)
+    vis_a = splat_importance(flow_ab, consistency(flow_ab, flow_ba, gx, gy))
+    vis_b = splat_importance(flow_ba, consistency(flow_ba, flow_ab, gx, gy))
     sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
     yield _Synthesizer(premul_a, premul_b, flow_ab, flow_ba, vis_a, vis_b, field, sharpness)
 
@@ -135,6 +137,11 @@ class _Synthesizer:
         self.sharpness = sharpness
         h, w = flow_ab.shape[:2]
         self.gx, self.gy = pixel_grid(h, w)
+        factor = _COARSE if min(h, w) >= 16 * _COARSE else 1
+        self.coarse_shape = (max(4, h // factor), max(4, w // factor))
+        self.coarse_gx, self.coarse_gy = pixel_grid(*self.coarse_shape)
+        self.importance_a = cv2.resize(vis_a, self.coarse_shape[::-1], interpolation=cv2.INTER_AREA)
+        self.importance_b = cv2.resize(vis_b, self.coarse_shape[::-1], interpolation=cv2.INTER_AREA)
         full_h, full_w = premul_a.shape[:2]
         self.full_gx, self.full_gy = pixel_grid(full_h, full_w)
 
@@ -159,6 +166,49 @@ class _Synthesizer:
         del warped_b
         return unpremultiply(warped)
 
+    def _invert(self, move: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """Fixed-point steps to = -move(p + to), keeping per pixel the iterate that fits best
+        (at motion edges the iteration can jump between surfaces; the best fit stays put)."""
+        best = start
+        best_err = None
+        current = start
+        for _ in range(_FIXED_POINT_STEPS):
+            nxt = -warp(move, current, self.gx, self.gy)
+            err = np.sum((nxt - current) ** 2, axis=2)  # how far `current` is from a fixed point
+            if best_err is None:
+                best_err = err
+            else:
+                better = err < best_err
+                best = np.where(better[..., None], current, best)
+                best_err = np.where(better, err, best_err)
+            current = nxt
+        return best
+
+    def _coarse_splat(self, move_a: np.ndarray, move_b: np.ndarray, t: float):
+        """Starting displacements and visibility from forward splats at 1/_COARSE scale (z-ordered)."""
+        h, w = move_a.shape[:2]
+        ch, cw = self.coarse_shape
+        fx, fy = cw / w, ch / h
+        out = []
+        for move, importance in ((move_a, self.importance_a), (move_b, self.importance_b)):
+            small = cv2.resize(move, (cw, ch), interpolation=cv2.INTER_AREA)
+            small[..., 0] *= fx
+            small[..., 1] *= fy
+            out.append(splat_displacement(small, importance, self.coarse_gx, self.coarse_gy))
+        (to_a, count_a), (to_b, count_b) = out
+        # Where one key's splat left a hole, borrow the other's motion under constant velocity.
+        hole_a = (count_a < HOLE) & (count_b >= HOLE)
+        hole_b = (count_b < HOLE) & (count_a >= HOLE)
+        to_a[hole_a] = to_b[hole_a] * np.float32(-t / (1.0 - t))
+        to_b[hole_b] = to_a[hole_b] * np.float32(-(1.0 - t) / t)
+        to_a = resize_flow(fill_holes(to_a, np.where(hole_a, 1.0, count_a)), w, h)
+        to_b = resize_flow(fill_holes(to_b, np.where(hole_b, 1.0, count_b)), w, h)
+        seen = []
+        for count in (count_a, count_b):
+            visible = np.clip(cv2.blur(count, (3, 3)) / _FULL_COVER, 0.0, 1.0)
+            seen.append(cv2.resize(visible, (w, h), interpolation=cv2.INTER_LINEAR))
+        return to_a, seen[0], to_b, seen[1]
+
     def motion_at(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Displacements from time-t pixels to A and to B, and key A's blend share (work scale)."""
         bend_a, bend_b = self.field.bends(t) if self.field else (None, None)
@@ -168,18 +218,12 @@ class _Synthesizer:
         move_b = self.flow_ba * np.float32(1.0 - t)
         if bend_b is not None:
             move_b += bend_b
-        to_a, cover_a = splat_displacement(move_a, self.vis_a, self.gx, self.gy)
-        to_b, cover_b = splat_displacement(move_b, self.vis_b, self.gx, self.gy)
+        to_a, seen_a, to_b, seen_b = self._coarse_splat(move_a, move_b, t)
+        # Refine at work scale by fixed-point inversion of each key's forward motion:
+        # the source x of a time-t pixel p solves x + move(x) = p (smooth, hole-free, exact on paths).
+        to_a = self._invert(move_a, to_a)
+        to_b = self._invert(move_b, to_b)
         del move_a, move_b
-        # Where one key's splat left a hole, borrow the other's motion under constant velocity.
-        hole_a = (cover_a < HOLE) & (cover_b >= HOLE)
-        hole_b = (cover_b < HOLE) & (cover_a >= HOLE)
-        to_a[hole_a] = to_b[hole_a] * np.float32(-t / (1.0 - t))
-        to_b[hole_b] = to_a[hole_b] * np.float32(-(1.0 - t) / t)
-        to_a = fill_holes(to_a, np.where(hole_a, 1.0, cover_a))
-        to_b = fill_holes(to_b, np.where(hole_b, 1.0, cover_b))
-        seen_a = np.clip(cv2.blur(cover_a, (3, 3)) / _FULL_COVER, 0.0, 1.0)
-        seen_b = np.clip(cv2.blur(cover_b, (3, 3)) / _FULL_COVER, 0.0, 1.0)
         weight_a = np.float32(1.0 - t) * (seen_a + np.float32(1e-3))
         weight_b = np.float32(t) * (seen_b + np.float32(1e-3))
         share_a = select_weights(weight_a, weight_b, self.sharpness).astype(np.float32)

@@ -1,8 +1,9 @@
 """Flow at an in-between time by forward splatting each key's motion (occlusion-weighted).
 
 Baker et al. 2011, "A Database and Evaluation Methodology for Optical Flow" (§ interpolation: forward
-warp the flow to time t, fill holes); weights from forward-backward consistency act as a soft z-buffer
-(cf. Niklaus & Liu 2020, "Softmax Splatting for Video Frame Interpolation").
+warp the flow to time t, fill holes); sources landing on one pixel are averaged with softmax-like
+weights (Niklaus & Liu 2020, "Softmax Splatting for Video Frame Interpolation") that favour pixels
+consistent in both directions and moving against the dominant motion (in front, as a rule).
 """
 
 from __future__ import annotations
@@ -10,13 +11,20 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-HOLE = 0.05  # splat weight below which a pixel received nothing from that key
+HOLE = 0.05  # splat count below which a pixel received nothing from that key
+
+
+def splat_importance(flow: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """Softmax splatting weight: forward-backward consistency x exp(motion against the dominant one)."""
+    dominant = np.median(flow.reshape(-1, 2), axis=0)
+    relative = np.sqrt(np.sum((flow - dominant.astype(np.float32)) ** 2, axis=2))
+    return (np.maximum(visibility, 0.05) * np.exp(np.minimum(relative, 40.0) * 0.25)).astype(np.float32)
 
 
 def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray,
                        gy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each source pixel moves by `motion`; return, at time-t pixels, the displacement back to the
-    source (weighted mean, (H, W, 2)) and the splat weight received ((H, W)).
+    source (mean weighted by `weight`, (H, W, 2)) and how many source pixels landed there ((H, W)).
 
     Nearest-pixel splatting that records the exact source offset from the receiving pixel, so
     sampling the key at pixel + displacement hits the source pixel itself (no half-pixel drift).
@@ -33,6 +41,7 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray,
     back_x = (gx - dest_x).ravel()
     back_y = (gy - dest_y).ravel()
     size = h * w
+    count = np.bincount(idx, inside.ravel().astype(np.float32), size)
     total_w = np.bincount(idx, src_w, size)
     total_x = np.bincount(idx, src_w * back_x, size)
     total_y = np.bincount(idx, src_w * back_y, size)
@@ -40,7 +49,7 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray,
     disp = np.empty((h, w, 2), np.float32)
     disp[..., 0] = (total_x / safe).reshape(h, w)
     disp[..., 1] = (total_y / safe).reshape(h, w)
-    return disp, total_w.astype(np.float32).reshape(h, w)
+    return disp, count.astype(np.float32).reshape(h, w)
 
 
 def fill_holes(field: np.ndarray, weight: np.ndarray) -> np.ndarray:
