@@ -176,3 +176,27 @@ def test_timed_autosave_encodes_new_frames_a_little_per_turn(qtbot, data_dir) ->
     saved = load_project(recovery.list_recoveries()[0].file)
     assert doc_json(saved) == doc_json(document.project)
     assert np.array_equal(saved.image(saved.cells[5].image_id), document.project.image(document.project.cells[5].image_id))
+
+
+def test_main_window_crash_offer_restore_and_clean_exit(qtbot, tmp_path, data_dir, monkeypatch) -> None:
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    crashed = MainWindow(small_disc_project(), None, settings)  # never closed: it "crashes"
+    crashed.document.push(SetProjectSettings(fps=30.0))
+    assert crashed.autosaver.autosave_now() is not None
+    crashed.autosaver._timer.stop()
+    lost_work = crashed.document.project
+
+    _answer(monkeypatch, "Restore")
+    window = MainWindow(small_disc_project(), None, settings)
+    window.quiet = True
+    qtbot.addWidget(window)
+    window.offer_recovery()
+    assert doc_json(window.document.project) == doc_json(lost_work)
+    assert not window.document.is_clean()
+    assert len(recovery.list_recoveries()) == 1  # the restored work is on disk again, once
+    window.close()  # a clean exit (quiet: no save prompt) removes the recovery copy
+    assert recovery.list_recoveries() == []
