@@ -96,8 +96,8 @@ def run_once(model, args, passes: int) -> dict:
         elif isinstance(item, TweenFrame):
             frames += 1
     total = time.perf_counter() - start
-    step_marks = [t for m, t in marks if m.startswith("denoising")]
-    first_step_start = max(t for m, t in marks if m.startswith("encoding"))
+    step_marks = [t for m, t in marks if m.startswith("denoising:")]
+    first_step_start = next(t for m, t in marks if m.startswith("denoising from"))
     steps = np.diff([first_step_start] + step_marks).tolist()
     decode = total - (step_marks[-1] - start)
     key, peak = peak_memory(model.device)

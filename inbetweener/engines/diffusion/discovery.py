@@ -37,23 +37,32 @@ class ModelFolder:
     name: str
     missing: tuple[str, ...]
     variant: str | None = None  # "fp16" when only the fp16 weight files are present
+    fp16_available: bool = False  # every part also ships fp16 files (half the reading for dtype fp16)
 
     @property
     def complete(self) -> bool:
         return not self.missing
 
 
-def _weights_present(folder: Path, stems: Sequence[str]) -> tuple[bool, str | None, bool]:
-    """(safetensors found, variant, only pickle found) for one component folder."""
-    pickle_only = False
+def _safetensors_variants(folder: Path, stems: Sequence[str]) -> set[str | None]:
+    """Which weight variants (None = full precision, "fp16") exist as safetensors in a part's folder."""
+    found: set[str | None] = set()
     for stem in stems:
         for variant in (None, "fp16"):
             base = stem if variant is None else f"{stem}.{variant}"
             # exists() follows the hub's symlinks into blobs/, so a dangling link counts as missing
             if (folder / f"{base}.safetensors").exists() or (folder / f"{base}.safetensors.index.json").exists():
-                return True, variant, False
-            if (folder / f"{base}.bin").exists() or (folder / f"{base}.bin.index.json").exists():
-                pickle_only = True
+                found.add(variant)
+    return found
+
+
+def _weights_present(folder: Path, stems: Sequence[str]) -> tuple[bool, str | None, bool]:
+    """(safetensors found, variant to use, only pickle found) for one component folder."""
+    variants = _safetensors_variants(folder, stems)
+    if variants:
+        return True, (None if None in variants else "fp16"), False
+    pickle_only = any((folder / f"{stem}{v}.bin").exists() or (folder / f"{stem}{v}.bin.index.json").exists()
+                      for stem in stems for v in ("", ".fp16"))
     return False, None, pickle_only
 
 
@@ -62,6 +71,7 @@ def check_folder(path: Path) -> ModelFolder:
     path = Path(path)
     missing: list[str] = []
     variants: set[str | None] = set()
+    fp16_everywhere = True
     if not (path / "model_index.json").is_file():
         missing.append("model_index.json")
     for component, (config, stems) in _COMPONENTS.items():
@@ -73,6 +83,7 @@ def check_folder(path: Path) -> ModelFolder:
             missing.append(f"{component}/{config}")
         if stems:
             found, variant, pickle_only = _weights_present(folder, stems)
+            fp16_everywhere = fp16_everywhere and "fp16" in _safetensors_variants(folder, stems)
             if found:
                 variants.add(variant)
             elif pickle_only:
@@ -80,7 +91,7 @@ def check_folder(path: Path) -> ModelFolder:
             else:
                 missing.append(f"{component}/{stems[0]}.safetensors")
     variant = "fp16" if variants == {"fp16"} else None
-    return ModelFolder(path, _display_name(path), tuple(missing), variant)
+    return ModelFolder(path, _display_name(path), tuple(missing), variant, fp16_everywhere and not missing)
 
 
 def check_unet_folder(path: Path) -> ModelFolder:

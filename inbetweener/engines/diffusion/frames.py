@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -125,20 +125,27 @@ def sub_paths(paths: Sequence[MotionPath], t0: float, t1: float) -> tuple[Motion
     return tuple(out)
 
 
-def run_helper(engine: Engine, key_a: np.ndarray, key_b: np.ndarray, times: Sequence[float],
-               paths: Sequence[MotionPath], seed: int) -> list[np.ndarray]:
-    """Frames of the helper engine at `times` (RGBA, canvas size), in order."""
+def iter_helper(engine: Engine, key_a: np.ndarray, key_b: np.ndarray, times: Sequence[float],
+                paths: Sequence[MotionPath], seed: int) -> Iterator[tuple[int, np.ndarray]]:
+    """The helper engine's frames at `times` (RGBA, canvas size) as (index, image), as they come."""
     if not times:
-        return []
+        return
     request = TweenRequest(key_a=key_a, key_b=key_b, times=tuple(times), paths=tuple(paths), seed=seed)
-    frames: dict[int, np.ndarray] = {}
+    seen: set[int] = set()
     gen = engine.tween(request)
     try:
         for item in gen:
             if isinstance(item, TweenFrame):
-                frames[item.index] = item.image
+                seen.add(item.index)
+                yield item.index, item.image
     finally:
         gen.close()
-    if len(frames) != len(times):
-        raise EngineError(f"the {engine.name} engine returned {len(frames)} of {len(times)} guide frames")
+    if len(seen) != len(times):
+        raise EngineError(f"the {engine.name} engine returned {len(seen)} of {len(times)} guide frames")
+
+
+def run_helper(engine: Engine, key_a: np.ndarray, key_b: np.ndarray, times: Sequence[float],
+               paths: Sequence[MotionPath], seed: int) -> list[np.ndarray]:
+    """Frames of the helper engine at `times` (RGBA, canvas size), in order."""
+    frames = dict(iter_helper(engine, key_a, key_b, times, paths, seed))
     return [frames[i] for i in range(len(times))]

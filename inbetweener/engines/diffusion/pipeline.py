@@ -227,10 +227,13 @@ def generate(model: LoadedModel, request: TweenRequest, settings: Settings,
     opaque = bool((request.key_a[..., 3] == 255).all() and (request.key_b[..., 3] == 255).all())
     need_guides = settings.strength < 1.0 or not opaque
     helper = helper or (fr.helper_engine() if need_guides or any(not s.exact for s in sources) else None)
-    guides = [request.key_a]
+    interior: dict[int, np.ndarray] = {}
     if need_guides:
-        guides += fr.run_helper(helper, request.key_a, request.key_b, gen_times[1:-1], request.paths, request.seed)
-    guides.append(request.key_b)
+        for index, image in fr.iter_helper(helper, request.key_a, request.key_b, gen_times[1:-1], request.paths,
+                                           request.seed):
+            interior[index] = image
+            yield Progress(0.05 * len(interior) / (count - 2), f"guide frame {len(interior)} of {count - 2}")
+    guides = [request.key_a] + [interior[i] for i in sorted(interior)] + [request.key_b]
     yield Progress(0.05, "encoding keys")
 
     # 3. Conditioning from both keys.
@@ -253,12 +256,13 @@ def generate(model: LoadedModel, request: TweenRequest, settings: Settings,
     denoiser = DualDenoiser(model, cond_a, cond_b, count, settings)
     total = (len(sigmas) - 1) * max(1, settings.renoise)
     done = 0
+    yield Progress(0.1, f"denoising from sigma {sigmas[0]:.3g}")
     with on_device(model, model.unet):
         for step, _repeat, latents in iter_dual_euler(denoiser, x, sigmas, renoise=settings.renoise,
                                                       generator=generator):
             done += 1
             x = latents
-            yield Progress(0.1 + 0.8 * done / total, f"denoising step {step + 1} of {len(sigmas) - 1}")
+            yield Progress(0.1 + 0.8 * done / total, f"denoising: step {step + 1} of {len(sigmas) - 1}")
 
     # 6-7. Decode in chunks; keys exact at both ends; alpha from the guides; frames out when ready.
     made: dict[int, np.ndarray] = {0: request.key_a, count - 1: request.key_b}

@@ -50,7 +50,18 @@ def test_fp16_only_weights_are_a_variant(tmp_path):
               "vae/diffusion_pytorch_model.safetensors": "vae/diffusion_pytorch_model.fp16.safetensors",
               "image_encoder/model.safetensors": "image_encoder/model.fp16.safetensors"}
     folder = check_folder(make_folder(tmp_path / "svd", rename=rename))
-    assert folder.complete and folder.variant == "fp16"
+    assert folder.complete and folder.variant == "fp16" and folder.fp16_available
+
+
+def test_both_precisions_prefer_full_but_know_fp16(tmp_path):
+    root = make_folder(tmp_path / "svd")
+    for part, stem in (("unet", "diffusion_pytorch_model"), ("vae", "diffusion_pytorch_model"),
+                       ("image_encoder", "model")):
+        (root / part / f"{stem}.fp16.safetensors").write_text("x")
+    folder = check_folder(root)
+    assert folder.variant is None and folder.fp16_available
+    (root / "vae" / "diffusion_pytorch_model.fp16.safetensors").unlink()
+    assert not check_folder(root).fp16_available
 
 
 def test_partial_folder_names_every_missing_part(tmp_path):

@@ -45,7 +45,7 @@ def arc(bend_y: float) -> MotionPath:
 
 def middle_frame(model, path: MotionPath, helper) -> np.ndarray:
     request = TweenRequest(disc_at(*START), disc_at(*END), (0.5,), paths=(path,), seed=11)
-    settings = Settings(steps=4, strength=0.3, mode="rotate", num_frames=5)
+    settings = Settings(steps=4, strength=0.3, mode="rotate", num_frames=3)
     frames = [i for i in generate(model, request, settings, helper=helper) if isinstance(i, TweenFrame)]
     return frames[0].image[..., :3].astype(np.float32)
 
