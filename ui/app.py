@@ -44,6 +44,42 @@ def _needs_offscreen() -> bool:
     return False
 
 
+XCB_PACKAGES = ("libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 "
+                "libxkbcommon-x11-0")
+
+
+def missing_system_library() -> str | None:
+    """One sentence when Qt's X11 plugin would abort for a missing system library (Qt cannot recover).
+
+    Loading the plugin ourselves first turns Qt's abort into an error that names the library.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb":
+        return None
+    if not os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    import ctypes
+    import ctypes.util
+
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    missing = None
+    if plugin.exists():
+        try:
+            ctypes.CDLL(str(plugin))
+        except OSError as exc:
+            import re
+
+            found = re.search(r"([\w.+-]+\.so[\w.]*): cannot open", str(exc))
+            missing = found.group(1) if found else "a library Qt's X11 plugin needs"
+    if missing is None and ctypes.util.find_library("xcb-cursor") is None:
+        missing = "libxcb-cursor.so.0"
+    if missing is None:
+        return None
+    return (f"the editor cannot open a window: the system library {missing} is missing; install Qt's X11 "
+            f"libraries (Debian/Ubuntu: sudo apt install {XCB_PACKAGES})")
+
+
 def make_window(project_path: Path | None = None):
     """The main window on a project file, or on the bundled sample when none is given."""
     from ui.main_window import MainWindow
@@ -89,6 +125,9 @@ def run_gui(project: Path | None, screenshot: Path | None = None, frame: int | N
     """Open the editor (frame is 0-based); with `screenshot`, render the window to a PNG and exit 0."""
     if screenshot is not None and _needs_offscreen():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    problem = missing_system_library()
+    if problem is not None:
+        raise UserError(problem)
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

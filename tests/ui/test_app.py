@@ -150,3 +150,19 @@ def test_engine_options_push_update_segment(window):
     assert window.document.project.segment(0).settings.option("timing") == "ease-out"
     panel.seed.setValue(7)
     assert window.document.project.segment(0).settings.seed == 7
+
+
+def test_a_missing_x11_library_is_named_in_one_line(monkeypatch):
+    import ctypes
+
+    from ui import app
+
+    def fail(path, *args, **kwargs):
+        raise OSError("libxcb-icccm.so.4: cannot open shared object file: No such file or directory")
+
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(ctypes, "CDLL", fail)
+    message = app.missing_system_library()
+    assert message is not None and "libxcb-icccm.so.4" in message and "\n" not in message
