@@ -128,7 +128,8 @@ class DualDenoiser:
     Forward: the clip conditioned on key A. Backward: the time-flipped clip conditioned on key B,
     with 180°-rotated temporal attention maps (modes rotate/finetuned); its estimate is flipped back.
     Classifier-free guidance batches [uncond, cond] with zero image embedding and zero image latents,
-    with SVD's per-frame guidance ramp (each direction ramps away from its own key).
+    with SVD's per-frame guidance ramp (each direction ramps away from its own key); as in SVD, a
+    guidance_max of 1 or less turns guidance off and halves the batch.
     """
 
     def __init__(self, model: LoadedModel, cond_a: Conditioning, cond_b: Conditioning, frames: int,
@@ -144,14 +145,14 @@ class DualDenoiser:
         self.ramp = torch.linspace(settings.guidance_min, settings.guidance_max, frames, device=dev).view(1, -1, 1, 1, 1)
         self.time_ids = torch.tensor([[settings.fps - 1, settings.motion_bucket, settings.noise_aug]],
                                      device=dev, dtype=model.dtype)
-        self.embeds = {d: torch.cat([torch.zeros_like(c.embeds), c.embeds]).to(dev, model.dtype)
-                       for d, c in (("fwd", cond_a), ("bwd", cond_b))}
-        self.image_latents = {d: torch.cat([torch.zeros_like(c.latents), c.latents]).to(dev, model.dtype)
-                              for d, c in (("fwd", cond_a), ("bwd", cond_b))}
+        self.guided = settings.guidance_max > 1.0
+        pair = (lambda t: torch.cat([torch.zeros_like(t), t])) if self.guided else (lambda t: t)
+        self.embeds = {d: pair(c.embeds).to(dev, model.dtype) for d, c in (("fwd", cond_a), ("bwd", cond_b))}
+        self.image_latents = {d: pair(c.latents).to(dev, model.dtype) for d, c in (("fwd", cond_a), ("bwd", cond_b))}
 
     def _inputs(self, scaled: torch.Tensor, direction: str) -> tuple[torch.Tensor, torch.Tensor]:
-        """UNet sample (2, F, 8, h, w) and embeddings for one direction's [uncond, cond] pair."""
-        sample = torch.cat([scaled, scaled]).to(self.model.dtype)
+        """UNet sample (2 or 1, F, 8, h, w) and embeddings for one direction ([uncond, cond] or [cond])."""
+        sample = (torch.cat([scaled, scaled]) if self.guided else scaled).to(self.model.dtype)
         cond = self.image_latents[direction][:, None].expand(-1, self.frames, -1, -1, -1)
         return torch.cat([sample, cond], dim=2), self.embeds[direction]
 
@@ -163,6 +164,8 @@ class DualDenoiser:
         return out.float()
 
     def _guided(self, v_pair: torch.Tensor) -> torch.Tensor:
+        if not self.guided:
+            return v_pair
         uncond, cond = v_pair.chunk(2)
         return uncond + self.ramp * (cond - uncond)
 
@@ -177,7 +180,7 @@ class DualDenoiser:
             if self.passes == 1:  # one UNet call: [fwd uncond, fwd cond, bwd uncond, bwd cond]
                 maps.set("plain" if self.mode == "fuse" else "split", use_bwd_weights)
                 v = self._unet(torch.cat([fwd_in, bwd_in]), torch.cat([fwd_emb, bwd_emb]), sigma)
-                v_fwd, v_bwd = v[:2], v[2:]
+                v_fwd, v_bwd = v.chunk(2)
             else:  # the reference's two sequential passes: record, then inject rotated maps
                 maps.set("plain" if self.mode == "fuse" else "record")
                 v_fwd = self._unet(fwd_in, fwd_emb, sigma)

@@ -150,3 +150,32 @@ def test_guidance_ramp_runs_from_each_key(tiny_model):
     ramp = d.ramp.flatten().tolist()
     assert ramp[0] == pytest.approx(1.0) and ramp[-1] == pytest.approx(3.0)
     assert all(math.isclose(b - a, 0.5) for a, b in zip(ramp, ramp[1:], strict=False))
+
+
+@pytest.mark.parametrize("passes", [1, 2])
+@pytest.mark.parametrize("guidance_max", [3.0, 1.0])
+def test_backward_direction_sees_flipped_time_and_is_flipped_back(tiny_model, monkeypatch, passes, guidance_max):
+    """With a UNet that echoes its noisy input (cond) and 0 (uncond), the flips and ramps are visible."""
+    frames, sigma = 5, 2.0
+    d = _denoiser(tiny_model, Settings(mode="fuse", passes=passes, guidance_min=1.0, guidance_max=guidance_max),
+                  frames)
+    batches = []
+
+    def echo(sample, embeds, sigma):
+        batches.append(sample.shape[0])
+        out = sample[:, :, :4].float().clone()
+        if d.guided:
+            out[0::2] = 0.0  # every [uncond, cond] pair: uncond predicts 0
+        return out
+
+    monkeypatch.setattr(d, "_unet", echo)
+    x = torch.randn(1, frames, 4, 8, 8, generator=torch.Generator().manual_seed(5))
+    x0_fwd, x0_bwd = d(x, sigma)
+    scaled = x / math.sqrt(sigma**2 + 1)
+    c_skip, c_out = 1 / (sigma**2 + 1), -sigma / math.sqrt(sigma**2 + 1)
+    ramp = d.ramp if d.guided else torch.ones_like(d.ramp)
+    assert torch.allclose(x0_fwd, c_skip * x + c_out * ramp * scaled, atol=1e-6)
+    # the backward pass saw flip(x) and its ramp started at key B; flipped back, the ramp runs the other way
+    assert torch.allclose(x0_bwd, c_skip * x + c_out * torch.flip(ramp, dims=(1,)) * scaled, atol=1e-6)
+    per_direction = 2 if d.guided else 1
+    assert batches == ([2 * per_direction] if passes == 1 else [per_direction, per_direction])
