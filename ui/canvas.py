@@ -143,36 +143,34 @@ class CanvasView(QGraphicsView):
                 return seg.end.image_id
         return shown_at(project, self.state.frame).image_id
 
-    def onion_keys(self) -> list[tuple[str, tuple[int, int, int]]]:
-        """The neighbouring keys to ghost: the one before (red) and the one after (green)."""
+    def onion_keys(self) -> list[tuple[str, tuple[int, int, int], float]]:
+        """Keys to ghost: up to `onion_count` before (red) and after (green), fading with distance."""
         project, frame = self.document.project, self.state.frame
         if not self.state.onion_enabled or self._pending_start is not None:
             return []
-        before = [k for k in project.keyframes if k.frame < frame]
-        after = [k for k in project.keyframes if k.frame > frame]
-        out = []
-        if before:
-            out.append((before[-1].image_id, ONION_BEFORE))
-        if after:
-            out.append((after[0].image_id, ONION_AFTER))
+        n = self.state.onion_count
+        before = [k for k in project.keyframes if k.frame < frame][-n:]
+        after = [k for k in project.keyframes if k.frame > frame][:n]
+        out = [(k.image_id, ONION_BEFORE, 1.0 / (len(before) - i)) for i, k in enumerate(before)]
+        out += [(k.image_id, ONION_AFTER, 1.0 / (i + 1)) for i, k in enumerate(after)]
         return out
 
-    def _onion_image(self, keys: list[tuple[str, tuple[int, int, int]]], size: Size | None) -> QImage:
+    def _onion_image(self, keys: list[tuple[str, tuple[int, int, int], float]], size: Size | None) -> QImage:
         """Ink of the neighbouring keys, each in its colour, on transparent paper: one layer to draw."""
         opacity = self.state.onion_opacity
-        cache_id = "onion:" + ":".join(f"{i}{t}" for i, t in keys) + f":{opacity:.3f}"
+        cache_id = "onion:" + ":".join(f"{i}{t}{w:.2f}" for i, t, w in keys) + f":{opacity:.3f}"
         hit = self.cache.get(cache_id, size)
         if hit is not None:
             return hit
         import cv2
 
         out: np.ndarray | None = None
-        for image_id, tint in keys:
+        for image_id, tint, weight in keys:
             rgba = resized_rgba(self.document.project.images[image_id].array(), size)
             gray = cv2.cvtColor(np.ascontiguousarray(rgba), cv2.COLOR_RGBA2GRAY)
             # Only clearly dark marks count as ink: mid-tone skies and fills stay out of the ghost.
             darkness = cv2.subtract(255 - gray, 60)
-            ink = cv2.multiply(darkness, rgba[..., 3], scale=opacity / 195)
+            ink = cv2.multiply(darkness, rgba[..., 3], scale=opacity * weight / 195)
             if out is None:
                 out = np.zeros(rgba.shape, np.uint8)
             # Later ink over earlier ink ("over" with a flat colour per key).

@@ -39,6 +39,7 @@ class EditorState(QObject):
         self.selected_path: int | None = None
         self.onion_enabled = True
         self.onion_opacity = 0.3
+        self.onion_count = 1  # keys ghosted on each side
         # Frames of a running job, shown as pending previews (not in the document yet).
         self.previews: dict[int, np.ndarray] = {}
 
@@ -57,7 +58,10 @@ class EditorState(QObject):
             self.selected_path = index
             self.selectionChanged.emit()
 
-    def set_onion(self, enabled: bool | None = None, opacity: float | None = None) -> None:
+    def set_onion(self, enabled: bool | None = None, opacity: float | None = None,
+                  count: int | None = None) -> None:
+        if count is not None:
+            self.onion_count = max(1, min(5, int(count)))
         if enabled is not None:
             self.onion_enabled = bool(enabled)
         if opacity is not None:

@@ -1,0 +1,118 @@
+"""Side panel and window odds and ends: autopilot, engine availability, drops, onion skin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from inbetweener.engines.base import register_engine
+from inbetweener.model.commands import InsertKeyframe, apply
+from inbetweener.model.images import ImageData
+from inbetweener.model.project import Project
+from ui import segment_panel
+
+
+class BrokenEngine:
+    name = "needs-a-gpu"
+    options = ()
+
+    @classmethod
+    def unavailable_reason(cls):
+        return "the needs-a-gpu engine needs CUDA; choose the flow engine on this machine"
+
+
+def textured_keys(w: int = 200, h: int = 150) -> tuple[np.ndarray, np.ndarray]:
+    """A random texture shifted 12 px: plenty of features for the autopilot to match."""
+    rng = np.random.default_rng(1)
+    tex = cv2.resize((rng.random((h // 6, w // 6)) * 255).astype(np.uint8), (w + 12, h), cv2.INTER_NEAREST)
+    a = cv2.cvtColor(tex[:, :w], cv2.COLOR_GRAY2RGBA)
+    b = cv2.cvtColor(tex[:, 12:], cv2.COLOR_GRAY2RGBA)
+    return a, b
+
+
+def test_autopilot_proposes_editable_paths_as_one_step(window):
+    a, b = textured_keys()
+    project = Project(200, 150, 12.0)
+    project, _ = apply(project, InsertKeyframe(0, ImageData.from_array(a)))
+    project, _ = apply(project, InsertKeyframe(4, ImageData.from_array(b)))
+    window.document.load(project)
+    window.state.set_frame(2)
+    window.actions_["autopilot"].trigger()
+    paths = window.document.project.segment(0).settings.paths
+    assert 1 <= len(paths) <= 8
+    moves = [np.subtract(p.end, p.start) for p in paths]
+    assert np.median([m[0] for m in moves]) < -6  # content moved left by 12 px
+    assert window.document.undo_stack.count() == 1
+    window.undo_action.trigger()
+    assert window.document.project.segment(0).settings.paths == ()
+
+
+def test_unavailable_engine_is_disabled_with_its_reason(window, monkeypatch):
+    register_engine("needs-a-gpu", f"{__name__}:BrokenEngine")
+    monkeypatch.setattr(segment_panel, "engine_names", lambda: ["crossfade", "needs-a-gpu"])
+    segment_panel._engine_cache.pop("needs-a-gpu", None)
+    panel = window.panel
+    panel.engine.addItem("needs-a-gpu")
+    panel.engine.showPopup()
+    row = panel.engine.findText("needs-a-gpu")
+    item = panel.engine.model().item(row)
+    assert not item.isEnabled() and "CUDA" in item.toolTip()
+    panel.engine.hidePopup()
+    panel.engine.setCurrentIndex(row)
+    panel.engine.activated.emit(row)  # chosen anyway (keyboard): refused with the reason
+    assert window.document.project.segment(0).settings.engine == "crossfade"
+    assert "CUDA" in window.statusBar().currentMessage()
+
+
+def test_dropping_images_imports_keys(window, tmp_path):
+    img = np.full((120, 160, 3), 255, np.uint8)
+    cv2.circle(img, (80, 60), 20, (0, 0, 0), -1)
+    path = tmp_path / "drop.png"
+    cv2.imwrite(str(path), img)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    before = len(window.document.project.keyframes)
+    window.dropEvent(event)  # the handler Qt calls on a drop (synthetic drops bypass sendEvent)
+    assert event.isAccepted()
+    assert len(window.document.project.keyframes) == before + 1, window.statusBar().currentMessage()
+
+
+def test_dropping_a_project_opens_it(window, tmp_path, project):
+    from inbetweener.io.project_file import save_project
+
+    path = tmp_path / "dropped.ibw"
+    save_project(project, path)
+    window.files.open_or_import([Path(path)])
+    assert window.document.path == path
+
+
+def test_onion_skin_ghosts_the_neighbouring_keys(window):
+    canvas = window.canvas
+    window.state.set_frame(3)
+    assert [k[1] for k in canvas.onion_keys()] == [(230, 60, 60), (40, 170, 80)]
+    ghost = canvas._onion_image(canvas.onion_keys(), None)
+    arr = ghost.convertToFormat(ghost.Format.Format_RGBA8888)
+    px = lambda x, y: arr.pixelColor(x, y)  # noqa: E731
+    assert px(40, 60).alpha() > 0 and px(40, 60).red() > px(40, 60).green()  # key A's disc: red
+    assert px(120, 60).alpha() > 0 and px(120, 60).green() > px(120, 60).red()  # key B's disc: green
+    assert px(80, 10).alpha() == 0  # white paper: no ghost
+    window.actions_["onion"].trigger()
+    assert canvas.onion_keys() == []
+
+
+def test_onion_count_ghosts_more_keys_fading_with_distance(window):
+    doc, canvas = window.document, window.canvas
+    extra = doc.project.images[doc.project.keyframes[0].image_id]
+    doc.push(InsertKeyframe(12, extra))
+    window.state.set_frame(2)
+    assert len(canvas.onion_keys()) == 2
+    window.state.set_onion(count=2)
+    keys = canvas.onion_keys()
+    assert [k[2] for k in keys] == [1.0, 1.0, 0.5]
+    assert canvas._onion_image(keys, None).width() == 160
