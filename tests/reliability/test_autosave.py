@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from conftest import small_disc_project  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from reliability_helpers import small_disc_project  # noqa: E402
 
 from inbetweener.io import recovery  # noqa: E402
 from inbetweener.io.project_file import load_project, project_to_json, save_project  # noqa: E402

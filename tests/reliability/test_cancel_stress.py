@@ -96,8 +96,8 @@ def test_start_cancel_cycles_leave_no_trace(main_window, qtbot, engine, cycles) 
 
 
 def test_closing_the_window_during_a_job_exits_cleanly(qtbot, tmp_path, data_dir) -> None:
-    from conftest import small_disc_project
     from PySide6.QtCore import QSettings
+    from reliability_helpers import small_disc_project
 
     from ui.main_window import MainWindow
 
