@@ -7,7 +7,7 @@ import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
@@ -143,124 +142,10 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.cancel_button.hide()
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
-        act = QAction(text, self)
-        if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            act.setShortcuts([QKeySequence(s) for s in shortcuts])
-        act.setCheckable(checkable)
-        if tip:
-            act.setStatusTip(tip)
-            act.setToolTip(f"{text} ({act.shortcut().toString()})" if shortcut else text)
-        act.triggered.connect(slot)
-        self.addAction(act)  # shortcuts work whichever panel has focus
-        return act
-
     def _build_actions(self) -> None:
-        undo = self.document.undo_stack.createUndoAction(self, "Undo")
-        undo.setShortcut(QKeySequence("Ctrl+Z"))
-        redo = self.document.undo_stack.createRedoAction(self, "Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.undo_action, self.redo_action = undo, redo
-        f = self.files
-        a = self._action
-        self.actions_ = {
-            "new": a("&New…", f.new, "Ctrl+N"),
-            "open": a("&Open…", f.open_dialog, "Ctrl+O"),
-            "save": a("&Save", f.save, "Ctrl+S"),
-            "save_as": a("Save &As…", f.save_as, "Ctrl+Shift+S"),
-            "import": a("&Import keys…", f.import_dialog, "Ctrl+I", "Import drawings as keys after the last key"),
-            "export": a("&Export…", f.export_dialog, "Ctrl+Shift+E", "PNG sequence, GIF or MP4"),
-            "quit": a("&Quit", self.close, "Ctrl+Q"),
-            "add_path": a("Add &path", self.canvas.set_add_mode, "P",
-                          "Click a point on key A, then its match on key B", checkable=True),
-            "delete_path": a("&Delete path", self.delete_path, ["Del", "Backspace"]),
-            "autopilot": a("A&utopilot paths", self.autopilot, "Ctrl+Shift+P", "Propose paths from the keys"),
-            "play": a("&Play / pause", self.player.toggle, "Space"),
-            "prev_frame": a("Previous frame", lambda: self.step_frame(-1), ","),
-            "next_frame": a("Next frame", lambda: self.step_frame(1), "."),
-            "prev_key": a("Previous key", lambda: self.step_key(-1), "Alt+,"),
-            "next_key": a("Next key", lambda: self.step_key(1), "Alt+."),
-            "first": a("First frame", lambda: self.state.set_frame(0), "Home"),
-            "last": a("Last frame", lambda: self.state.set_frame(self.document.project.length - 1), "End"),
-            "insert_frame": a("&Insert frame (hold)", self.insert_frame, "Ctrl+Shift+Right"),
-            "remove_frame": a("&Remove frame", self.remove_frame, "Ctrl+Shift+Left"),
-            "onion": a("&Onion skin", self.state.set_onion, "O", checkable=True),
-            "flip": a("&Flip to neighbours", self.flip, "F", "Flip to the previous and next frame and back"),
-            "fit": a("&Fit canvas", self.canvas.fit, "Ctrl+0"),
-            "zoom_100": a("Actual &size", lambda: self.canvas.zoom_to(1.0), "Ctrl+1"),
-            "generate": a("&Generate segment", self.generate_segment, "Ctrl+G"),
-            "regenerate": a("&Regenerate frame", self.regenerate_frame, "Ctrl+Shift+G"),
-            "cancel": a("&Cancel generation", self.generation.cancel, "Esc"),
-            "accept": a("&Accept frame", lambda: self.set_status(FrameStatus.ACCEPTED), "A"),
-            "accept_segment": a("Accept &segment", self.accept_segment, "Shift+A"),
-            "lock": a("&Lock frame", lambda: self.set_status(FrameStatus.LOCKED), "L"),
-            "unlock": a("&Unlock frame", lambda: self.set_status(FrameStatus.GENERATED), "U"),
-        }
-        self.actions_["onion"].setChecked(self.state.onion_enabled)
-        self.actions_["cancel"].setEnabled(False)
-        self.addAction(undo)
-        self.addAction(redo)
-        act = self.actions_
-        menu = self.menuBar()
-        m = menu.addMenu("&File")
-        m.addActions([act["new"], act["open"]])
-        self.recent_menu = m.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
-        m.addActions([act["save"], act["save_as"]])
-        m.addSeparator()
-        m.addActions([act["import"], act["export"]])
-        m.addSeparator()
-        m.addAction(act["quit"])
-        m = menu.addMenu("&Edit")
-        m.addActions([undo, redo])
-        m.addSeparator()
-        m.addActions([act["add_path"], act["delete_path"], act["autopilot"]])
-        m = menu.addMenu("&Timeline")
-        m.addActions([act[k] for k in ("play", "prev_frame", "next_frame", "prev_key", "next_key", "first", "last")])
-        modes = m.addMenu("Playback mode")
-        group = QActionGroup(self)
-        for mode in ("loop", "ping-pong", "once"):
-            ma = QAction(mode, self, checkable=True)
-            ma.setChecked(mode == self.player.mode)
-            ma.triggered.connect(lambda _c=False, md=mode: self.player.set_mode(md))
-            group.addAction(ma)
-            modes.addAction(ma)
-        m.addSeparator()
-        m.addActions([act["insert_frame"], act["remove_frame"]])
-        m = menu.addMenu("&View")
-        m.addAction(act["onion"])
-        counts = m.addMenu("Onion skin keys")
-        count_group = QActionGroup(self)
-        for n in (1, 2, 3):
-            ca = QAction(f"{n} each side", self, checkable=True)
-            ca.setChecked(n == self.state.onion_count)
-            ca.triggered.connect(lambda _c=False, k=n: self.state.set_onion(count=k))
-            count_group.addAction(ca)
-            counts.addAction(ca)
-        m.addActions([act["flip"], act["fit"], act["zoom_100"]])
-        m = menu.addMenu("&Generate")
-        m.addActions([act["generate"], act["regenerate"], act["cancel"]])
-        m = menu.addMenu("&Review")
-        m.addActions([act["accept"], act["accept_segment"], act["lock"], act["unlock"]])
-        tools = self.addToolBar("Tools")
-        tools.setObjectName("toolsBar")
-        tools.addActions([act["open"], act["save"], undo, redo])
-        tools.addSeparator()
-        tools.addActions([act["add_path"], act["autopilot"]])
-        tools.addSeparator()
-        tools.addActions([act["play"], act["onion"]])
-        self.onion_opacity = QSlider(Qt.Orientation.Horizontal)
-        self.onion_opacity.setRange(5, 90)
-        self.onion_opacity.setValue(round(self.state.onion_opacity * 100))
-        self.onion_opacity.setMaximumWidth(90)
-        self.onion_opacity.setToolTip("Onion skin opacity (previous key red, next key green)")
-        self.onion_opacity.valueChanged.connect(lambda v: self.state.set_onion(opacity=v / 100))
-        tools.addWidget(self.onion_opacity)
-        tools.addSeparator()
-        tools.addActions([act["generate"], act["regenerate"], act["accept"], act["lock"]])
-        self.timeline.context_actions = [act["accept"], act["lock"], act["unlock"], act["regenerate"],
-                                         act["insert_frame"], act["remove_frame"]]
+        from ui.window_actions import build_actions
+
+        build_actions(self)
 
     def _connect(self) -> None:
         self.prefetcher.ready.connect(self._on_prefetched)
