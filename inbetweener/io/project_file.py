@@ -189,10 +189,13 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, name: s
         raise ProjectFileError(f"{name}: {info.filename[:80]} is larger than any project needs; it was not opened")
     if info.file_size / max(info.compress_size, 1) > max_ratio:
         raise ProjectFileError(f"{name}: {info.filename[:80]} is a suspicious archive member (zip bomb?); it was not opened")
-    with zf.open(info) as fh:
-        # Ask for no more than the declared size (+1 to notice a lie): zipfile inflates up to the
-        # amount asked for in one go, so asking for `limit` would inflate `limit` bytes of a bomb.
-        data = fh.read(info.file_size + 1)
+    try:
+        with zf.open(info) as fh:
+            # Ask for no more than the declared size (+1 to notice a lie): zipfile inflates up to the
+            # amount asked for in one go, so asking for `limit` would inflate `limit` bytes of a bomb.
+            data = fh.read(info.file_size + 1)
+    except OSError:  # bz2 reports a damaged stream as OSError: the file is damaged, not unreadable
+        raise ProjectFileError(f"{name} is not a valid project file (damaged or not a .ibw zip)") from None
     if len(data) > limit:
         raise ProjectFileError(f"{name}: {info.filename[:80]} inflates beyond its declared size; it was not opened")
     return data
