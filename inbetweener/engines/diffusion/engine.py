@@ -92,6 +92,9 @@ class DiffusionEngine:
         from inbetweener.engines.diffusion.pipeline import generate
 
         settings = self.settings(request)
+        if not request.times:
+            yield Progress(1.0, "no in-betweens asked for")
+            return
         extra = [Path(p) for p in str(request.option("model_dirs", "") or "").split(os.pathsep) if p.strip()]
         folder = discovery.find_model(request.option("model", "") or None, extra)
         device = resolve_device(request.option("device", "auto"))

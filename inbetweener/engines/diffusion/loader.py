@@ -84,8 +84,14 @@ def _read_json(path: Path) -> dict:
 
 
 def _load_parts(folder: ModelFolder, dtype: torch.dtype, device: torch.device):
+    import diffusers.utils.logging
+    import transformers.utils.logging
     from diffusers import AutoencoderKLTemporalDecoder, UNetSpatioTemporalConditionModel
     from transformers import CLIPVisionModelWithProjection
+
+    # our own Progress reports the loading; the libraries' bars would only clutter the terminal
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
 
     # the fp16 files, when shipped, halve the reading for an fp16 run
     variant = folder.variant or ("fp16" if dtype == torch.float16 and folder.fp16_available else None)

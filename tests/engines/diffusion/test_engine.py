@@ -157,6 +157,12 @@ def test_bad_options_and_models_get_one_sentence(tiny_model_dir, tmp_path, make_
             run(TweenRequest(a, b, (0.5,), options=opts(tiny_model_dir, **extra)))
 
 
+def test_no_times_means_no_work(make_keys, tmp_path):
+    a, b = make_keys()
+    items = list(DiffusionEngine().tween(TweenRequest(a, b, (), options=dict(model=str(tmp_path / "absent")))))
+    assert [type(i) for i in items] == [Progress] and items[0].fraction == 1.0
+
+
 def test_engine_is_registered_and_lists_its_options():
     from inbetweener.engines.base import engine_class, engine_names
 
