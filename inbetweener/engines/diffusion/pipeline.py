@@ -18,7 +18,12 @@ import torch.nn.functional as F
 from inbetweener.engines.base import Engine, Progress, TweenFrame, TweenRequest
 from inbetweener.engines.diffusion import frames as fr
 from inbetweener.engines.diffusion.loader import LoadedModel
-from inbetweener.engines.diffusion.sampling import iter_dual_euler, karras_sigmas, truncate_for_strength
+from inbetweener.engines.diffusion.sampling import (
+    iter_dual_euler,
+    karras_sigmas,
+    repeats_per_step,
+    truncate_for_strength,
+)
 from inbetweener.errors import EngineError
 
 MODES = ("fuse", "rotate", "finetuned")
@@ -38,6 +43,7 @@ class Settings:
     fps: int = 7
     noise_aug: float = 0.02
     renoise: int = 1
+    renoise_fraction: float = 1.0  # share of the (leading) steps that repeat with re-injected noise
     decode_chunk: int = 4
     num_frames: object = "auto"
     passes: int = 1
@@ -257,15 +263,17 @@ def generate(model: LoadedModel, request: TweenRequest, settings: Settings,
 
     # 5. Dual-directional denoising, one scheduler (Euler) step per fused prediction.
     denoiser = DualDenoiser(model, cond_a, cond_b, count, settings)
-    total = (len(sigmas) - 1) * max(1, settings.renoise)
+    steps = len(sigmas) - 1
+    renoise_steps = int(math.ceil(settings.renoise_fraction * steps))
+    total = sum(repeats_per_step(steps, settings.renoise, renoise_steps))
     done = 0
     yield Progress(0.1, f"denoising from sigma {sigmas[0]:.3g}")
     with on_device(model, model.unet):
         for step, _repeat, latents in iter_dual_euler(denoiser, x, sigmas, renoise=settings.renoise,
-                                                      generator=generator):
+                                                      renoise_steps=renoise_steps, generator=generator):
             done += 1
             x = latents
-            yield Progress(0.1 + 0.8 * done / total, f"denoising: step {step + 1} of {len(sigmas) - 1}")
+            yield Progress(0.1 + 0.8 * done / total, f"denoising: step {step + 1} of {steps}")
 
     # 6-7. Decode in chunks; keys exact at both ends; alpha from the guides; frames out when ready.
     made: dict[int, np.ndarray] = {0: request.key_a, count - 1: request.key_b}

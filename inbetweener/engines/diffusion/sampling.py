@@ -67,19 +67,27 @@ def fuse(x0_forward: torch.Tensor, x0_backward: torch.Tensor) -> torch.Tensor:
     return (x0_forward + x0_backward) * 0.5
 
 
+def repeats_per_step(steps: int, renoise: int, renoise_steps: int | None = None) -> list[int]:
+    """How many times each step runs: `renoise` for the first `renoise_steps` steps (all if None), then 1."""
+    leading = steps if renoise_steps is None else max(0, min(steps, int(renoise_steps)))
+    return [max(1, int(renoise)) if i < leading else 1 for i in range(steps)]
+
+
 def iter_dual_euler(denoise_fwd_bwd: DualDenoiser, x: torch.Tensor, sigmas: list[float], *,
-                    renoise: int = 1, generator: torch.Generator | None = None
+                    renoise: int = 1, renoise_steps: int | None = None, generator: torch.Generator | None = None
                     ) -> Iterator[tuple[int, int, torch.Tensor]]:
     """Dual-directional sampling (Wang et al. 2024, "Generative Inbetweening", Alg. 2), step by step.
 
     Each step fuses the forward and backward estimates and takes ONE Euler step with the fused
     estimate; with `renoise` = R > 1 the step is repeated R times, re-injecting noise of
-    sqrt(sigma_t^2 - sigma_{t-1}^2) between repeats (the paper's per-step recurrence, after TRF).
+    sqrt(sigma_t^2 - sigma_{t-1}^2) between repeats (the paper's per-step recurrence, after TRF),
+    in the first `renoise_steps` steps only when given (the coarse steps, where layout is decided).
     Yields (step, repeat, x) after every Euler step.
     """
-    repeats = max(1, int(renoise))
+    plan = repeats_per_step(len(sigmas) - 1, renoise, renoise_steps)
     for i in range(len(sigmas) - 1):
         sigma, sigma_next = sigmas[i], sigmas[i + 1]
+        repeats = plan[i]
         for r in range(repeats):
             x0_forward, x0_backward = denoise_fwd_bwd(x, sigma)
             x = euler_step(x, fuse(x0_forward, x0_backward), sigma, sigma_next)
@@ -92,9 +100,10 @@ def iter_dual_euler(denoise_fwd_bwd: DualDenoiser, x: torch.Tensor, sigmas: list
 
 def sample_dual_euler(denoise_fwd_bwd: DualDenoiser, x: torch.Tensor, sigmas: list[float], *,
                       callback: Callable[[int, int, torch.Tensor], None] | None = None, renoise: int = 1,
-                      generator: torch.Generator | None = None) -> torch.Tensor:
+                      renoise_steps: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
     """Dual-directional Euler sampling to the end (Wang et al. 2024, Alg. 2); see `iter_dual_euler`."""
-    for i, r, x_next in iter_dual_euler(denoise_fwd_bwd, x, sigmas, renoise=renoise, generator=generator):
+    for i, r, x_next in iter_dual_euler(denoise_fwd_bwd, x, sigmas, renoise=renoise, renoise_steps=renoise_steps,
+                                        generator=generator):
         if callback is not None:
             callback(i, r, x_next)
         x = x_next

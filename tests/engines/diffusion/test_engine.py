@@ -79,14 +79,15 @@ def test_uneven_times_odd_canvas_and_end_times(tiny_model_dir, make_keys):
 def test_progress_every_step_and_frames_stream_while_decoding(tiny_model_dir, make_keys):
     a, b = make_keys()
     request = TweenRequest(a, b, tuple(i / 6 for i in range(1, 6)),
-                           options=opts(tiny_model_dir, steps=3, renoise=2, decode_chunk=2, strength=1.0))
+                           options=opts(tiny_model_dir, steps=4, renoise=3, renoise_fraction=0.5, decode_chunk=2,
+                                        strength=1.0))
     items = []
     for item in DiffusionEngine().tween(request):
         assert not torch.is_inference_mode_enabled()  # nothing leaks to the caller between yields
         items.append(item)
     progress = [i for i in items if isinstance(i, Progress)]
     steps = [p for p in progress if p.message.startswith("denoising:")]
-    assert len(steps) == 3 * 2
+    assert len(steps) == 3 + 3 + 1 + 1  # the first half of the steps repeat three times
     fractions = [p.fraction for p in progress]
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
     first_frame = next(i for i, item in enumerate(items) if isinstance(item, TweenFrame))

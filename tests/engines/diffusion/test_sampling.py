@@ -12,6 +12,7 @@ from inbetweener.engines.diffusion.sampling import (  # noqa: E402
     euler_step,
     karras_sigmas,
     renoise_sigma,
+    repeats_per_step,
     sample_dual_euler,
     sample_euler,
     truncate_for_strength,
@@ -81,3 +82,8 @@ def test_dual_sampler_fuses_by_averaging_and_renoises():
     assert steps == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
     assert calls.count(3.0) == 1 + 3 and calls.count(1.0) == 3
     assert renoise_sigma(3.0, 1.0) == pytest.approx(8 ** 0.5)
+    steps.clear()
+    sample_dual_euler(denoise, x, [3.0, 2.0, 1.0, 0.0], renoise=2, renoise_steps=1,
+                      callback=lambda i, r, x: steps.append((i, r)))
+    assert steps == [(0, 0), (0, 1), (1, 0), (2, 0)]  # only the first (coarsest) step repeats
+    assert repeats_per_step(4, 5, 2) == [5, 5, 1, 1] and repeats_per_step(3, 5, None) == [5, 5, 5]
