@@ -43,6 +43,9 @@ class CanvasView(QGraphicsView):
         self.state = state
         self.cache = cache or FrameCache()
         self.prefetcher = None  # ui.worker.FramePrefetcher, set by the main window
+        self.progressive = False  # with a prefetcher: show stand-ins instead of decoding on the GUI thread
+        self.waiting_for: tuple[str, Size | None] | None = None
+        self._last_sharp: QImage | None = None
         self.add_mode = False
         self._pending_start: tuple[float, float] | None = None
         self._drag: Hit | None = None
@@ -99,6 +102,7 @@ class CanvasView(QGraphicsView):
         self._refresh_overlay()
 
     def _on_frame(self, frame: int) -> None:
+        self.waiting_for = None
         if self._pending_start is not None:
             self.cancel_add()
         self._refresh_frame()
@@ -133,7 +137,41 @@ class CanvasView(QGraphicsView):
         image_id = self._current_image_id()
         if image_id is None:
             return None
-        return self.cache.image(image_id, project.images[image_id], size)
+        hit = self.cache.get(image_id, size)
+        if hit is not None:
+            self._last_sharp = hit
+            return hit
+        if self.progressive and self.prefetcher is not None and size is not None:
+            # Never decode on the GUI thread while scrubbing: ask the prefetcher for this frame
+            # first and show a stand-in (its thumbnail, or the last frame) until it arrives.
+            standin = self._standin(image_id, size)
+            if standin is not None:
+                self.waiting_for = (image_id, size)
+                self._prefetch_around(self.state.frame)
+                return standin
+        image = self.cache.image(image_id, project.images[image_id], size)
+        self._last_sharp = image
+        return image
+
+    def _standin(self, image_id: str, size: Size) -> QImage | None:
+        thumb = self.cache.thumbnail(image_id)
+        if thumb is not None:
+            return thumb.scaled(size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio,
+                                Qt.TransformationMode.SmoothTransformation)
+        last = self._last_sharp
+        if last is not None and (last.width(), last.height()) == size:
+            return last
+        return None
+
+    def is_sharp(self) -> bool:
+        """False while a stand-in is shown for a frame the prefetcher is still decoding."""
+        return self.waiting_for is None
+
+    def frame_arrived(self, image_id: str, size: Size | None) -> None:
+        """The prefetcher delivered a frame: repaint if it is the one we are waiting for."""
+        if self.waiting_for == (image_id, size):
+            self.waiting_for = None
+            self.viewport().update()
 
     def _current_image_id(self) -> str | None:
         project = self.document.project
@@ -228,7 +266,7 @@ class CanvasView(QGraphicsView):
             return
         project, size = self.document.project, self.display_size()
         wanted = []
-        for f in (frame + 1, frame + 2, frame - 1, frame + 3, frame - 2, frame + 4, frame + 5, frame - 3):
+        for f in (frame, frame + 1, frame + 2, frame - 1, frame + 3, frame - 2, frame + 4, frame + 5, frame - 3):
             image_id = shown_at(project, f).image_id
             if image_id is not None and self.cache.get(image_id, size) is None:
                 wanted.append((image_id, project.images[image_id], size))
@@ -331,6 +369,7 @@ class CanvasView(QGraphicsView):
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
             return
         if self._drag is None:
+            self._hover(event)
             return
         seg = self.segment()
         if seg is None:
@@ -347,6 +386,20 @@ class CanvasView(QGraphicsView):
                                                redrag(base, knot, time, x, y), label="Re-drag path"))
         except CommandError as exc:
             self.message.emit(str(exc))
+
+    def _hover(self, event: QMouseEvent) -> None:
+        """Cursor feedback: an open hand over anything that can be dragged."""
+        if self.add_mode or self._space_down:
+            return
+        seg = self.segment()
+        hit = None
+        if seg is not None and seg.settings.paths:
+            x, y = self._scene_xy(event)
+            hit = hit_test(seg.settings.paths, x, y, self._grab_radius(), self.state.selected_path, self.dot_time())
+        shape = Qt.CursorShape.OpenHandCursor if hit is not None and hit.kind != "curve" else (
+            Qt.CursorShape.PointingHandCursor if hit is not None else Qt.CursorShape.ArrowCursor)
+        if self.viewport().cursor().shape() != shape:
+            self.viewport().setCursor(shape)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._pan_from is not None:

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.canvas = CanvasView(self.document, self.state, self.cache)
         self.timeline = TimelineWidget(self.document, self.state, self.cache)
         self.canvas.prefetcher = self.timeline.prefetcher = self.prefetcher
+        self.canvas.progressive = True
         self.panel = SegmentPanel(self.document, self.state)
         self.files = FileActions(self)
         self._timing = None  # built right after the window first shows: pyqtgraph costs ~0.5-1 s to import
@@ -196,8 +197,10 @@ class MainWindow(QMainWindow):
         if is_thumbnail:
             self.cache.put_thumbnail(image_id, image)  # type: ignore[arg-type]
             self.timeline.viewport().update()
-        elif self.cache.get(image_id, size) is None:  # type: ignore[arg-type]
-            self.cache.put(image_id, size, image)  # type: ignore[arg-type]
+        else:
+            if self.cache.get(image_id, size) is None:  # type: ignore[arg-type]
+                self.cache.put(image_id, size, image)  # type: ignore[arg-type]
+            self.canvas.frame_arrived(image_id, size)  # type: ignore[arg-type]
 
     # -- status ----------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:

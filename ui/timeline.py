@@ -12,6 +12,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QImage,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -24,7 +25,7 @@ from inbetweener.model.commands import CommandError, MoveKeyframe
 from inbetweener.model.lookup import shown_at
 from inbetweener.model.project import FrameStatus
 from ui.document import Document
-from ui.frame_cache import FrameCache
+from ui.frame_cache import FrameCache, qimage_from_rgba, resized_rgba
 from ui.state import EditorState
 
 RULER_H = 18
@@ -65,6 +66,7 @@ class TimelineWidget(QAbstractScrollArea):
         self.context_actions: list[QAction] = []
         self._scrubbing = False
         self._shown_frame = state.frame
+        self._preview_thumbs: dict[tuple[int, int], QImage] = {}
         self._drag_key: int | None = None  # frame of the key being retimed
         self._drag_to: int | None = None
         self._thumb_queue: list[str] = []
@@ -191,7 +193,12 @@ class TimelineWidget(QAbstractScrollArea):
         thumb_rect = QRect(r.x() + 3, r.y() + 3, r.width() - 6, THUMB_H)
         if preview is not None and not is_key:
             p.fillRect(thumb_rect, QColor("#3a2f4a"))
-            p.setPen(QPen(PREVIEW_COLOR, 1, Qt.PenStyle.DashLine))
+            thumb = self._preview_thumbnail(f, preview)
+            p.save()
+            p.setClipRect(thumb_rect)
+            p.drawImage(thumb_rect.center().x() - thumb.width() // 2, thumb_rect.y(), thumb)
+            p.restore()
+            p.setPen(QPen(PREVIEW_COLOR, 2, Qt.PenStyle.DashLine))
             p.drawRect(thumb_rect.adjusted(0, 0, -1, -1))
         elif shown.image_id is not None and not shown.hold:
             thumb = self.cache.thumbnail(shown.image_id)
@@ -225,6 +232,19 @@ class TimelineWidget(QAbstractScrollArea):
             p.setPen(QPen(PLAYHEAD, 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(r.adjusted(1, 1, -1, -1))
+
+    def _preview_thumbnail(self, frame: int, preview) -> QImage:
+        """A small picture of a frame still being generated (made once per arriving frame)."""
+        key = (frame, id(preview))
+        hit = self._preview_thumbs.get(key)
+        if hit is None:
+            h = self.cache.thumb_height
+            w = max(1, round(preview.shape[1] * h / preview.shape[0]))
+            hit = qimage_from_rgba(resized_rgba(preview, (w, h)))
+            if len(self._preview_thumbs) > 256:
+                self._preview_thumbs.clear()
+            self._preview_thumbs[key] = hit
+        return hit
 
     def _paint_key_marker(self, p: QPainter, r: QRect) -> None:
         cx, cy = r.center().x(), RULER_H - 4

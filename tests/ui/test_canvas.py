@@ -134,3 +134,40 @@ def test_redrag_geometry_keeps_the_ends_and_hits_the_target():
     moved = redrag(base, knot, 0.3, 20.0, -60.0)
     assert moved.position(0.3) == pytest.approx((20, -60), abs=0.1)
     assert moved.start == (0, 0) and moved.end == (100, 0)
+
+
+def test_scrubbing_never_decodes_on_the_gui_thread(qtbot, tmp_path, monkeypatch):
+    """A big frame not decoded yet shows a stand-in at once and turns sharp when the prefetcher delivers."""
+    from PySide6.QtCore import QSettings
+
+    from inbetweener.model.commands import InsertKeyframe, apply
+    from inbetweener.model.images import ImageData
+    from inbetweener.model.project import Project
+    from ui.main_window import MainWindow
+
+    monkeypatch.setenv("INBETWEENER_DATA_DIR", str(tmp_path))
+    project = Project(1600, 1200, 24.0)
+    for frame, value in ((0, 40), (4, 200)):
+        img = np.full((1200, 1600, 4), 255, np.uint8)
+        img[300:900, 400:1200, :3] = value
+        png = ImageData.from_array(img).png_bytes()
+        project, _ = apply(project, InsertKeyframe(frame, ImageData.from_png(png, (1200, 1600))))
+    win = MainWindow(project, None, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    win.quiet = True
+    qtbot.addWidget(win)
+    win.resize(900, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    canvas = win.canvas
+    assert canvas.display_size() is not None  # zoomed out: frames are kept at screen size
+    canvas.viewport().repaint()
+    qtbot.waitUntil(canvas.is_sharp, timeout=20000)
+    misses = canvas.cache.misses
+    win.state.set_frame(4)
+    canvas.viewport().repaint()
+    assert canvas.cache.misses == misses  # nothing decoded on the GUI thread
+    qtbot.waitUntil(canvas.is_sharp, timeout=20000)
+    canvas.viewport().repaint()
+    image = canvas.current_image(canvas.display_size())
+    c = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert (c.red(), c.green(), c.blue()) == (200, 200, 200)
