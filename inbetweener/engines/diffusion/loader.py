@@ -48,6 +48,11 @@ class LoadedModel:
         return 2 ** (len(self.vae.config.block_out_channels) - 1)
 
     @property
+    def pixel_multiple(self) -> int:
+        """Working sizes must be multiples of this: the VAE factor times the UNet's downsampling."""
+        return self.latent_factor * 2 ** (len(self.unet.config.block_out_channels) - 1)
+
+    @property
     def storage_device(self) -> torch.device:
         """Where idle parts live: the CPU under model offload, else the compute device."""
         return torch.device("cpu") if self.offload else self.device

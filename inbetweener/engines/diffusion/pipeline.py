@@ -226,8 +226,9 @@ def generate(model: LoadedModel, request: TweenRequest, settings: Settings,
     sources = fr.map_times(request.times, count)
     canvas = request.size
     size = settings.resolution or fr.work_size(*canvas)
-    if size[0] % (8 * model.latent_factor) or size[1] % (8 * model.latent_factor):
-        size = fr.work_size(*size, multiple=8 * model.latent_factor, max_area=size[0] * size[1])
+    multiple = model.pixel_multiple
+    if size[0] % multiple or size[1] % multiple:
+        size = fr.work_size(*size, multiple=multiple, max_area=size[0] * size[1])
     gen_times = fr.generated_times(count)
     generator = torch.Generator().manual_seed(int(request.seed))
     yield Progress(0.0, f"preparing {count} frames at {size[0]}x{size[1]}")
