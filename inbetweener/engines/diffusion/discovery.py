@@ -277,4 +277,8 @@ def models_report(extra_dirs: Iterable[Path] = ()) -> str:
             else "missing: " + ", ".join(folder.missing)
         lines.append(f"  {folder.name}  [{state}]  {folder.path}")
     lines.append("Searched: " + ", ".join(str(p) for p in search_dirs(extra)))
+    if not any(f.complete for f in found):
+        lines.append("To add one: put a diffusers-format Stable Video Diffusion folder (e.g. "
+                     "stabilityai/stable-video-diffusion-img2vid-xt) in one of these places, list its parent in "
+                     f"${ENV_MODELS}, or pass --model DIR.")
     return "\n".join(lines)
