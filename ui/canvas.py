@@ -18,7 +18,7 @@ from inbetweener.model.commands import AddPath, CommandError, MovePathPoint, Rem
 from inbetweener.model.lookup import shown_at
 from inbetweener.model.project import MotionPath, Segment
 from ui.document import Document
-from ui.frame_cache import FrameCache, Size, qimage_from_rgba, resized_rgba
+from ui.frame_cache import FrameCache, Size, onion_image, qimage_from_rgba, resized_rgba
 from ui.path_geometry import Hit, hit_test, redrag, split_for_redrag
 from ui.path_overlay import PathOverlay
 from ui.state import EditorState, segment_for_frame
@@ -172,6 +172,8 @@ class CanvasView(QGraphicsView):
         if self.waiting_for == (image_id, size):
             self.waiting_for = None
             self.viewport().update()
+        elif image_id.startswith("onion:"):
+            self.viewport().update()
 
     def _current_image_id(self) -> str | None:
         project = self.document.project
@@ -193,30 +195,21 @@ class CanvasView(QGraphicsView):
         out += [(k.image_id, ONION_AFTER, 1.0 / (i + 1)) for i, k in enumerate(after)]
         return out
 
-    def _onion_image(self, keys: list[tuple[str, tuple[int, int, int], float]], size: Size | None) -> QImage:
-        """Ink of the neighbouring keys, each in its colour, on transparent paper: one layer to draw."""
-        opacity = self.state.onion_opacity
-        cache_id = "onion:" + ":".join(f"{i}{t}{w:.2f}" for i, t, w in keys) + f":{opacity:.3f}"
+    def onion_cache_id(self, keys: list[tuple[str, tuple[int, int, int], float]]) -> str:
+        return "onion:" + ":".join(f"{i}{t}{w:.2f}" for i, t, w in keys) + f":{self.state.onion_opacity:.3f}"
+
+    def _onion_image(self, keys: list[tuple[str, tuple[int, int, int], float]], size: Size | None) -> QImage | None:
+        """One layer with the neighbouring keys' ink; made off the GUI thread when a prefetcher is there."""
+        cache_id = self.onion_cache_id(keys)
         hit = self.cache.get(cache_id, size)
         if hit is not None:
             return hit
-        import cv2
-
-        out: np.ndarray | None = None
-        for image_id, tint, weight in keys:
-            rgba = resized_rgba(self.document.project.images[image_id].array(), size)
-            gray = cv2.cvtColor(np.ascontiguousarray(rgba), cv2.COLOR_RGBA2GRAY)
-            # Only clearly dark marks count as ink: mid-tone skies and fills stay out of the ghost.
-            darkness = cv2.subtract(255 - gray, 60)
-            ink = cv2.multiply(darkness, rgba[..., 3], scale=opacity * weight / 195)
-            if out is None:
-                out = np.zeros(rgba.shape, np.uint8)
-            # Later ink over earlier ink ("over" with a flat colour per key).
-            a = ink.astype(np.float32)[..., None] / 255.0
-            out[..., :3] = (np.asarray(tint, np.float32) * a + out[..., :3] * (1 - a)).astype(np.uint8)
-            out[..., 3] = np.maximum(out[..., 3], ink)
-        assert out is not None
-        image = qimage_from_rgba(out)
+        images = self.document.project.images
+        layers = [(images[i], t, w) for i, t, w in keys]
+        if self.progressive and self.prefetcher is not None:
+            self.prefetcher.request_onion(cache_id, layers, size, self.state.onion_opacity)
+            return None  # drawn without ghosts for a moment; frame_arrived repaints
+        image = onion_image(layers, size, self.state.onion_opacity)
         self.cache.put(cache_id, size, image)
         return image
 
@@ -227,8 +220,9 @@ class CanvasView(QGraphicsView):
         frame_image = self.current_image(size)
         onion = self.onion_keys()
         layers = [frame_image] if frame_image is not None else []
-        if onion:
-            layers.append(self._onion_image(onion, size))
+        ghost = self._onion_image(onion, size) if onion else None
+        if ghost is not None:
+            layers.append(ghost)
         opaque = frame_image is not None and frame_image.format() == QImage.Format.Format_RGB32
         painter.save()
         if size is not None:

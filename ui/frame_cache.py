@@ -44,6 +44,28 @@ def display_image(image: ImageData, size: Size | None) -> QImage:
     return qimage_from_rgba(resized_rgba(image.array(), size))
 
 
+def onion_image(layers: list[tuple[ImageData, tuple[int, int, int], float]], size: Size | None,
+                opacity: float) -> QImage:
+    """Ink of neighbouring keys, each in its tint and weight, on transparent paper (safe on any thread)."""
+    import cv2
+
+    out: np.ndarray | None = None
+    for data, tint, weight in layers:
+        rgba = resized_rgba(data.array(), size)
+        gray = cv2.cvtColor(np.ascontiguousarray(rgba), cv2.COLOR_RGBA2GRAY)
+        # Only clearly dark marks count as ink: mid-tone skies and fills stay out of the ghost.
+        darkness = cv2.subtract(255 - gray, 60)
+        ink = cv2.multiply(darkness, rgba[..., 3], scale=opacity * weight / 195)
+        if out is None:
+            out = np.zeros(rgba.shape, np.uint8)
+        a = ink.astype(np.float32)[..., None] / 255.0  # later ink over earlier ink, flat colour per key
+        out[..., :3] = (np.asarray(tint, np.float32) * a + out[..., :3] * (1 - a)).astype(np.uint8)
+        out[..., 3] = np.maximum(out[..., 3], ink)
+    if out is None:
+        raise ValueError("onion_image needs at least one key")
+    return qimage_from_rgba(out)
+
+
 def thumbnail_size(image: ImageData, height: int) -> Size:
     return max(1, round(image.width * height / image.height)), height
 

@@ -186,10 +186,16 @@ class _PrefetchQueue:
 
     def submit(self, items: list, replace_frames: bool) -> None:
         with self.cond:
-            if replace_frames:  # the playhead moved: older frame requests are stale
-                self.pending = [p for p in self.pending if p[3]]
+            if replace_frames:  # the playhead moved: older frame requests are stale (keep ghosts, thumbs)
+                self.pending = [p for p in self.pending if p[3] or p[0].startswith("onion:")]
             known = {(p[0], p[2], p[3]) for p in self.pending}
             self.pending.extend(i for i in items if (i[0], i[2], i[3]) not in known)
+            self.cond.notify_all()
+
+    def submit_first(self, item: tuple[str, object, object, bool]) -> None:
+        with self.cond:
+            if not any(p[0] == item[0] and p[2] == item[2] for p in self.pending):
+                self.pending.insert(0, item)
             self.cond.notify_all()
 
     def take(self) -> tuple[str, object, object, bool] | None:
@@ -221,14 +227,18 @@ class _PrefetchLoop(QObject):
 
     @Slot()
     def run(self) -> None:
-        from ui.frame_cache import display_image, thumbnail_size
+        from ui.frame_cache import display_image, onion_image, thumbnail_size
 
         while (job := self._queue.take()) is not None:
             image_id, data, size, is_thumb = job
             try:
                 if is_thumb:
                     size = thumbnail_size(data, self._thumb_height)  # type: ignore[arg-type]
-                image = display_image(data, size)  # type: ignore[arg-type]
+                if image_id.startswith("onion:"):
+                    layers, opacity = data  # type: ignore[misc]
+                    image = onion_image(layers, size, opacity)  # type: ignore[arg-type]
+                else:
+                    image = display_image(data, size)  # type: ignore[arg-type]
             except Exception:  # noqa: BLE001 - a bad frame is reported when the canvas paints it
                 continue
             self.ready.emit(image_id, None if is_thumb else size, is_thumb, image)
@@ -262,6 +272,10 @@ class FramePrefetcher(QObject):
     def request(self, items: list) -> None:
         """Frames (image_id, ImageData, size) wanted next; replaces earlier frame requests."""
         self._queue.submit([(i, d, s, False) for i, d, s in items], replace_frames=True)
+
+    def request_onion(self, cache_id: str, layers: list, size: object, opacity: float) -> None:
+        """The onion-skin layer for the current keys (first in line: it is on screen now)."""
+        self._queue.submit_first((cache_id, (layers, opacity), size, False))
 
     def request_thumbnails(self, items: list) -> None:
         """Thumbnails (image_id, ImageData) for the visible timeline cells."""

@@ -94,6 +94,7 @@ def test_dropping_a_project_opens_it(window, tmp_path, project):
 
 def test_onion_skin_ghosts_the_neighbouring_keys(window):
     canvas = window.canvas
+    canvas.progressive = False  # make the ghost layer here rather than on the prefetch thread
     window.state.set_frame(3)
     assert [k[1] for k in canvas.onion_keys()] == [(230, 60, 60), (40, 170, 80)]
     ghost = canvas._onion_image(canvas.onion_keys(), None)
@@ -108,6 +109,7 @@ def test_onion_skin_ghosts_the_neighbouring_keys(window):
 
 def test_onion_count_ghosts_more_keys_fading_with_distance(window):
     doc, canvas = window.document, window.canvas
+    canvas.progressive = False
     extra = doc.project.images[doc.project.keyframes[0].image_id]
     doc.push(InsertKeyframe(12, extra))
     window.state.set_frame(2)
@@ -116,3 +118,13 @@ def test_onion_count_ghosts_more_keys_fading_with_distance(window):
     keys = canvas.onion_keys()
     assert [k[2] for k in keys] == [1.0, 1.0, 0.5]
     assert canvas._onion_image(keys, None).width() == 160
+
+
+def test_ghost_layer_is_made_off_the_gui_thread(window, qtbot):
+    canvas = window.canvas
+    window.state.set_frame(3)
+    keys = canvas.onion_keys()
+    size = (80, 60)
+    assert canvas._onion_image(keys, size) is None  # requested from the prefetcher
+    qtbot.waitUntil(lambda: canvas.cache.get(canvas.onion_cache_id(keys), size) is not None, timeout=10000)
+    assert canvas._onion_image(keys, size).width() == 80
