@@ -45,6 +45,7 @@ class Autosaver(QObject):
         self._dirty = False
         self._restoring = False  # while a recovery file is loaded, its own slot must not be discarded
         self._slots: set[Path] = set()  # recovery files this session wrote (one per path it had)
+        self._lock: recovery.SlotLock | None = None  # marks our slot as a live session's, not a crash's
         self.last_seconds = 0.0  # how long the last autosave took (shown in tests / benches)
         self.longest_step_seconds = 0.0  # longest single GUI-thread stretch of the timed autosave
         self.steps_taken = 0  # event-loop turns the timed autosaves have used (for tests)
@@ -114,6 +115,11 @@ class Autosaver(QObject):
             return None
         self.last_seconds = time.perf_counter() - started
         self._dirty = self._document.project is not project
+        if self._lock is None or self._lock.slot != slot:
+            if self._lock is not None:
+                self._lock.release()
+            self._lock = recovery.SlotLock(slot)
+            self._lock.acquire()
         # Saved under a new name since the last autosave: the old slot is stale.
         for stale in self._slots - {slot}:
             recovery.discard(stale)
@@ -130,6 +136,9 @@ class Autosaver(QObject):
 
     def discard(self) -> None:
         """Remove every recovery file this session wrote or adopted."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
         for slot in self._slots | {self._slot()}:
             try:
                 recovery.discard(slot)
@@ -149,7 +158,7 @@ def offer_recovery(parent: QWidget | None = None) -> Path | None:
 
     Declining keeps the files for the next start; "Discard" removes them all.
     """
-    entries = recovery.list_recoveries()
+    entries = recovery.list_recoveries(include_live=False)  # not those of windows still open
     if not entries:
         return None
     newest = entries[0]

@@ -2,6 +2,8 @@
 
 A recovery file is a normal project file (`<stem>-<hash>.ibw`, written atomically by
 `save_project`) plus a small JSON note (`<stem>-<hash>.json`) with the original path and the time.
+A running editor holds an OS lock on `<stem>-<hash>.lock`; the OS drops it when the process dies,
+so an unlocked recovery file was left by a crash and a locked one belongs to a live window.
 The hash comes from the project's resolved path, or from an "untitled-<id>" for unsaved documents,
 so each open document has exactly one recovery slot. Qt-free: the editor's autosaver drives it.
 """
@@ -24,6 +26,7 @@ from inbetweener.model.project import Project
 DATA_DIR_ENV = "INBETWEENER_DATA_DIR"
 RECOVERY_SUFFIX = ".ibw"
 NOTE_SUFFIX = ".json"
+LOCK_SUFFIX = ".lock"
 # Only names we made count as recovery files: stray temp files of an interrupted write never do.
 _SLOT_NAME = re.compile(r"^[A-Za-z0-9_-]{0,40}-[0-9a-f]{16}$")
 _NOTE_MAX_BYTES = 64 * 1024
@@ -134,14 +137,75 @@ def _read_note(note: Path, file: Path) -> RecoveryEntry:
     return RecoveryEntry(file, original, saved_at, name)
 
 
-def list_recoveries() -> list[RecoveryEntry]:
-    """Recovery files on disk, newest first (a missing or damaged note still lists the file)."""
+class SlotLock:
+    """An exclusive advisory lock on a recovery slot, held while an editor session owns it."""
+
+    def __init__(self, slot: Path) -> None:
+        self.slot = Path(slot)
+        self.path = self.slot.with_suffix(LOCK_SUFFIX)
+        self._fh = None
+
+    @property
+    def held(self) -> bool:
+        return self._fh is not None
+
+    def acquire(self) -> bool:
+        """Take the lock without waiting; False if another session (or handle) holds it."""
+        if self._fh is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+b")  # noqa: SIM115 - kept open: the open handle is the lock
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            return False
+        self._fh = fh
+        return True
+
+    def release(self) -> None:
+        if self._fh is None:
+            return
+        with contextlib.suppress(OSError):
+            if os.name == "nt":
+                import msvcrt
+
+                self._fh.seek(0)
+                msvcrt.locking(self._fh.fileno(), msvcrt.LK_UNLCK, 1)
+        self._fh.close()  # closing drops a flock
+        self._fh = None
+
+
+def is_live(file: Path) -> bool:
+    """Whether a running session holds the lock of this recovery file's slot."""
+    if not Path(file).with_suffix(LOCK_SUFFIX).exists():
+        return False
+    probe = SlotLock(Path(file))
+    if probe.acquire():
+        probe.release()
+        return False
+    return True
+
+
+def list_recoveries(include_live: bool = True) -> list[RecoveryEntry]:
+    """Recovery files on disk, newest first (a missing or damaged note still lists the file);
+    `include_live=False` leaves out those of editor windows that are running right now."""
     folder = recovery_dir()
     if not folder.is_dir():
         return []
     entries = []
     for file in folder.iterdir():
         if file.suffix != RECOVERY_SUFFIX or not _SLOT_NAME.match(file.stem) or not file.is_file():
+            continue
+        if not include_live and is_live(file):
             continue
         with contextlib.suppress(OSError):
             entries.append(_read_note(file.with_suffix(NOTE_SUFFIX), file))
@@ -165,6 +229,9 @@ def discard(entry: RecoveryEntry | str | Path) -> None:
     for p in (file, file.with_suffix(NOTE_SUFFIX)):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
+    if not is_live(file):  # a live session's lock file stays with it
+        with contextlib.suppress(OSError):
+            file.with_suffix(LOCK_SUFFIX).unlink()
 
 
 def discard_slot(original: str | Path | None, untitled_id: str | None = None) -> None:

@@ -105,6 +105,7 @@ def test_crash_then_restore(qtbot, data_dir, tmp_path, monkeypatch) -> None:
     first.push(SetProjectSettings(fps=30.0))
     saver.autosave_now()
     lost_work = first.project
+    saver._lock.release()  # what the OS does to a crashed process's lock
     del saver, first
     # Session 2 starts: the user is asked and restores.
     _answer(monkeypatch, "Restore")
@@ -188,6 +189,7 @@ def test_main_window_crash_offer_restore_and_clean_exit(qtbot, tmp_path, data_di
     crashed.document.push(SetProjectSettings(fps=30.0))
     assert crashed.autosaver.autosave_now() is not None
     crashed.autosaver._timer.stop()
+    crashed.autosaver._lock.release()  # what the OS does to a crashed process's lock
     lost_work = crashed.document.project
 
     _answer(monkeypatch, "Restore")
@@ -200,3 +202,15 @@ def test_main_window_crash_offer_restore_and_clean_exit(qtbot, tmp_path, data_di
     assert len(recovery.list_recoveries()) == 1  # the restored work is on disk again, once
     window.close()  # a clean exit (quiet: no save prompt) removes the recovery copy
     assert recovery.list_recoveries() == []
+
+
+def test_open_windows_are_not_offered_as_crashes(document, monkeypatch) -> None:
+    saver = Autosaver(document, interval_ms=60_000)
+    document.push(UpdateSegment(0, seed=11))
+    slot = saver.autosave_now()
+    assert recovery.is_live(slot)
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: pytest.fail("a live window is no crash"))
+    assert offer_recovery(None) is None
+    assert len(recovery.list_recoveries()) == 1  # still on disk, just not offered
+    saver.discard_on_clean_exit()
+    assert not any(slot.parent.iterdir())  # recovery file, note and lock file all gone

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,3 +123,50 @@ def test_discard_slot_and_missing_folder(data_dir, tmp_path) -> None:
     recovery.write_recovery(small_project(), tmp_path / "y.ibw")
     recovery.discard_slot(tmp_path / "y.ibw")
     assert recovery.list_recoveries() == []
+
+
+def test_a_locked_slot_is_live_until_released(data_dir, tmp_path) -> None:
+    slot = recovery.write_recovery(small_project(), tmp_path / "x.ibw")
+    assert not recovery.is_live(slot)
+    lock = recovery.SlotLock(slot)
+    assert lock.acquire() and lock.held
+    assert recovery.is_live(slot)
+    assert not recovery.SlotLock(slot).acquire()  # a second session cannot take it
+    assert recovery.list_recoveries(include_live=False) == []
+    assert [e.file for e in recovery.list_recoveries()] == [slot]
+    lock.release()
+    assert not recovery.is_live(slot)
+    assert [e.file for e in recovery.list_recoveries(include_live=False)] == [slot]
+
+
+CRASHING_SESSION = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from test_recovery import small_project
+from inbetweener.io import recovery
+slot = recovery.write_recovery(small_project(), Path(sys.argv[2]))
+lock = recovery.SlotLock(slot)
+assert lock.acquire()
+print("ready", flush=True)
+sys.stdin.readline()  # wait to be killed
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_the_os_drops_the_lock_of_a_killed_session(data_dir, tmp_path) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", CRASHING_SESSION, str(Path(__file__).parent),
+                             str(tmp_path / "scene.ibw")], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        assert recovery.list_recoveries(include_live=False) == []  # its window is still open
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdin.close()
+        proc.stdout.close()
+    entries = recovery.list_recoveries(include_live=False)
+    assert len(entries) == 1 and entries[0].original == (tmp_path / "scene.ibw").resolve()
