@@ -6,7 +6,9 @@
 
 `--random-unet` builds a random-weight model from the published SVD configs (or the tiny test one);
 nothing is downloaded. `--compare` runs the two-pass reference loop as a baseline in the same run
-and reports the ratios of the batched single pass to it. Timings on CPU are only a smoke test.
+and reports the ratios of the batched single pass to it. Timings on CPU are only a smoke test, and
+CPU peak memory is the process's lifetime maximum RSS (so a later run's peak includes earlier ones);
+on CUDA the peak is reset before each run.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--passes", type=int, choices=(1, 2), default=1)
     parser.add_argument("--compare", action="store_true", help="also run the two-pass baseline; report ratios")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed 1-step runs first (kernel caches, allocator)")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args(argv)
 
@@ -157,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
             "dtype": str(dtype).removeprefix("torch."), "resolution": args.resolution, "steps": args.steps,
             "mode": args.mode, "renoise": args.renoise, "decode_chunk": args.decode_chunk, "load_s": load_s}
+    for _ in range(args.warmup):
+        run_once(model, argparse.Namespace(**{**vars(args), "steps": 1}), args.passes)
     runs = [run_once(model, args, args.passes)]
     if args.compare:
         runs.append(run_once(model, args, 2 if args.passes == 1 else 1))
