@@ -103,6 +103,8 @@ def render_screenshot(window, out: Path) -> None:
     window.show()
     window.timing  # noqa: B018 - build the lazily made timing editor now, so it is in the picture
     window.canvas.progressive = False  # decode the frame now: the picture must show it sharp
+    window.panel.refresh(force=True)  # side panels follow the playhead after it settles: now
+    window.timing.refresh()
     for _ in range(5):  # layout, docks, fit-to-view and thumbnails settle within a few turns
         app.processEvents()
     # Thumbnails come from the prefetch thread; make the visible ones here so the picture is complete.

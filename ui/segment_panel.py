@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,7 +27,7 @@ from inbetweener.errors import UserError
 from inbetweener.model.commands import Command, CommandError, InsertFrames, RemoveFrames, UpdateSegment
 from inbetweener.model.project import Segment
 from ui.document import Document
-from ui.state import EditorState, segment_for_frame
+from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
 
 _engine_cache: dict[str, tuple[tuple[EngineOption, ...], str | None]] = {}
 
@@ -124,7 +124,12 @@ class SegmentPanel(QWidget):
         self.seed.valueChanged.connect(self._seed_changed)
         self.paths.currentRowChanged.connect(self._path_row_changed)
         document.changed.connect(self.refresh)
-        state.frameChanged.connect(self.refresh)
+        # While the playhead moves (scrub, playback) the panel follows once it rests: the canvas first.
+        self._frame_settle = QTimer(self)
+        self._frame_settle.setSingleShot(True)
+        self._frame_settle.setInterval(FRAME_SETTLE_MS)
+        self._frame_settle.timeout.connect(self.refresh)
+        state.frameChanged.connect(self._frame_settle.start)
         state.selectionChanged.connect(self._sync_selection)
         self.refresh()
 

@@ -10,6 +10,9 @@ from PySide6.QtCore import QObject, Signal
 
 from inbetweener.model.project import Project, Segment
 
+# Side panels refresh this long after the playhead stops moving (scrubbing paints the canvas first).
+FRAME_SETTLE_MS = 60
+
 
 def segment_for_frame(project: Project, frame: int) -> Segment | None:
     """The segment an animator means at `frame`: the one around it, or starting/ending at its key."""

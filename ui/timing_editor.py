@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from inbetweener.model.commands import CommandError, SetTiming
 from inbetweener.paths.timing import PRESETS, Timing
 from ui.document import Document
-from ui.state import EditorState, segment_for_frame
+from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
 
 
 def bezier_curve(timing: Timing, samples: int = 96) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +75,12 @@ class TimingEditor(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addLayout(presets)
         document.changed.connect(self.refresh)
-        state.frameChanged.connect(self.refresh)
+        # While the playhead moves (scrub, playback) the panel follows once it rests: the canvas first.
+        self._frame_settle = QTimer(self)
+        self._frame_settle.setSingleShot(True)
+        self._frame_settle.setInterval(FRAME_SETTLE_MS)
+        self._frame_settle.timeout.connect(self.refresh)
+        state.frameChanged.connect(self._frame_settle.start)
         state.selectionChanged.connect(self.refresh)
         self.refresh()
 
