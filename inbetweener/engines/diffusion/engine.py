@@ -49,8 +49,8 @@ class DiffusionEngine:
         EngineOption("mode", "auto", "fuse (average both directions), rotate (180° attention maps), finetuned "
                      "(backward UNet); auto = finetuned when backward_unet is set, else rotate",
                      choices=("auto", "fuse", "rotate", "finetuned")),
-        EngineOption("strength", 0.8, "how far from the path-guided frames to start (1 = pure generation)",
-                     minimum=0.05, maximum=1.0),
+        EngineOption("strength", 0.8, "image-to-image strength over the path-guided frames: lower keeps "
+                     "the paths and drawings closer (1 = pure generation from noise)", minimum=0.05, maximum=1.0),
         EngineOption("guidance_min", 1.0, "image guidance next to each key", minimum=0.0, maximum=20.0),
         EngineOption("guidance_max", 3.0, "image guidance far from each key", minimum=0.0, maximum=20.0),
         EngineOption("motion_bucket", 127, "SVD's amount of motion", minimum=0, maximum=1023),

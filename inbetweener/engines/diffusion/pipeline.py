@@ -20,9 +20,8 @@ from inbetweener.engines.diffusion import frames as fr
 from inbetweener.engines.diffusion.loader import LoadedModel
 from inbetweener.engines.diffusion.sampling import (
     iter_dual_euler,
-    karras_sigmas,
     repeats_per_step,
-    truncate_for_strength,
+    sdedit_sigmas,
 )
 from inbetweener.errors import EngineError
 
@@ -251,8 +250,7 @@ def generate(model: LoadedModel, request: TweenRequest, settings: Settings,
     cond_b = encode_key(model, fr.over_white(request.key_b), size, settings.noise_aug, generator)
 
     # 4. Starting latents: pure noise, or the guide frames noised to the strength's sigma.
-    sigmas = truncate_for_strength(karras_sigmas(settings.steps, model.sigma_min, model.sigma_max),
-                                   settings.strength)
+    sigmas = sdedit_sigmas(settings.steps, settings.strength, model.sigma_min, model.sigma_max)
     factor = model.latent_factor
     shape = (1, count, 4, size[1] // factor, size[0] // factor)
     noise = torch.randn(shape, generator=generator).to(model.device)

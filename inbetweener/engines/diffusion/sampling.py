@@ -27,11 +27,26 @@ def karras_sigmas(steps: int, sigma_min: float = 0.002, sigma_max: float = 700.0
     return sigmas + [0.0]
 
 
-def truncate_for_strength(sigmas: list[float], strength: float) -> list[float]:
-    """The tail of a schedule that an SDEdit start at `strength` runs (Meng et al. 2022); 1.0 = all of it."""
-    steps = len(sigmas) - 1
-    run = max(1, min(steps, round(steps * float(strength))))
-    return sigmas[steps - run:]
+def strength_sigma(strength: float, beta_start: float = 0.00085, beta_end: float = 0.012,
+                   train_steps: int = 1000) -> float:
+    """Noise level of image-to-image `strength` (SDEdit, Meng et al. 2022): the EDM sigma of training
+    step strength*T on SVD's scaled-linear beta schedule, so 0.5 means what it means in SD img2img."""
+    betas = [(beta_start ** 0.5 + i / (train_steps - 1) * (beta_end ** 0.5 - beta_start ** 0.5)) ** 2
+             for i in range(train_steps)]
+    t = min(train_steps - 1, max(0, int(round(float(strength) * train_steps))))
+    alpha_bar = 1.0
+    for beta in betas[:t + 1]:
+        alpha_bar *= 1.0 - beta
+    return math.sqrt((1.0 - alpha_bar) / alpha_bar)
+
+
+def sdedit_sigmas(steps: int, strength: float, sigma_min: float = 0.002, sigma_max: float = 700.0) -> list[float]:
+    """The schedule of an SDEdit start (Meng et al. 2022) at `strength`: Karras steps from its sigma down,
+    steps x strength of them (as image-to-image does); strength 1 = the full schedule from pure noise."""
+    if strength >= 1.0:
+        return karras_sigmas(steps, sigma_min, sigma_max)
+    start = min(strength_sigma(strength), sigma_max)
+    return karras_sigmas(max(1, round(steps * float(strength))), sigma_min, max(start, sigma_min * 1.01))
 
 
 def renoise_sigma(sigma: float, sigma_next: float) -> float:

@@ -15,7 +15,8 @@ from inbetweener.engines.diffusion.sampling import (  # noqa: E402
     repeats_per_step,
     sample_dual_euler,
     sample_euler,
-    truncate_for_strength,
+    sdedit_sigmas,
+    strength_sigma,
 )
 
 
@@ -45,12 +46,20 @@ def test_euler_step_matches_scheduler_step_with_v_prediction():
     assert torch.allclose(ours, theirs, rtol=1e-4, atol=1e-3)
 
 
-def test_strength_truncates_schedule():
-    sigmas = karras_sigmas(10)
-    assert truncate_for_strength(sigmas, 1.0) == sigmas
-    tail = truncate_for_strength(sigmas, 0.3)
-    assert len(tail) == 4 and tail[-1] == 0.0 and tail[0] == sigmas[7]
-    assert len(truncate_for_strength(sigmas, 0.01)) == 2  # at least one step
+def test_strength_sets_the_starting_noise_like_img2img():
+    from diffusers import EulerDiscreteScheduler
+
+    scheduler = EulerDiscreteScheduler.from_config(SCHEDULER_CONFIG)
+    train_sigmas = ((1 - scheduler.alphas_cumprod) / scheduler.alphas_cumprod) ** 0.5
+    for strength in (0.1, 0.5, 0.8):
+        assert strength_sigma(strength) == pytest.approx(float(train_sigmas[int(strength * 1000)]), rel=1e-3)
+    assert strength_sigma(0.5) == pytest.approx(1.62, abs=0.01)
+    schedule = sdedit_sigmas(10, 0.5)
+    assert len(schedule) == 5 + 1 and schedule[0] == pytest.approx(strength_sigma(0.5)) and schedule[-1] == 0.0
+    assert sdedit_sigmas(10, 1.0) == karras_sigmas(10)  # pure generation: the whole schedule
+    assert len(sdedit_sigmas(10, 0.05)) == 2  # at least one step
+    starts = [sdedit_sigmas(20, s)[0] for s in (0.2, 0.4, 0.6, 0.8, 1.0)]
+    assert starts == sorted(starts)
 
 
 def test_dual_sampler_with_equal_directions_is_plain_euler():

@@ -50,6 +50,13 @@ def middle_frame(model, path: MotionPath, helper) -> np.ndarray:
     return frames[0].image[..., :3].astype(np.float32)
 
 
+def visible_change(image: np.ndarray, reference: np.ndarray, threshold: float = 8.0) -> np.ndarray:
+    """Per-pixel change summed over RGB, ignoring rounding-level changes: the random model's attention
+    spreads +-1 flicker everywhere, while what the guides move shows as larger changes."""
+    diff = np.abs(image - reference).sum(-1)
+    return np.where(diff > threshold, diff, 0.0)
+
+
 def band_energy(diff: np.ndarray, centre_y: float) -> float:
     rows = slice(int(centre_y) - 16, int(centre_y) + 16)
     return float(diff[rows].sum())
@@ -74,8 +81,8 @@ def test_paths_move_the_result_their_way(tiny_model, helper_kind):
     image_up = middle_frame(tiny_model, up, helper)
     image_straight = middle_frame(tiny_model, straight, helper)
     image_down = middle_frame(tiny_model, down, helper)
-    diff_up = np.abs(image_up - image_straight).sum(-1)
-    diff_down = np.abs(image_down - image_straight).sum(-1)
+    diff_up = visible_change(image_up, image_straight)
+    diff_down = visible_change(image_down, image_straight)
     # Bending the path up changes the picture up there, not at the bottom, and vice versa.
     assert band_energy(diff_up, mid_up) > 3 * band_energy(diff_up, mid_down)
     assert band_energy(diff_down, mid_down) > 3 * band_energy(diff_down, mid_up)
