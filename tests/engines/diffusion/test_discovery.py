@@ -170,3 +170,13 @@ def test_discovery_does_not_import_torch():
             "DiffusionEngine.model_problem(); print('torch' in sys.modules, 'diffusers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"
+
+
+def test_model_problem_for_the_editor(tmp_path):
+    from inbetweener.engines.diffusion import DiffusionEngine
+
+    assert "no Stable Video Diffusion model was found" in DiffusionEngine.model_problem()
+    make_folder(tmp_path / "settings" / "svd")
+    assert DiffusionEngine.model_problem(None, [tmp_path / "settings"]) is None  # a settings folder
+    assert DiffusionEngine.model_problem(str(tmp_path / "settings" / "svd")) is None
+    assert "does not exist" in DiffusionEngine.model_problem(str(tmp_path / "gone"))
