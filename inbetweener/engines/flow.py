@@ -28,6 +28,8 @@ _FULL_COVER = 0.3
 _MIN_FLOW_SIDE = 384
 _COARSE = 1            # the z-ordered forward splat runs at 1/_COARSE of the work scale
 _FIXED_POINT_STEPS = 4
+_MOTION_DOWNSCALE = 2  # motion at time t is synthesised at 1/_MOTION_DOWNSCALE of the work scale...
+_MOTION_MIN_SIDE = 128  # ...when its short side stays at least this long
 
 
 class FlowEngine:
@@ -121,66 +123,83 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     vis_a = splat_importance(flow_ab, consistency(flow_ab, flow_ba, gx, gy))
     vis_b = splat_importance(flow_ba, consistency(flow_ba, flow_ab, gx, gy))
     sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
+    if not transparent:
+        premul_a, premul_b = request.key_a, request.key_b
     yield _Synthesizer(premul_a, premul_b, flow_ab, flow_ba, vis_a, vis_b, field, sharpness)
 
 
 class _Synthesizer:
     """Makes the frame at any time t from the per-request state (flows at work scale)."""
 
-    def __init__(self, premul_a: np.ndarray, premul_b: np.ndarray, flow_ab: np.ndarray,
+    def __init__(self, key_a: np.ndarray, key_b: np.ndarray, flow_ab: np.ndarray,
                  flow_ba: np.ndarray, vis_a: np.ndarray, vis_b: np.ndarray, field: PathField,
                  sharpness: float):
-        self.premul_a, self.premul_b = premul_a, premul_b
-        self.flow_ab, self.flow_ba = flow_ab, flow_ba
-        self.vis_a, self.vis_b = vis_a, vis_b
+        # Opaque keys are warped as uint8 RGBA; keys with transparency as premultiplied float32.
+        self.key_a, self.key_b = key_a, key_b
         self.field = field
         self.sharpness = sharpness
         h, w = flow_ab.shape[:2]
+        if min(h, w) >= _MOTION_MIN_SIDE * _MOTION_DOWNSCALE:
+            # Motion fields are smooth: synthesise them at a lower scale, warp at full size.
+            h, w = h // _MOTION_DOWNSCALE, w // _MOTION_DOWNSCALE
+            flow_ab, flow_ba = resize_flow(flow_ab, w, h), resize_flow(flow_ba, w, h)
+            vis_a = cv2.resize(vis_a, (w, h), interpolation=cv2.INTER_AREA)
+            vis_b = cv2.resize(vis_b, (w, h), interpolation=cv2.INTER_AREA)
+        self.flow_ab, self.flow_ba = flow_ab, flow_ba
+        self.vis_a, self.vis_b = vis_a, vis_b
         self.gx, self.gy = pixel_grid(h, w)
         factor = _COARSE if min(h, w) >= 16 * _COARSE else 1
         self.coarse_shape = (max(4, h // factor), max(4, w // factor))
         self.coarse_gx, self.coarse_gy = pixel_grid(*self.coarse_shape)
         self.importance_a = cv2.resize(vis_a, self.coarse_shape[::-1], interpolation=cv2.INTER_AREA)
         self.importance_b = cv2.resize(vis_b, self.coarse_shape[::-1], interpolation=cv2.INTER_AREA)
-        full_h, full_w = premul_a.shape[:2]
+        full_h, full_w = key_a.shape[:2]
         self.full_gx, self.full_gy = pixel_grid(full_h, full_w)
 
     def frame(self, t: float) -> np.ndarray:
         if t <= 0.0:
-            return unpremultiply(self.premul_a)
+            return self._key(self.key_a)
         if t >= 1.0:
-            return unpremultiply(self.premul_b)
+            return self._key(self.key_b)
         to_a, to_b, share_a = self.motion_at(t)
-        full_h, full_w = self.premul_a.shape[:2]
+        full_h, full_w = self.key_a.shape[:2]
         if to_a.shape[:2] != (full_h, full_w):
             to_a = resize_flow(to_a, full_w, full_h)
             to_b = resize_flow(to_b, full_w, full_h)
             share_a = cv2.resize(share_a, (full_w, full_h), interpolation=cv2.INTER_LINEAR)
-        warped = warp(self.premul_a, to_a, self.full_gx, self.full_gy)
+        warped_a = warp(self.key_a, to_a, self.full_gx, self.full_gy)
         del to_a
-        warped *= share_a[..., None]
-        warped_b = warp(self.premul_b, to_b, self.full_gx, self.full_gy)
+        warped_b = warp(self.key_b, to_b, self.full_gx, self.full_gy)
         del to_b
+        if self.key_a.dtype == np.uint8:  # opaque keys: straight colour blends as is, in uint8
+            return cv2.blendLinear(warped_a, warped_b, share_a, 1.0 - share_a)
+        warped_a *= share_a[..., None]
         warped_b *= (1.0 - share_a)[..., None]
-        warped += warped_b
+        warped_a += warped_b
         del warped_b
-        return unpremultiply(warped)
+        return unpremultiply(warped_a)
+
+    @staticmethod
+    def _key(key: np.ndarray) -> np.ndarray:
+        return key.copy() if key.dtype == np.uint8 else unpremultiply(key)
 
     def _invert(self, move: np.ndarray, start: np.ndarray) -> np.ndarray:
         """Fixed-point steps to = -move(p + to), keeping per pixel the iterate that fits best
         (at motion edges the iteration can jump between surfaces; the best fit stays put)."""
-        best = start
+        best = start.copy()
         best_err = None
         current = start
         for _ in range(_FIXED_POINT_STEPS):
-            nxt = -warp(move, current, self.gx, self.gy)
-            err = np.sum((nxt - current) ** 2, axis=2)  # how far `current` is from a fixed point
+            nxt = warp(move, current, self.gx, self.gy)
+            np.negative(nxt, out=nxt)
+            diff = nxt - current
+            err = np.einsum("ijk,ijk->ij", diff, diff)  # how far `current` is from a fixed point
             if best_err is None:
                 best_err = err
             else:
                 better = err < best_err
-                best = np.where(better[..., None], current, best)
-                best_err = np.where(better, err, best_err)
+                np.copyto(best, current, where=better[..., None])
+                np.minimum(best_err, err, out=best_err)
             current = nxt
         return best
 
@@ -212,6 +231,9 @@ class _Synthesizer:
     def motion_at(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Displacements from time-t pixels to A and to B, and key A's blend share (work scale)."""
         bend_a, bend_b = self.field.bends(t) if self.field else (None, None)
+        h, w = self.flow_ab.shape[:2]
+        if bend_a is not None and bend_a.shape[:2] != (h, w):
+            bend_a, bend_b = resize_flow(bend_a, w, h), resize_flow(bend_b, w, h)
         move_a = self.flow_ab * np.float32(t)
         if bend_a is not None:
             move_a += bend_a

@@ -17,7 +17,8 @@ HOLE = 0.05  # splat count below which a pixel received nothing from that key
 def splat_importance(flow: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     """Softmax splatting weight: forward-backward consistency x exp(motion against the dominant one)."""
     dominant = np.median(flow.reshape(-1, 2), axis=0)
-    relative = np.sqrt(np.sum((flow - dominant.astype(np.float32)) ** 2, axis=2))
+    offset = flow - dominant.astype(np.float32)
+    relative = np.sqrt(np.einsum("ijk,ijk->ij", offset, offset))
     return (np.maximum(visibility, 0.05) * np.exp(np.minimum(relative, 40.0) * 0.25)).astype(np.float32)
 
 
@@ -66,7 +67,7 @@ def fill_holes(field: np.ndarray, weight: np.ndarray) -> np.ndarray:
         den = cv2.blur(known, (k, k))
         num = cv2.blur(field, (k, k))
         fill = holes & (den > 1e-3)
-        field = np.where(fill[..., None], num / np.maximum(den, 1e-3)[..., None], field)
+        np.copyto(field, num / np.maximum(den, 1e-3)[..., None], where=fill[..., None])
         holes &= ~fill
         if not holes.any():
             break
