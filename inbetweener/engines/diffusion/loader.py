@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,6 @@ class LoadedModel:
     sigma_max: float = 700.0
     offload: bool = False
     backward_unet: Path | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def native_frames(self) -> int:
