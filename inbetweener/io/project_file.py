@@ -45,6 +45,11 @@ MAX_COMPRESSION_RATIO = 1000          # PNGs never inflate this much; zip bombs 
 # bounds the total a file can inflate to at 100x its size, whatever sizes its members declare.
 MAX_IMAGE_COMPRESSION_RATIO = 100
 MAX_MESSAGE_CHARS = 300
+# Paths cost time to build (arc-length tables): bounds far above any hand-made animation keep a tiny
+# hostile file from taking minutes to open (fuzzing found 74 KB -> 8 s before these).
+MAX_PATH_POINTS = 3 * 1000 + 1        # one path: 1000 cubic pieces
+MAX_TOTAL_PATH_POINTS = 50_000        # the whole project
+MAX_PATHS = 2_000                     # the whole project (each path costs ~0.1 ms to build)
 
 
 # -- saving ----------------------------------------------------------------------------------------
@@ -354,6 +359,7 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
     if len(raw_segments) != max(0, len(keyframes) - 1):
         raise r.fail("segments", f"number {len(raw_segments)} but there are {len(keyframes)} keys")
     settings = []
+    path_points = path_count = 0
     for i, s in enumerate(raw_segments):
         where = f"segment {i + 1}"
         s = r.obj(s, where)
@@ -364,14 +370,26 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
             if not (value is None or isinstance(value, (str, bool, int)) or
                     (isinstance(value, float) and math.isfinite(value))):
                 raise r.fail(f"{where} option {key[:40]!r}", "must be text, a number or true/false")
+        raw_paths = r.lst(s.get("paths", []), f"{where} paths")
+        for j, p in enumerate(raw_paths):
+            points = p.get("points") if isinstance(p, dict) else None
+            count = len(points) if isinstance(points, list) else 4
+            if count > MAX_PATH_POINTS:
+                raise r.fail(f"{where} path {j + 1}", f"has {count} points (at most {MAX_PATH_POINTS})")
+            path_points += count
+            path_count += 1
+        if path_count > MAX_PATHS:
+            raise r.fail("motion paths", f"number over {MAX_PATHS}, more than any project needs")
+        if path_points > MAX_TOTAL_PATH_POINTS:
+            raise r.fail("motion paths", f"hold over {MAX_TOTAL_PATH_POINTS} points in all, more than any project needs")
         try:
-            paths = tuple(path_from_json(p, f"{where} path {j + 1}")
-                          for j, p in enumerate(r.lst(s.get("paths", []), f"{where} paths")))
+            paths = tuple(path_from_json(p, f"{where} path {j + 1}") for j, p in enumerate(raw_paths))
         except (PathsFileError, ValueError) as exc:
             raise ProjectFileError(f"{name} is damaged: {_short(exc)}") from None
         settings.append(SegmentSettings(engine, seed, tuple(sorted(options.items())), paths))
 
     cells: dict[int, Cell] = {}
+    key_frames = set(frames)  # a set: many keys times many cells must not be quadratic
     for i, c in enumerate(r.lst(doc.get("cells", []), "cells")):
         where = f"frame entry {i + 1}"
         c = r.obj(c, where)
@@ -380,7 +398,7 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
             status = FrameStatus(c.get("status", "generated"))
         except ValueError:
             raise r.fail(where, "has an unknown status") from None
-        if status == FrameStatus.KEY or frame in cells or frame in frames:
+        if status == FrameStatus.KEY or frame in cells or frame in key_frames:
             raise r.fail(where, "clashes with a key or another frame")
         cells[frame] = Cell(image_ref(c.get("image"), f"{where} image"), status)
 
