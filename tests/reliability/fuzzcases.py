@@ -137,8 +137,10 @@ def mutate_json_structure(rng: random.Random) -> bytes:
         doc["images"][image_id].update(width=rng.choice([0, 21, 16384, 10**9]), height=rng.choice([12, 13, -5]))
     elif kind == 6:
         doc["canvas"] = {"width": rng.choice([16384, 16385, 10**12]), "height": rng.choice([1, 12])}
-    elif kind == 7:
-        doc["segments"][0]["paths"][0] = {"points": [[0, 0]] * rng.choice([1, 5, 7, 10**4])}
+    elif kind == 7:  # odd counts, and counts that would be slow to build
+        doc["segments"][0]["paths"][0] = {"points": [[0, 0]] * rng.choice([1, 5, 7, 3001, 3004, 10**5])}
+        if rng.random() < 0.3:
+            doc["segments"][0]["paths"] *= rng.choice([100, 2001, 20_000])
     else:
         doc["images"]["zz" + "9" * rng.randint(1, 80)] = {"file": "images/nope.png", "width": 20, "height": 12}
     return with_doc(doc)

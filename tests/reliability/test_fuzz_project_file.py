@@ -157,3 +157,31 @@ def test_missing_file_and_folder(tmp_path) -> None:
         load_project(tmp_path / "nope.ibw")
     with pytest.raises(ProjectFileError, match="folder"):
         load_project(tmp_path)
+
+
+def _timed_load(tmp_path, doc) -> tuple[fc.Outcome, float]:
+    folder = tmp_path / "case"
+    folder.mkdir(exist_ok=True)
+    outcome = fc.load_case(fc.with_doc(doc), folder)
+    return outcome, outcome.seconds
+
+
+@pytest.mark.parametrize("attack", ["long_path", "many_paths", "many_keys_and_cells"])
+def test_small_files_that_cost_a_lot_are_bounded(tmp_path, attack) -> None:
+    doc = copy.deepcopy(fc.base()[1])
+    image = doc["keyframes"][0]["image"]
+    if attack == "long_path":  # 300,001 points in one path
+        doc["segments"][0]["paths"] = [{"points": [[i % 50, 3] for i in range(300_001)]}]
+    elif attack == "many_paths":
+        doc["segments"][0]["paths"] = [doc["segments"][0]["paths"][0]] * 30_000
+    else:  # many keys and many cells: a quadratic check would take minutes
+        keys = 20_000
+        doc["keyframes"] = [{"frame": 2 * i, "image": image} for i in range(keys)]
+        doc["segments"] = [{"engine": "flow"}] * (keys - 1)
+        doc["cells"] = [{"frame": 2 * i + 1, "image": image} for i in range(keys - 1)]
+    outcome, seconds = _timed_load(tmp_path, doc)
+    check(outcome)
+    if attack != "many_keys_and_cells":
+        assert outcome.kind == "ProjectFileError", outcome
+        assert "more than" in outcome.message or "at most" in outcome.message
+    assert seconds < 5.0, f"{attack}: {seconds:.1f}s"
