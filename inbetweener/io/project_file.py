@@ -48,8 +48,8 @@ MAX_MESSAGE_CHARS = 300
 # Paths cost time to build (arc-length tables): bounds far above any hand-made animation keep a tiny
 # hostile file from taking minutes to open (fuzzing found 74 KB -> 8 s before these).
 MAX_PATH_POINTS = 3 * 1000 + 1        # one path: 1000 cubic pieces
-MAX_TOTAL_PATH_POINTS = 50_000        # the whole project
-MAX_PATHS = 2_000                     # the whole project (each path costs ~0.1 ms to build)
+MAX_TOTAL_PATH_POINTS = 100_000       # the whole project
+MAX_PATHS = 20_000                    # the whole project: 8 autopilot paths x 2500 segments
 
 
 # -- saving ----------------------------------------------------------------------------------------
