@@ -156,8 +156,7 @@ class CanvasView(QGraphicsView):
     def _standin(self, image_id: str, size: Size) -> QImage | None:
         thumb = self.cache.thumbnail(image_id)
         if thumb is not None:
-            return thumb.scaled(size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio,
-                                Qt.TransformationMode.SmoothTransformation)
+            return thumb  # the painter stretches it over the paper (cheaper than scaling a copy)
         last = self._last_sharp
         if last is not None and (last.width(), last.height()) == size:
             return last
@@ -233,7 +232,11 @@ class CanvasView(QGraphicsView):
             if not opaque:
                 painter.fillRect(paper, PAPER)
             for image in layers:
-                painter.drawImage(origin, image)
+                if (image.width(), image.height()) == size:
+                    painter.drawImage(origin, image)  # 1:1 blit
+                else:  # a stand-in thumbnail while the real frame is decoded
+                    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+                    painter.drawImage(paper, image)
         else:
             paper = QRectF(0, 0, project.width, project.height)
             super().drawBackground(painter, rect)

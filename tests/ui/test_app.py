@@ -38,12 +38,12 @@ def test_run_gui_screenshot_writes_a_png(qtbot, tmp_path, project, monkeypatch):
 def test_start_up_never_imports_torch(tmp_path):
     code = ("import sys; from ui.app import run_gui; "
             f"rc = run_gui(None, {str(tmp_path / 's.png')!r}); "
-            "print(rc, 'torch' in sys.modules, 'diffusers' in sys.modules)")
+            "print(rc, 'torch' in sys.modules, 'diffusers' in sys.modules, flush=True)")
     env = {"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "INBETWEENER_DATA_DIR": str(tmp_path),
            "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=120)
-    assert out.stdout.split() == ["0", "False", "False"], out.stderr[-2000:]
+    assert out.stdout.split() == ["0", "False", "False"], (out.returncode, out.stdout, out.stderr[-2000:])
 
 
 def test_save_marks_clean_and_title(window, tmp_path):

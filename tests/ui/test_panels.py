@@ -128,3 +128,14 @@ def test_ghost_layer_is_made_off_the_gui_thread(window, qtbot):
     assert canvas._onion_image(keys, size) is None  # requested from the prefetcher
     qtbot.waitUntil(lambda: canvas.cache.get(canvas.onion_cache_id(keys), size) is not None, timeout=10000)
     assert canvas._onion_image(keys, size).width() == 80
+
+
+def test_side_panel_follows_the_playhead_into_another_segment(window, qtbot):
+    doc = window.document
+    extra = doc.project.images[doc.project.keyframes[0].image_id]
+    doc.push(InsertKeyframe(10, extra))
+    window.state.set_frame(2)
+    qtbot.waitUntil(lambda: window.panel.title.text().startswith("<b>Segment 1</b>"), timeout=3000)
+    window.state.set_frame(8)
+    qtbot.waitUntil(lambda: window.panel.title.text().startswith("<b>Segment 2</b>"), timeout=3000)
+    assert window.panel.count.value() == 3
