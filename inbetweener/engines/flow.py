@@ -17,7 +17,7 @@ import numpy as np
 from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRequest
 from inbetweener.engines.flowlib.dense import bidirectional_flow, consistency, guide_image
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
-from inbetweener.engines.flowlib.lineart import looks_like_line_art, select_weights
+from inbetweener.engines.flowlib.lineart import consensus_share, looks_like_line_art, select_weights
 from inbetweener.engines.flowlib.pathfield import PathField
 from inbetweener.engines.flowlib.splat import HOLE, fill_holes, splat_displacement, splat_importance
 from inbetweener.errors import EngineError
@@ -125,7 +125,7 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
     if not transparent:
         premul_a, premul_b = request.key_a, request.key_b
-    yield _Synthesizer(premul_a, premul_b, flow_ab, flow_ba, vis_a, vis_b, field, sharpness)
+    yield _Synthesizer(premul_a, premul_b, flow_ab, flow_ba, vis_a, vis_b, field, sharpness, line_art)
 
 
 class _Synthesizer:
@@ -133,11 +133,12 @@ class _Synthesizer:
 
     def __init__(self, key_a: np.ndarray, key_b: np.ndarray, flow_ab: np.ndarray,
                  flow_ba: np.ndarray, vis_a: np.ndarray, vis_b: np.ndarray, field: PathField,
-                 sharpness: float):
+                 sharpness: float, line_art: bool):
         # Opaque keys are warped as uint8 RGBA; keys with transparency as premultiplied float32.
         self.key_a, self.key_b = key_a, key_b
         self.field = field
         self.sharpness = sharpness
+        self.line_art = line_art
         h, w = flow_ab.shape[:2]
         if min(h, w) >= _MOTION_MIN_SIDE * _MOTION_DOWNSCALE:
             # Motion fields are smooth: synthesise them at a lower scale, warp at full size.
@@ -171,6 +172,8 @@ class _Synthesizer:
         del to_a
         warped_b = warp(self.key_b, to_b, self.full_gx, self.full_gy)
         del to_b
+        if self.line_art:
+            share_a = consensus_share(warped_a, warped_b, share_a, t)
         if self.key_a.dtype == np.uint8:  # opaque keys: straight colour blends as is, in uint8
             return cv2.blendLinear(warped_a, warped_b, share_a, 1.0 - share_a)
         warped_a *= share_a[..., None]

@@ -18,6 +18,7 @@ _FUSION_WINDOW = 9
 REFINE_STEPS = 0
 # Also run DIS from zero motion and fuse it with the coarse-search start (costs one more DIS).
 PLAIN_CANDIDATE = True
+SEEDED_QUALITY = {"medium": "fast", "high": "medium"}
 
 
 def guide_image(premul: np.ndarray, line_art: bool, transparent: bool) -> np.ndarray:
@@ -79,19 +80,26 @@ def coarse_search(guide_a: np.ndarray, guide_b: np.ndarray, side: int = 40, radi
     small_a = cv2.resize(guide_a, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32)
     small_b = cv2.resize(guide_b, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32)
     padded = cv2.copyMakeBorder(small_b, radius, radius, radius, radius, cv2.BORDER_REPLICATE)
+    span = 2 * radius + 1
     best = np.full((ch, cw), np.inf, np.float32)
     best_dx = np.zeros((ch, cw), np.float32)
     best_dy = np.zeros((ch, cw), np.float32)
+    shifts = np.arange(-radius, radius + 1, dtype=np.float32)
     for dy in range(-radius, radius + 1):
-        for dx in range(-radius, radius + 1):
-            shifted = padded[radius + dy: radius + dy + ch, radius + dx: radius + dx + cw]
-            diff = cv2.absdiff(small_a, shifted)
-            # Two windows: the small one keeps detail, the large one settles flat, ambiguous areas.
-            cost = cv2.blur(diff, (3, 3)) + cv2.blur(diff, (9, 9)) + 0.25 * float(np.hypot(dx, dy))
-            better = cost < best
-            best[better] = cost[better]
-            best_dx[better] = dx
-            best_dy[better] = dy
+        rows = padded[radius + dy: radius + dy + ch]  # (ch, cw + 2r)
+        # All horizontal shifts at once, laid side by side as one (ch, span * cw) image.
+        windows = np.lib.stride_tricks.sliding_window_view(rows, cw, axis=1)  # (ch, span, cw)
+        diff = np.ascontiguousarray(np.abs(windows - small_a[:, None, :]).transpose(0, 2, 1))  # (ch, cw, span)
+        # Two windows: the small one keeps detail, the large one settles flat, ambiguous areas
+        # (the shifts ride along as image channels, so each is filtered on its own).
+        cost = (cv2.blur(diff, (3, 3)) + cv2.blur(diff, (9, 9))).transpose(0, 2, 1)  # (ch, span, cw)
+        cost += 0.25 * np.hypot(shifts, np.float32(dy))[None, :, None]
+        arg = np.argmin(cost, axis=1)
+        low = np.take_along_axis(cost, arg[:, None, :], axis=1)[:, 0]
+        better = low < best
+        best[better] = low[better]
+        best_dx[better] = shifts[arg[better]]
+        best_dy[better] = dy
     coarse = np.dstack([cv2.medianBlur(best_dx, 3), cv2.medianBlur(best_dy, 3)])
     flow = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
     flow[..., 0] *= w / cw
@@ -107,7 +115,8 @@ def bidirectional_flow(guide_a: np.ndarray, guide_b: np.ndarray, quality: str,
     for src, dst, init in ((guide_a, guide_b, init_ab), (guide_b, guide_a, init_ba)):
         # A fresh DIS object per call: a reused one carries state from its previous call.
         candidates = [make_dis(quality).calc(src, dst, None)] if PLAIN_CANDIDATE else []
-        candidates.append(make_dis(quality).calc(src, dst, coarse_search(src, dst)))
+        # The coarse-search start is already close: a cheaper DIS finishes it.
+        candidates.append(make_dis(SEEDED_QUALITY.get(quality, quality)).calc(src, dst, coarse_search(src, dst)))
         if init is not None:
             candidates.append(make_dis(quality).calc(src, dst, init.copy()))
             candidates.append(init)

@@ -33,3 +33,31 @@ def select_weights(weight_a: np.ndarray, weight_b: np.ndarray, sharpness: float)
     half_width = 0.5 * (1.0 - min(sharpness, 0.95))
     u = np.clip((share - (0.5 - half_width)) / (2 * half_width), 0.0, 1.0)
     return u * u * (3.0 - 2.0 * u)
+
+
+def _ink(warped: np.ndarray) -> np.ndarray:
+    """Darkness in [0, 1] of a warped key (uint8 RGBA or premultiplied float RGBA), paper = 0."""
+    import cv2
+
+    rgb = warped[..., :3].astype(np.float32)
+    alpha = warped[..., 3].astype(np.float32) * np.float32(1.0 / 255.0)
+    if warped.dtype != np.uint8:  # premultiplied: composite over white paper
+        rgb = rgb + 255.0 * (1.0 - alpha)[..., None]
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    return 1.0 - grey * np.float32(1.0 / 255.0)
+
+
+def consensus_share(warped_a: np.ndarray, warped_b: np.ndarray, share_a: np.ndarray, t: float) -> np.ndarray:
+    """Ink that only one warped key has (no stroke of the other key within a pixel) is drawn only
+    once that key clearly dominates in time: stray fragments of a mis-warped stroke do not ghost
+    mid-way (occlusion reasoning is not trusted there: blank paper has no reliable motion)."""
+    import cv2
+
+    kernel = np.ones((3, 3), np.uint8)
+    ink_a, ink_b = _ink(warped_a), _ink(warped_b)
+    lone_a = (ink_a > 0.3) & (cv2.dilate(ink_b, kernel) < 0.15)
+    lone_b = (ink_b > 0.3) & (cv2.dilate(ink_a, kernel) < 0.15)
+    out = share_a.copy()
+    out[lone_a] = np.clip((0.5 - t) / 0.4, 0.0, 1.0)
+    out[lone_b] = 1.0 - np.clip((t - 0.5) / 0.4, 0.0, 1.0)
+    return out
