@@ -49,21 +49,26 @@ def onion_image(layers: list[tuple[ImageData, tuple[int, int, int], float]], siz
     """Ink of neighbouring keys, each in its tint and weight, on transparent paper (safe on any thread)."""
     import cv2
 
-    out: np.ndarray | None = None
+    premul: np.ndarray | None = None  # premultiplied RGB, composited "over" key by key
+    alpha: np.ndarray | None = None
     for data, tint, weight in layers:
         rgba = resized_rgba(data.array(), size)
         gray = cv2.cvtColor(np.ascontiguousarray(rgba), cv2.COLOR_RGBA2GRAY)
         # Only clearly dark marks count as ink: mid-tone skies and fills stay out of the ghost.
         darkness = cv2.subtract(255 - gray, 60)
         ink = cv2.multiply(darkness, rgba[..., 3], scale=opacity * weight / 195)
-        if out is None:
-            out = np.zeros(rgba.shape, np.uint8)
-        a = ink.astype(np.float32)[..., None] / 255.0  # later ink over earlier ink, flat colour per key
-        out[..., :3] = (np.asarray(tint, np.float32) * a + out[..., :3] * (1 - a)).astype(np.uint8)
-        out[..., 3] = np.maximum(out[..., 3], ink)
-    if out is None:
+        a = ink.astype(np.float32)[..., None] / 255.0
+        if premul is None or alpha is None:
+            premul = np.zeros(rgba.shape[:2] + (3,), np.float32)
+            alpha = np.zeros(rgba.shape[:2] + (1,), np.float32)
+        premul = np.asarray(tint, np.float32) * a + premul * (1 - a)
+        alpha = a + alpha * (1 - a)
+    if premul is None or alpha is None:
         raise ValueError("onion_image needs at least one key")
-    return qimage_from_rgba(out)
+    out = np.dstack([premul, alpha * 255.0]).clip(0, 255).astype(np.uint8)
+    h, w = out.shape[:2]
+    image = QImage(out.data, w, h, 4 * w, QImage.Format.Format_RGBA8888_Premultiplied)
+    return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
 
 def thumbnail_size(image: ImageData, height: int) -> Size:
