@@ -160,6 +160,10 @@ class TimelineWidget(QAbstractScrollArea):
             p.setPen(QPen(STATUS_COLORS[FrameStatus.KEY], 2, Qt.PenStyle.DashLine))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(r.adjusted(2, 2, -2, -2))
+            label = self.retime_label(self._drag_key, self._drag_to)
+            p.setPen(QColor("#ffffff"))
+            p.fillRect(QRect(r.right() + 4, TRACK_TOP + 4, 150, 16), QColor(0, 0, 0, 170))
+            p.drawText(QRect(r.right() + 8, TRACK_TOP + 4, 146, 16), Qt.AlignmentFlag.AlignVCenter, label)
         # Playhead over everything.
         x = self.cell_rect(self.state.frame).center().x()
         p.setPen(QPen(PLAYHEAD, 2))
@@ -267,6 +271,21 @@ class TimelineWidget(QAbstractScrollArea):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(STATUS_COLORS[FrameStatus.LOCKED], 1.5))
         p.drawArc(body.x() + 1, body.y() - 5, 7, 9, 0, 180 * 16)
+
+    def retime_label(self, key: int, to: int) -> str:
+        """What dropping the dragged key at `to` would do, in animators' words."""
+        frames = [k.frame for k in self.document.project.keyframes]
+        i = frames.index(key)
+        lo = frames[i - 1] if i > 0 else None
+        hi = frames[i + 1] if i + 1 < len(frames) else None
+        if (lo is not None and to <= lo) or (hi is not None and to >= hi) or to < 0:
+            return "cannot pass a key"
+        parts = [f"frame {to + 1}"]
+        if lo is not None:
+            parts.append(f"{to - lo - 1} before")
+        if hi is not None:
+            parts.append(f"{hi - to - 1} after")
+        return " · ".join(parts)
 
     def _make_some_thumbnails(self) -> None:
         """A few thumbnails per event-loop turn, so a long timeline never freezes the window."""

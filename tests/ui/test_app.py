@@ -166,3 +166,20 @@ def test_a_missing_x11_library_is_named_in_one_line(monkeypatch):
     monkeypatch.setattr(ctypes, "CDLL", fail)
     message = app.missing_system_library()
     assert message is not None and "libxcb-icccm.so.4" in message and "\n" not in message
+
+
+def test_uncaught_errors_become_one_line(monkeypatch, capsys):
+    from inbetweener.errors import ImageError
+    from ui import app
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    app._install_excepthook(quiet=True)
+    try:
+        raise KeyError("frame\nwith a second line")
+    except KeyError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    sys.excepthook(ImageError, ImageError("the image is empty; choose another file"), None)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "Traceback" not in "".join(err)
+    assert err[0].startswith("inbetweener: Something went wrong (KeyError")
+    assert err[1] == "inbetweener: the image is empty; choose another file"

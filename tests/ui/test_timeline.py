@@ -147,3 +147,10 @@ def test_cells_show_state_and_previews(window):
     strip = {image.pixelColor(x, r.y() + 40 + 8).name() for x in range(r.x() + 4, r.right() - 4)}
     assert "#b072f0" in strip
     assert RULER_H > 0
+
+
+def test_retime_label_says_what_a_drop_does(window):
+    tl = window.timeline
+    assert tl.retime_label(6, 9) == "frame 10 · 8 before"
+    assert tl.retime_label(6, 0) == "cannot pass a key"
+    assert tl.retime_label(0, 2) == "frame 3 · 3 after"
