@@ -137,10 +137,3 @@ class FrameCache:
         self._images.clear()
         self._thumbs.clear()
         self._bytes = 0
-
-
-# Kept for callers that only need a one-off conversion (previews of running jobs).
-def pixmap_from_rgba(rgba: np.ndarray):
-    from PySide6.QtGui import QPixmap
-
-    return QPixmap.fromImage(qimage_from_rgba(rgba))

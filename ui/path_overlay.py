@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
@@ -98,7 +97,3 @@ class PathOverlay(QGraphicsItem):
         p.setPen(QPen(QColor("#101010"), 1.5 * px))
         p.setBrush(fill)
         p.drawRect(QRectF(float(c[0]) - half, float(c[1]) - half, 2 * half, 2 * half))
-
-
-def points_array(path: MotionPath) -> np.ndarray:
-    return np.asarray(path.curve.points, dtype=float)
