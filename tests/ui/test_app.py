@@ -183,3 +183,31 @@ def test_uncaught_errors_become_one_line(monkeypatch, capsys):
     assert len(err) == 2 and "Traceback" not in "".join(err)
     assert err[0].startswith("inbetweener: Something went wrong (KeyError")
     assert err[1] == "inbetweener: the image is empty; choose another file"
+
+
+def test_dragging_a_timing_handle_with_the_mouse(window, qtbot):
+    from conftest import send_mouse
+    from PySide6.QtCore import QPointF
+
+    doc = window.document
+    window.state.set_frame(2)
+    doc.push(AddPath(0, MotionPath.straight((40, 60), (120, 60), Timing.preset("ease-in"))))
+    window.state.select_path(0)
+    editor = window.timing
+    editor.refresh()
+    plot = editor.plot
+    vb = plot.plotItem.vb
+
+    def to_widget(x, y):
+        return QPointF(plot.mapFromScene(vb.mapViewToScene(QPointF(x, y))))
+
+    steps = doc.undo_stack.count()
+    vp = plot.viewport()
+    start = to_widget(0.42, 0.0)
+    send_mouse(vp, "press", start)
+    for x, y in ((0.45, 0.05), (0.5, 0.2), (0.6, 0.3)):
+        send_mouse(vp, "move", to_widget(x, y), None, Qt.MouseButton.LeftButton)
+    send_mouse(vp, "release", to_widget(0.6, 0.3))
+    timing = doc.project.segment(0).settings.paths[0].timing
+    assert timing.x1 == pytest.approx(0.6, abs=0.03) and timing.y1 == pytest.approx(0.3, abs=0.03)
+    assert doc.undo_stack.count() == steps + 1  # the whole drag is one undo step
