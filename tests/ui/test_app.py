@@ -211,3 +211,16 @@ def test_dragging_a_timing_handle_with_the_mouse(window, qtbot):
     timing = doc.project.segment(0).settings.paths[0].timing
     assert timing.x1 == pytest.approx(0.6, abs=0.03) and timing.y1 == pytest.approx(0.3, abs=0.03)
     assert doc.undo_stack.count() == steps + 1  # the whole drag is one undo step
+
+
+def test_export_dialog_settings(qtbot, tmp_path):
+    from ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog("walk", tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("mp4"))
+    assert not dialog.pad.isEnabled()  # numbering only applies to PNG sequences
+    dialog.format.setCurrentIndex(dialog.format.findData("png"))
+    dialog.pad.setValue(3)
+    dialog.start.setValue(0)
+    assert dialog.settings() == {"out_dir": tmp_path, "fmt": "png", "name": "walk", "pad": 3, "start": 0}
