@@ -27,7 +27,7 @@ from inbetweener.errors import EngineError
 _FULL_COVER = 0.3
 _MIN_FLOW_SIDE = 384
 _COARSE = 1            # the z-ordered forward splat runs at 1/_COARSE of the work scale
-_FIXED_POINT_STEPS = 4
+_FIXED_POINT_STEPS = 2
 _MOTION_DOWNSCALE = 2  # motion at time t is synthesised at 1/_MOTION_DOWNSCALE of the work scale...
 _MOTION_MIN_SIDE = 128  # ...when its short side stays at least this long
 

@@ -18,6 +18,7 @@ _FUSION_WINDOW = 9
 REFINE_STEPS = 0
 # Also run DIS from zero motion and fuse it with the coarse-search start (costs one more DIS).
 PLAIN_CANDIDATE = True
+MEDIAN_SIZE = 5
 SEEDED_QUALITY = {"medium": "fast", "high": "medium"}
 
 
@@ -121,6 +122,9 @@ def bidirectional_flow(guide_a: np.ndarray, guide_b: np.ndarray, quality: str,
             candidates.append(make_dis(quality).calc(src, dst, init.copy()))
             candidates.append(init)
         fused = fuse_candidates(candidates, src, dst)
+        if MEDIAN_SIZE:
+            # Per-pixel fusion leaves isolated picks of the wrong candidate; they would splat as debris.
+            fused = np.dstack([cv2.medianBlur(np.ascontiguousarray(fused[..., c]), MEDIAN_SIZE) for c in (0, 1)])
         if REFINE_STEPS:
             refine = cv2.VariationalRefinement_create()
             refine.setFixedPointIterations(REFINE_STEPS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.fields import sample_points
@@ -90,9 +91,13 @@ class PathField:
         n = len(centres)
         kernel = np.empty((n, n))
         for j in range(n):
-            tol2 = np.float32((1.5 + 0.2 * np.hypot(*disp[j])) ** 2)
-            diff2 = (flow[..., 0] - np.float32(disp[j, 0])) ** 2 + (flow[..., 1] - np.float32(disp[j, 1])) ** 2
-            basis[j] *= np.exp(-0.5 * diff2 / tol2)
+            # Flat-topped gate: everything moving within 15% of the path's displacement follows the
+            # arc fully (a squashing or turning object moves unevenly, yet must not shred), nothing
+            # beyond 35% does; a small blur keeps the gate's edge soft.
+            scale = max(float(np.hypot(*disp[j])), 8.0)
+            miss = np.hypot(flow[..., 0] - np.float32(disp[j, 0]), flow[..., 1] - np.float32(disp[j, 1]))
+            gate = np.clip((0.35 * scale - miss) / (0.2 * scale), 0.0, 1.0).astype(np.float32)
+            basis[j] *= cv2.GaussianBlur(gate, (0, 0), 1.5)
             kernel[:, j] = sample_points(basis[j][..., None], centres)[:, 0]
         inverse = np.linalg.inv(kernel + _RIDGE * np.eye(n))
         return inverse, basis
