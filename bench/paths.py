@@ -127,7 +127,7 @@ def main() -> int:
                 methods[2]: naive_dis(a, b, k),
             }
             for method, frames in runs.items():
-                for t, frame in zip(times, frames):
+                for t, frame in zip(times, frames, strict=True):
                     want = np.asarray(path.position(t), float).reshape(2)
                     dist.setdefault((variant, method), []).append(float(np.hypot(*(locate(frame, sprite) - want))))
     print(f"Path adherence, {w}x{h}, {len(arcs(w, h))} arcs x {args.frames} in-betweens per variant "

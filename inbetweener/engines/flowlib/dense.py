@@ -81,7 +81,6 @@ def coarse_search(guide_a: np.ndarray, guide_b: np.ndarray, side: int = 40, radi
     small_a = cv2.resize(guide_a, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32)
     small_b = cv2.resize(guide_b, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32)
     padded = cv2.copyMakeBorder(small_b, radius, radius, radius, radius, cv2.BORDER_REPLICATE)
-    span = 2 * radius + 1
     best = np.full((ch, cw), np.inf, np.float32)
     best_dx = np.zeros((ch, cw), np.float32)
     best_dy = np.zeros((ch, cw), np.float32)

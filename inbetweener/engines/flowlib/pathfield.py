@@ -37,7 +37,7 @@ def _solve(kernel: np.ndarray, values: np.ndarray) -> np.ndarray:
 def _combine(coeffs: np.ndarray, basis: np.ndarray) -> np.ndarray:
     """Sum_j coeffs[j] * basis[j] as an (H, W, 2) float32 field."""
     field = np.zeros(basis.shape[1:] + (2,), np.float32)
-    for c, b in zip(coeffs.astype(np.float32), basis):
+    for c, b in zip(coeffs.astype(np.float32), basis, strict=True):
         field[..., 0] += c[0] * b
         field[..., 1] += c[1] * b
     return field
