@@ -138,9 +138,10 @@ def mutate_json_structure(rng: random.Random) -> bytes:
     elif kind == 6:
         doc["canvas"] = {"width": rng.choice([16384, 16385, 10**12]), "height": rng.choice([1, 12])}
     elif kind == 7:  # odd counts, and counts that would be slow to build
-        doc["segments"][0]["paths"][0] = {"points": [[0, 0]] * rng.choice([1, 5, 7, 3001, 3004, 10**5])}
-        if rng.random() < 0.3:
-            doc["segments"][0]["paths"] *= rng.choice([100, 2001, 20_000])
+        count = rng.choice([1, 5, 7, 3001, 3004, 10**5])
+        doc["segments"][0]["paths"][0] = {"points": [[0, 0]] * count}
+        if count <= 7 and rng.random() < 0.5:  # many small paths (a few MB of JSON at most)
+            doc["segments"][0]["paths"] *= rng.choice([100, 20_001, 40_000])
     else:
         doc["images"]["zz" + "9" * rng.randint(1, 80)] = {"file": "images/nope.png", "width": 20, "height": 12}
     return with_doc(doc)
