@@ -39,6 +39,20 @@ def test_disc_moves_at_constant_speed_and_keeps_its_size(disc_keys):
         assert 0.85 * key_area <= mask.sum() <= 1.15 * key_area  # one disc, not two half discs
 
 
+@pytest.mark.parametrize("size", [64, 160])
+def test_flat_disc_crossing_half_the_frame_is_found_without_paths(size):
+    # No texture and no overlap between the keys: only the coarse global search can find it.
+    a = np.full((size, size, 4), 255, np.uint8)
+    b = a.copy()
+    r = size // 8
+    cv2.circle(a, (size // 4, size // 2), r, (20, 40, 200, 255), -1)
+    cv2.circle(b, (3 * size // 4, size // 2), r, (20, 40, 200, 255), -1)
+    mask = _frames(TweenRequest(a, b, (0.5,)))[0][..., 0] < 128
+    key_area = np.count_nonzero(a[..., 0] < 128)
+    assert 0.9 * key_area <= mask.sum() <= 1.1 * key_area
+    assert np.abs(_centroid(mask) - size / 2).max() <= 1.5
+
+
 def test_keys_are_reproduced_at_t0_and_t1(disc_keys):
     a, b = disc_keys
     frames = _frames(TweenRequest(a, b, (0.0, 1.0)))

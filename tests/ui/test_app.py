@@ -186,7 +186,7 @@ def test_uncaught_errors_become_one_line(monkeypatch, capsys):
 
 
 def test_dragging_a_timing_handle_with_the_mouse(window, qtbot):
-    from conftest import send_mouse
+    from mouse_events import send_mouse
     from PySide6.QtCore import QPointF
 
     doc = window.document

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import drag, send_mouse
+from mouse_events import drag, send_mouse
 from PySide6.QtCore import QPointF
 
 from inbetweener.model.commands import AddPath

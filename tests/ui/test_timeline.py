@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import drag, send_mouse
+from mouse_events import drag, send_mouse
 from PySide6.QtCore import QPointF, Qt
 
 from inbetweener.model.commands import PutGeneratedFrames, SetFrameStatus

@@ -69,11 +69,12 @@ def fuse_candidates(candidates: list[np.ndarray], guide_a: np.ndarray, guide_b: 
     return out
 
 
-def coarse_search(guide_a: np.ndarray, guide_b: np.ndarray, side: int = 40, radius: int = 14) -> np.ndarray:
+def coarse_search(guide_a: np.ndarray, guide_b: np.ndarray, side: int = 40, radius: int = 20) -> np.ndarray:
     """Large-displacement seed: exhaustive block matching on a tiny copy (A->B), upsampled.
 
     Brute-force search over all shifts within `radius` coarse pixels (cf. the global search of
     Brox & Malik 2011, "Large Displacement Optical Flow"), with a small bias towards short motions.
+    The default radius is half the coarse side, so a shape that crosses half the frame is found.
     """
     h, w = guide_a.shape
     factor = min(1.0, side / max(h, w))
