@@ -19,7 +19,14 @@ from inbetweener.engines.flowlib.dense import bidirectional_flow, consistency, g
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
 from inbetweener.engines.flowlib.lineart import consensus_share, looks_like_line_art, select_weights
 from inbetweener.engines.flowlib.pathfield import PathField
-from inbetweener.engines.flowlib.splat import HOLE, fill_holes, splat_displacement, splat_importance
+from inbetweener.engines.flowlib.splat import (
+    HOLE,
+    fill_holes,
+    fill_occluded,
+    splat_displacement,
+    splat_importance,
+    splat_trust,
+)
 from inbetweener.errors import EngineError
 
 # Splat weight at which a key counts as fully visible at a time-t pixel (bilinear splats of a
@@ -28,8 +35,11 @@ _FULL_COVER = 0.3
 _MIN_FLOW_SIDE = 384
 _COARSE = 1            # the z-ordered forward splat runs at 1/_COARSE of the work scale
 _FIXED_POINT_STEPS = 2
-_MOTION_DOWNSCALE = 2  # motion at time t is synthesised at 1/_MOTION_DOWNSCALE of the work scale...
-_MOTION_MIN_SIDE = 128  # ...when its short side stays at least this long
+_OPENING = np.ones((3, 3), np.uint8)
+# quality=fast synthesises the motion at time t at 1/2 of the work scale (about 2x faster; object
+# edges fray where a half-scale pixel mixes two motions), when its short side stays >= _MOTION_MIN_SIDE.
+_MOTION_DOWNSCALE = {"fast": 2}
+_MOTION_MIN_SIDE = 128
 
 
 class FlowEngine:
@@ -39,7 +49,8 @@ class FlowEngine:
                      "strokes on a light ground)", choices=("auto", "on", "off")),
         EngineOption("autopilot", False, "add matched feature points (SIFT) as straight paths",
                      choices=(False, True)),
-        EngineOption("quality", "medium", "optical flow effort", choices=("fast", "medium", "high")),
+        EngineOption("quality", "medium", "optical flow effort (fast also builds each frame's motion "
+                     "at half size)", choices=("fast", "medium", "high")),
         EngineOption("max_flow_size", 1024, "longest side (px) the motion is estimated at; larger "
                      "keys are scaled down for the flow only", minimum=64, maximum=8192),
         EngineOption("line_sharpness", 0.6, "line-art mode: how quickly a stroke switches from key A's "
@@ -113,19 +124,27 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     if field:
         init_ab, init_ba = field.initial_flows()
     yield Progress(0.2, "optical flow")
-    flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, str(request.option("quality", "medium")),
+    quality = str(request.option("quality", "medium"))
+    flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, quality,
                                           init_ab, init_ba)
     del init_ab, init_ba
     yield Progress(0.8, "applying paths")
     if field:
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
+    cons_a = consistency(flow_ab, flow_ba, gx, gy)
+    cons_b = consistency(flow_ba, flow_ab, gx, gy)
+    flow_ab, flow_ba = fill_occluded(flow_ab, cons_a, guide_a), fill_occluded(flow_ba, cons_b, guide_b)
+    if field:  # pinned again: the fill may have moved a path's point
+        flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
         field.prepare_bends(flow_ab, flow_ba)
-    vis_a = splat_importance(flow_ab, consistency(flow_ab, flow_ba, gx, gy))
-    vis_b = splat_importance(flow_ba, consistency(flow_ba, flow_ab, gx, gy))
+    vis_a = np.dstack([splat_importance(flow_ab, cons_a), splat_trust(flow_ab, cons_a)])
+    vis_b = np.dstack([splat_importance(flow_ba, cons_b), splat_trust(flow_ba, cons_b)])
+    del cons_a, cons_b
     sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
     if not transparent:
         premul_a, premul_b = request.key_a, request.key_b
-    yield _Synthesizer(premul_a, premul_b, flow_ab, flow_ba, vis_a, vis_b, field, sharpness, line_art)
+    yield _Synthesizer(premul_a, premul_b, flow_ab, flow_ba, vis_a, vis_b, field, sharpness, line_art,
+                       _MOTION_DOWNSCALE.get(quality, 1))
 
 
 class _Synthesizer:
@@ -133,16 +152,16 @@ class _Synthesizer:
 
     def __init__(self, key_a: np.ndarray, key_b: np.ndarray, flow_ab: np.ndarray,
                  flow_ba: np.ndarray, vis_a: np.ndarray, vis_b: np.ndarray, field: PathField,
-                 sharpness: float, line_art: bool):
+                 sharpness: float, line_art: bool, motion_downscale: int = 1):
         # Opaque keys are warped as uint8 RGBA; keys with transparency as premultiplied float32.
         self.key_a, self.key_b = key_a, key_b
         self.field = field
         self.sharpness = sharpness
         self.line_art = line_art
         h, w = flow_ab.shape[:2]
-        if min(h, w) >= _MOTION_MIN_SIDE * _MOTION_DOWNSCALE:
+        if motion_downscale > 1 and min(h, w) >= _MOTION_MIN_SIDE * motion_downscale:
             # Motion fields are smooth: synthesise them at a lower scale, warp at full size.
-            h, w = h // _MOTION_DOWNSCALE, w // _MOTION_DOWNSCALE
+            h, w = h // motion_downscale, w // motion_downscale
             flow_ab, flow_ba = resize_flow(flow_ab, w, h), resize_flow(flow_ba, w, h)
             vis_a = cv2.resize(vis_a, (w, h), interpolation=cv2.INTER_AREA)
             vis_b = cv2.resize(vis_b, (w, h), interpolation=cv2.INTER_AREA)
@@ -186,9 +205,10 @@ class _Synthesizer:
     def _key(key: np.ndarray) -> np.ndarray:
         return key.copy() if key.dtype == np.uint8 else unpremultiply(key)
 
-    def _invert(self, move: np.ndarray, start: np.ndarray) -> np.ndarray:
+    def _invert(self, move: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fixed-point steps to = -move(p + to), keeping per pixel the iterate that fits best
-        (at motion edges the iteration can jump between surfaces; the best fit stays put)."""
+        (at motion edges the iteration can jump between surfaces; the best fit stays put).
+        Also returns how far (px^2) the kept iterate's source lands from the pixel."""
         best = start.copy()
         best_err = None
         current = start
@@ -204,7 +224,7 @@ class _Synthesizer:
                 np.copyto(best, current, where=better[..., None])
                 np.minimum(best_err, err, out=best_err)
             current = nxt
-        return best
+        return best, best_err
 
     def _coarse_splat(self, move_a: np.ndarray, move_b: np.ndarray, t: float):
         """Starting displacements and visibility from forward splats at 1/_COARSE scale (z-ordered)."""
@@ -212,11 +232,11 @@ class _Synthesizer:
         ch, cw = self.coarse_shape
         fx, fy = cw / w, ch / h
         out = []
-        for move, importance in ((move_a, self.importance_a), (move_b, self.importance_b)):
+        for move, vis in ((move_a, self.importance_a), (move_b, self.importance_b)):
             small = cv2.resize(move, (cw, ch), interpolation=cv2.INTER_AREA)
             small[..., 0] *= fx
             small[..., 1] *= fy
-            out.append(splat_displacement(small, importance, self.coarse_gx, self.coarse_gy))
+            out.append(splat_displacement(small, vis[..., 0], self.coarse_gx, self.coarse_gy, vis[..., 1]))
         (to_a, count_a), (to_b, count_b) = out
         # Where one key's splat left a hole, borrow the other's motion under constant velocity.
         hole_a = (count_a < HOLE) & (count_b >= HOLE)
@@ -228,6 +248,9 @@ class _Synthesizer:
         seen = []
         for count in (count_a, count_b):
             visible = np.clip(cv2.blur(count, (3, 3)) / _FULL_COVER, 0.0, 1.0)
+            # Opening: a few stray landings inside a region the key left are not "seen" (they would
+            # blend a ghost of what moved away into the frame).
+            visible = cv2.dilate(cv2.erode(visible, _OPENING), _OPENING)
             seen.append(cv2.resize(visible, (w, h), interpolation=cv2.INTER_LINEAR))
         return to_a, seen[0], to_b, seen[1]
 
@@ -246,10 +269,12 @@ class _Synthesizer:
         to_a, seen_a, to_b, seen_b = self._coarse_splat(move_a, move_b, t)
         # Refine at work scale by fixed-point inversion of each key's forward motion:
         # the source x of a time-t pixel p solves x + move(x) = p (smooth, hole-free, exact on paths).
-        to_a = self._invert(move_a, to_a)
-        to_b = self._invert(move_b, to_b)
+        to_a, miss_a = self._invert(move_a, to_a)
+        to_b, miss_b = self._invert(move_b, to_b)
         del move_a, move_b
-        weight_a = np.float32(1.0 - t) * (seen_a + np.float32(1e-3))
-        weight_b = np.float32(t) * (seen_b + np.float32(1e-3))
+        # Where neither key's splat arrived, the key whose source pixel really moves here wins
+        # (not one whose source, e.g. a shape that has moved on, lands somewhere else).
+        weight_a = np.float32(1.0 - t) * (seen_a + np.float32(1e-3) * np.exp(-0.5 * miss_a) + np.float32(1e-6))
+        weight_b = np.float32(t) * (seen_b + np.float32(1e-3) * np.exp(-0.5 * miss_b) + np.float32(1e-6))
         share_a = select_weights(weight_a, weight_b, self.sharpness).astype(np.float32)
         return to_a, to_b, share_a

@@ -13,6 +13,8 @@ from inbetweener.engines.flowlib.fields import pixel_grid, warp
 
 # Window (px at work scale) over which candidate flows compare their warping error.
 _FUSION_WINDOW = 9
+# Fusion cost per px of motion, in grey levels of mean warping error.
+_MOTION_BIAS = 0.01
 # Full-resolution variational refinement after fusion (Brox et al. 2004 energy, as in DIS's own
 # refinement stage): sharpens sub-pixel accuracy, which thin strokes need most.
 REFINE_STEPS = 0
@@ -61,7 +63,10 @@ def fuse_candidates(candidates: list[np.ndarray], guide_a: np.ndarray, guide_b: 
         return candidates[0]
     h, w = guide_a.shape
     gx, gy = pixel_grid(h, w)
-    errors = np.stack([photometric_error(guide_a, guide_b, f, gx, gy) for f in candidates])
+    # Where errors tie (flat or stripe-like areas: the aperture problem) the shorter motion wins;
+    # a long made-up motion there tears holes when the frame is splatted.
+    errors = np.stack([photometric_error(guide_a, guide_b, f, gx, gy)
+                       + _MOTION_BIAS * np.sqrt(np.einsum("ijk,ijk->ij", f, f)) for f in candidates])
     best = np.argmin(errors, axis=0)
     out = candidates[0].copy()
     for i, cand in enumerate(candidates[1:], start=1):

@@ -14,18 +14,65 @@ import numpy as np
 HOLE = 0.05  # splat count below which a pixel received nothing from that key
 
 
-def splat_importance(flow: np.ndarray, visibility: np.ndarray) -> np.ndarray:
-    """Softmax splatting weight: forward-backward consistency x exp(motion against the dominant one)."""
+def _relative_motion(flow: np.ndarray) -> np.ndarray:
+    """Per pixel, how far the motion is from the dominant (median) motion, in px."""
     dominant = np.median(flow[::4, ::4].reshape(-1, 2), axis=0)  # a sample is plenty for the median
     offset = flow - dominant.astype(np.float32)
-    relative = np.sqrt(np.einsum("ijk,ijk->ij", offset, offset))
-    return (np.maximum(visibility, 0.05) * np.exp(np.minimum(relative, 40.0) * 0.25)).astype(np.float32)
+    return np.sqrt(np.einsum("ijk,ijk->ij", offset, offset))
 
 
-def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray,
-                       gy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
+                  threshold: float = 0.1) -> np.ndarray:
+    """Replace the flow of pixels with no partner in the other key by a neighbouring surface's motion.
+
+    Such pixels are occluded in the other key (or deform past what the flow could follow), so
+    their own flow is a guess. Two fills from the trusted pixels, one favouring the background
+    (dominant) motion, one the foreground: each pixel takes the one whose source pixels look like
+    it in `colour` ((H, W) or (H, W, C)) -- an occluded patch of ground joins the ground, the rim of a squashing
+    ball joins the ball (a two-layer form of edge-aware sparse-to-dense filling).
+    """
+    untrusted = consistency < threshold
+    if not untrusted.any():
+        return flow
+    relative = np.minimum(_relative_motion(flow), 40.0)
+    holes = np.where(untrusted, 0.0, 1.0).astype(np.float32)
+    stacked = np.dstack([flow, colour.reshape(colour.shape[0], colour.shape[1], -1)]).astype(np.float32)
+    fills = [fill_holes(stacked, holes, known=np.exp(sign * 0.25 * (relative - offset)).astype(np.float32))
+             for sign, offset in ((-1.0, 0.0), (1.0, 40.0))]
+    misfit = [np.abs(f[..., 2:] - stacked[..., 2:]).sum(axis=2) for f in fills]
+    pick_fg = (misfit[1] < misfit[0])[..., None]
+    out = flow.copy()
+    np.copyto(out, np.where(pick_fg, fills[1][..., :2], fills[0][..., :2]), where=untrusted[..., None])
+    return out
+
+
+def splat_importance(flow: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """Softmax splatting weight: forward-backward consistency x exp(motion against the dominant one).
+
+    The in-front boost is scaled by the consistency too: a pixel with no partner in the other key
+    (occluded there, so its flow is a guess) must not win the z-test with a large made-up motion.
+    """
+    boost = np.exp(np.minimum(_relative_motion(flow), 40.0) * 0.25 * visibility)
+    return (np.maximum(visibility, 0.05) * boost).astype(np.float32)
+
+
+def splat_trust(flow: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """How much a source pixel's landing counts as "this key is seen here" (0..1).
+
+    Consistent pixels count fully; so do inconsistent ones that move with the dominant motion (the
+    background being covered or uncovered). An inconsistent pixel with a motion of its own (the rim
+    of a shape that deforms, a mismatch) counts little: otherwise its stray landings leave a ghost
+    of the shape where it started or where it will end.
+    """
+    background = np.exp(-_relative_motion(flow) * np.float32(1.0 / 8.0))
+    return np.maximum(visibility, background).astype(np.float32)
+
+
+def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                       trust: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each source pixel moves by `motion`; return, at time-t pixels, the displacement back to the
-    source (mean weighted by `weight`, (H, W, 2)) and how many source pixels landed there ((H, W)).
+    source (mean weighted by `weight`, (H, W, 2)) and how many source pixels landed there ((H, W)),
+    each counted by its `trust` (default 1).
 
     Nearest-pixel splatting that records the exact source offset from the receiving pixel, so
     sampling the key at pixel + displacement hits the source pixel itself (no half-pixel drift).
@@ -42,7 +89,10 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray,
     back_x = (gx - dest_x).ravel()
     back_y = (gy - dest_y).ravel()
     size = h * w
-    count = np.bincount(idx, inside.ravel().astype(np.float32), size)
+    landed = inside.ravel().astype(np.float32)
+    if trust is not None:
+        landed *= trust.ravel()
+    count = np.bincount(idx, landed, size)
     total_w = np.bincount(idx, src_w, size)
     total_x = np.bincount(idx, src_w * back_x, size)
     total_y = np.bincount(idx, src_w * back_y, size)
@@ -53,13 +103,18 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray,
     return disp, count.astype(np.float32).reshape(h, w)
 
 
-def fill_holes(field: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Fill pixels with weight < HOLE by normalised convolution at growing radii."""
+def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
+    """Fill pixels with weight < HOLE by normalised convolution at growing radii.
+
+    `known` optionally weighs the other pixels as sources (default: all alike).
+    """
     holes = weight < HOLE
     if not holes.any():
         return field
-    known = (~holes).astype(np.float32)
-    field = field * known[..., None]
+    known = (~holes).astype(np.float32) * (1.0 if known is None else known)
+    field = np.where(holes[..., None], 0.0, field).astype(np.float32)  # running sums of value x weight
+    out = field.copy()
+    field *= known[..., None]
     h, w = weight.shape
     radius = 1
     while radius < 2 * max(h, w):
@@ -67,10 +122,12 @@ def fill_holes(field: np.ndarray, weight: np.ndarray) -> np.ndarray:
         den = cv2.blur(known, (k, k))
         num = cv2.blur(field, (k, k))
         fill = holes & (den > 1e-3)
-        np.copyto(field, num / np.maximum(den, 1e-3)[..., None], where=fill[..., None])
+        filled = num / np.maximum(den, 1e-3)[..., None]
+        np.copyto(out, filled, where=fill[..., None])
+        np.copyto(field, filled, where=fill[..., None])  # filled pixels join as weight-1 sources
         holes &= ~fill
         if not holes.any():
             break
         known = np.maximum(known, fill.astype(np.float32))
         radius *= 4
-    return field
+    return out
