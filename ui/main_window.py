@@ -31,7 +31,7 @@ from ui.document import Document
 from ui.file_actions import FileActions
 from ui.frame_cache import FrameCache
 from ui.playback import Player
-from ui.segment_panel import SegmentPanel, engine_info
+from ui.segment_panel import SegmentPanel, engine_problem
 from ui.state import EditorState, segment_for_frame
 from ui.timeline import TimelineWidget
 from ui.worker import FramePrefetcher, GenerationController, summarise
@@ -337,7 +337,7 @@ class MainWindow(QMainWindow):
         if seg is None:
             self.report_error("There is no segment here: put the playhead between two keys.")
             return
-        reason = engine_info(seg.settings.engine)[1]
+        reason = engine_problem(seg.settings.engine, seg.settings.options_dict)
         if reason:
             self.report_error(reason)
             return

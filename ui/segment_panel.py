@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
@@ -45,6 +47,23 @@ def engine_info(name: str) -> tuple[tuple[EngineOption, ...], str | None]:
     return _engine_cache[name]
 
 
+def engine_problem(name: str, options: dict | None = None) -> str | None:
+    """Why the engine cannot run with these segment options (libraries, then a model for engines
+    that need one), or None. Model folders are looked up each time: one added meanwhile counts."""
+    reason = engine_info(name)[1]
+    if reason:
+        return reason
+    model_problem = getattr(engine_class(name), "model_problem", None)
+    if model_problem is None:
+        return None
+    options = options or {}
+    dirs = [Path(p) for p in str(options.get("model_dirs", "") or "").split(os.pathsep) if p.strip()]
+    try:
+        return model_problem(str(options.get("model", "") or "") or None, dirs)
+    except Exception as exc:  # noqa: BLE001 - a broken lookup must not break the panel
+        return f"the {name} engine cannot look for models ({type(exc).__name__})"
+
+
 class EngineCombo(QComboBox):
     """Engine names; availability of engines other than the current one is checked when the list opens."""
 
@@ -52,7 +71,7 @@ class EngineCombo(QComboBox):
         model = self.model()
         if isinstance(model, QStandardItemModel):
             for row in range(self.count()):
-                reason = engine_info(self.itemText(row))[1]
+                reason = engine_problem(self.itemText(row))
                 item = model.item(row)
                 item.setEnabled(reason is None or row == self.currentIndex())
                 item.setToolTip(reason or "")
@@ -159,7 +178,8 @@ class SegmentPanel(QWidget):
         self.seed.setValue(s.seed)
         for w in (self.engine, self.count, self.seed):
             w.blockSignals(False)
-        options, reason = engine_info(s.engine)
+        options = engine_info(s.engine)[0]
+        reason = engine_problem(s.engine, s.options_dict)
         self.reason.setText(reason or "")
         self.reason.setVisible(bool(reason))
         self._build_options(s.engine, options)
@@ -256,7 +276,7 @@ class SegmentPanel(QWidget):
         name = self.engine.currentText()
         if seg is None or name == seg.settings.engine:
             return
-        reason = engine_info(name)[1]
+        reason = engine_problem(name)
         if reason:
             self.message.emit(reason)
             self.refresh(force=True)

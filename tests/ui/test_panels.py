@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import pytest
 import numpy as np
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -139,3 +140,32 @@ def test_side_panel_follows_the_playhead_into_another_segment(window, qtbot):
     window.state.set_frame(8)
     qtbot.waitUntil(lambda: window.panel.title.text().startswith("<b>Segment 2</b>"), timeout=3000)
     assert window.panel.count.value() == 3
+
+
+def test_diffusion_is_offered_only_once_a_model_is_found(window, monkeypatch, tmp_path):
+    pytest.importorskip("diffusers")
+    models = tmp_path / "models"
+    models.mkdir()
+    monkeypatch.setenv("INBETWEENER_MODELS", str(models))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    panel = window.panel
+    if panel.engine.findText("diffusion") < 0:
+        panel.engine.addItem("diffusion")
+    row = panel.engine.findText("diffusion")
+    panel.engine.showPopup()
+    item = panel.engine.model().item(row)
+    assert not item.isEnabled() and "--model" in item.toolTip()  # says how to add one
+    panel.engine.hidePopup()
+    panel.engine.setCurrentIndex(row)
+    panel.engine.activated.emit(row)
+    assert window.document.project.segment(0).settings.engine == "crossfade"
+
+    from inbetweener.engines.diffusion.random_model import save_random_model
+
+    save_random_model(models / "tiny-svd")  # the folder is looked up again: no restart needed
+    panel.engine.showPopup()
+    assert panel.engine.model().item(row).isEnabled()
+    panel.engine.hidePopup()
+    panel.engine.setCurrentIndex(row)
+    panel.engine.activated.emit(row)
+    assert window.document.project.segment(0).settings.engine == "diffusion"
