@@ -111,23 +111,26 @@ def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None =
     holes = weight < HOLE
     if not holes.any():
         return field
-    known = (~holes).astype(np.float32) * (1.0 if known is None else known)
-    field = np.where(holes[..., None], 0.0, field).astype(np.float32)  # running sums of value x weight
-    out = field.copy()
-    field *= known[..., None]
+    source = (~holes).astype(np.float32)
+    if known is not None:
+        source *= known
+    out = field.astype(np.float32)  # a copy
+    out[holes] = 0.0
+    weighted = out * source[..., None]  # value x source weight, the numerator's input
     h, w = weight.shape
     radius = 1
     while radius < 2 * max(h, w):
         k = 2 * radius + 1
-        den = cv2.blur(known, (k, k))
-        num = cv2.blur(field, (k, k))
+        den = cv2.blur(source, (k, k))
+        num = cv2.blur(weighted, (k, k))
         fill = holes & (den > 1e-3)
-        filled = num / np.maximum(den, 1e-3)[..., None]
-        np.copyto(out, filled, where=fill[..., None])
-        np.copyto(field, filled, where=fill[..., None])  # filled pixels join as weight-1 sources
-        holes &= ~fill
-        if not holes.any():
-            break
-        known = np.maximum(known, fill.astype(np.float32))
+        if fill.any():
+            values = num[fill] / den[fill][:, None]
+            out[fill] = values
+            weighted[fill] = values  # filled pixels join as weight-1 sources
+            source[fill] = 1.0
+            holes &= ~fill
+            if not holes.any():
+                break
         radius *= 4
     return out
