@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
-import pytest
 import numpy as np
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
