@@ -74,3 +74,39 @@ def test_without_the_path_the_sprite_goes_straight():
     found = _locate(frame, sprite)
     assert abs(found[1] - 90.0) <= 2.0
     assert np.hypot(*(found - np.asarray(path.position(0.5)).reshape(2))) > 30.0
+
+
+def _ball_keys() -> tuple[np.ndarray, np.ndarray, MotionPath]:
+    """A shaded, outlined ball thrown on an arc over a sky gradient; it lands squashed (wider, flatter)."""
+    h, w = 160, 240
+    sky = np.linspace(150, 235, h, dtype=np.float32)[:, None, None] * np.ones((1, w, 1), np.float32)
+    background = np.dstack([sky * 0.7, sky * 0.85, sky, np.full((h, w, 1), 255, np.float32)]).astype(np.uint8)
+
+    def ball(centre: tuple[int, int], axes: tuple[int, int]) -> np.ndarray:
+        img = background.copy()
+        cv2.ellipse(img, centre, (axes[0] + 2, axes[1] + 2), 0, 0, 360, (60, 15, 15, 255), -1)
+        cv2.ellipse(img, centre, axes, 0, 0, 360, (210, 40, 35, 255), -1)
+        cv2.ellipse(img, centre, (axes[0], 3), 0, 0, 360, (250, 215, 60, 255), -1)  # the stripe
+        cv2.circle(img, (centre[0] - axes[0] // 3, centre[1] - axes[1] // 2), 3, (255, 255, 255, 255), -1)
+        return img
+
+    start, end = (50, 100), (190, 120)
+    curve = BezierChain.from_segments([CubicBezier(start, (80.0, 20.0), (160.0, 20.0), end)])
+    return ball(start, (14, 14)), ball(end, (19, 10)), MotionPath(curve, Timing.preset("ease-in-out"))
+
+
+def test_a_squashing_ball_on_an_arc_leaves_no_ghost_and_no_cracks():
+    a, b, path = _ball_keys()
+    t = 0.5
+    frame = next(f.image for f in FlowEngine().tween(TweenRequest(a, b, (t,), paths=(path,)))
+                 if isinstance(f, TweenFrame)).astype(np.int32)
+    # Where the ball started (sky there is key B's) and where it will land (key A's): no ghost.
+    for clean, (x, y) in ((b, (50, 100)), (a, (190, 120))):
+        window = (slice(y - 20, y + 21), slice(x - 25, x + 26))
+        diff = np.abs(frame[window][..., :3] - clean[window][..., :3].astype(np.int32)).sum(axis=2)
+        assert np.mean(diff > 60) < 0.04, (x, y, np.mean(diff > 60))  # a one-pixel rim at most
+    # At the path's point the ball is whole: red all around its centre, no sky showing through.
+    cx, cy = (int(round(v)) for v in np.asarray(path.position(t)).reshape(2))
+    core = frame[cy - 6:cy + 7, cx - 8:cx + 9, :3]
+    reddish = (core[..., 0] > core[..., 2] + 60) | ((core[..., 0] > 200) & (core[..., 1] > 180))
+    assert reddish.mean() > 0.9

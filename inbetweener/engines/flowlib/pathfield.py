@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.fields import sample_points
@@ -93,12 +92,11 @@ class PathField:
         for j in range(n):
             # Flat-topped gate: everything moving within 15% of the path's displacement follows the
             # arc fully (a squashing or turning object moves unevenly, yet must not shred), nothing
-            # beyond 35% does; a small blur softens the gate's edge inwards only (a static pixel
-            # beside the object must get no bend at all: bends are large, a 10% leak tears it).
+            # beyond 35% does. No spatial blur: bends are large, so a soft spatial edge smears the
+            # object's rim between the chord and the arc, and a leak onto static neighbours tears them.
             scale = max(float(np.hypot(*disp[j])), 8.0)
             miss = np.hypot(flow[..., 0] - np.float32(disp[j, 0]), flow[..., 1] - np.float32(disp[j, 1]))
-            gate = np.clip((0.35 * scale - miss) / (0.2 * scale), 0.0, 1.0).astype(np.float32)
-            basis[j] *= np.minimum(gate, cv2.GaussianBlur(gate, (0, 0), 1.5))
+            basis[j] *= np.clip((0.35 * scale - miss) / (0.2 * scale), 0.0, 1.0)
             kernel[:, j] = sample_points(basis[j][..., None], centres)[:, 0]
         inverse = np.linalg.inv(kernel + _RIDGE * np.eye(n))
         return inverse, basis

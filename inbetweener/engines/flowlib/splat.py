@@ -47,12 +47,8 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
 
 
 def splat_importance(flow: np.ndarray, visibility: np.ndarray) -> np.ndarray:
-    """Softmax splatting weight: forward-backward consistency x exp(motion against the dominant one).
-
-    The in-front boost is scaled by the consistency too: a pixel with no partner in the other key
-    (occluded there, so its flow is a guess) must not win the z-test with a large made-up motion.
-    """
-    boost = np.exp(np.minimum(_relative_motion(flow), 40.0) * 0.25 * visibility)
+    """Softmax splatting weight: forward-backward consistency x exp(motion against the dominant one)."""
+    boost = np.exp(np.minimum(_relative_motion(flow), 40.0) * 0.25)
     return (np.maximum(visibility, 0.05) * boost).astype(np.float32)
 
 
@@ -71,32 +67,40 @@ def splat_trust(flow: np.ndarray, visibility: np.ndarray) -> np.ndarray:
 def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, gy: np.ndarray,
                        trust: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each source pixel moves by `motion`; return, at time-t pixels, the displacement back to the
-    source (mean weighted by `weight`, (H, W, 2)) and how many source pixels landed there ((H, W)),
-    each counted by its `trust` (default 1).
+    source (mean weighted by `weight`, (H, W, 2)) and how much landed there ((H, W)), each source
+    counted by its `trust` (default 1).
 
-    Nearest-pixel splatting that records the exact source offset from the receiving pixel, so
-    sampling the key at pixel + displacement hits the source pixel itself (no half-pixel drift).
+    Bilinear splatting: a source lands on the four pixels around its destination with bilinear
+    shares, so a stretched surface stays closed (nearest-pixel splats leave one-pixel cracks that
+    the static background behind shows through). Each receiving pixel records the exact offset
+    back to the source, so sampling the key there hits the source itself (no half-pixel drift).
     """
     h, w = weight.shape
-    dest_x = np.rint(gx + motion[..., 0])
-    dest_y = np.rint(gy + motion[..., 1])
-    # Outside destinations are clamped onto the border with zero weight (cheaper than masking).
-    inside = (dest_x >= 0) & (dest_x <= w - 1) & (dest_y >= 0) & (dest_y <= h - 1)
-    src_w = np.where(inside, weight, np.float32(0.0)).ravel()
-    np.clip(dest_x, 0, w - 1, out=dest_x)
-    np.clip(dest_y, 0, h - 1, out=dest_y)
-    idx = (dest_y * w + dest_x).astype(np.int32).ravel()
-    back_x = (gx - dest_x).ravel()
-    back_y = (gy - dest_y).ravel()
+    dest_x = gx + motion[..., 0]
+    dest_y = gy + motion[..., 1]
+    x0 = np.floor(dest_x)
+    y0 = np.floor(dest_y)
+    fx = dest_x - x0
+    fy = dest_y - y0
     size = h * w
-    landed = inside.ravel().astype(np.float32)
-    if trust is not None:
-        landed *= trust.ravel()
-    count = np.bincount(idx, landed, size)
-    total_w = np.bincount(idx, src_w, size)
-    total_x = np.bincount(idx, src_w * back_x, size)
-    total_y = np.bincount(idx, src_w * back_y, size)
-    safe = np.maximum(total_w, 1e-6)
+    landed = np.ones(size, np.float32) if trust is None else trust.ravel().astype(np.float32)
+    weight = weight.ravel()
+    count = np.zeros(size)
+    total_w = np.zeros(size)
+    total_x = np.zeros(size)
+    total_y = np.zeros(size)
+    for cx, cy, share in ((x0, y0, (1 - fx) * (1 - fy)), (x0 + 1, y0, fx * (1 - fy)),
+                          (x0, y0 + 1, (1 - fx) * fy), (x0 + 1, y0 + 1, fx * fy)):
+        # Corners outside the frame are clamped onto the border with no share (cheaper than masking).
+        inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
+        share = np.where(inside, share, np.float32(0.0)).ravel()
+        idx = (np.clip(cy, 0, h - 1) * w + np.clip(cx, 0, w - 1)).astype(np.int32).ravel()
+        src_w = weight * share
+        count += np.bincount(idx, landed * share, size)
+        total_w += np.bincount(idx, src_w, size)
+        total_x += np.bincount(idx, src_w * (gx - cx).ravel(), size)
+        total_y += np.bincount(idx, src_w * (gy - cy).ravel(), size)
+    safe = np.maximum(total_w, 1e-9)
     disp = np.empty((h, w, 2), np.float32)
     disp[..., 0] = (total_x / safe).reshape(h, w)
     disp[..., 1] = (total_y / safe).reshape(h, w)
