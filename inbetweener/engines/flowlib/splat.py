@@ -80,30 +80,31 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, g
     dest_y = gy + motion[..., 1]
     x0 = np.floor(dest_x)
     y0 = np.floor(dest_y)
-    fx = dest_x - x0
-    fy = dest_y - y0
+    fx = (dest_x - x0).ravel()
+    fy = (dest_y - y0).ravel()
+    x0 = x0.ravel()
+    y0 = y0.ravel()
+    # The four corners' shares; corners outside the frame get none.
+    in_x = ((x0 >= 0) & (x0 <= w - 1), (x0 >= -1) & (x0 <= w - 2))
+    in_y = ((y0 >= 0) & (y0 <= h - 1), (y0 >= -1) & (y0 <= h - 2))
+    shares = np.concatenate([(1 - fx) * (1 - fy) * (in_x[0] & in_y[0]), fx * (1 - fy) * (in_x[1] & in_y[0]),
+                             (1 - fx) * fy * (in_x[0] & in_y[1]), fx * fy * (in_x[1] & in_y[1])])
+    corner = (y0 * w + x0).astype(np.int64)
     size = h * w
-    landed = np.ones(size, np.float32) if trust is None else trust.ravel().astype(np.float32)
-    weight = weight.ravel()
-    count = np.zeros(size)
-    total_w = np.zeros(size)
-    total_x = np.zeros(size)
-    total_y = np.zeros(size)
-    for cx, cy, share in ((x0, y0, (1 - fx) * (1 - fy)), (x0 + 1, y0, fx * (1 - fy)),
-                          (x0, y0 + 1, (1 - fx) * fy), (x0 + 1, y0 + 1, fx * fy)):
-        # Corners outside the frame are clamped onto the border with no share (cheaper than masking).
-        inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-        share = np.where(inside, share, np.float32(0.0)).ravel()
-        idx = (np.clip(cy, 0, h - 1) * w + np.clip(cx, 0, w - 1)).astype(np.int32).ravel()
-        src_w = weight * share
-        count += np.bincount(idx, landed * share, size)
-        total_w += np.bincount(idx, src_w, size)
-        total_x += np.bincount(idx, src_w * (gx - cx).ravel(), size)
-        total_y += np.bincount(idx, src_w * (gy - cy).ravel(), size)
-    safe = np.maximum(total_w, 1e-9)
+    idx = np.concatenate([corner, corner + 1, corner + w, corner + w + 1])
+    np.clip(idx, 0, size - 1, out=idx)  # only corners with no share are clamped
+    landed = shares if trust is None else shares * np.tile(trust.ravel(), 4)
+    count = np.bincount(idx, landed, size)
+    src_w = shares * np.tile(weight.ravel(), 4)
+    total_w = np.bincount(idx, src_w, size)
+    # Sums of weight x source position; the receiving pixel's own coordinate is subtracted after.
+    sum_x = np.bincount(idx, src_w * np.tile(gx.ravel(), 4), size)
+    sum_y = np.bincount(idx, src_w * np.tile(gy.ravel(), 4), size)
+    received = total_w > 1e-9
+    safe = np.where(received, total_w, 1.0)
     disp = np.empty((h, w, 2), np.float32)
-    disp[..., 0] = (total_x / safe).reshape(h, w)
-    disp[..., 1] = (total_y / safe).reshape(h, w)
+    disp[..., 0] = np.where(received, sum_x / safe, 0.0).reshape(h, w) - np.where(received.reshape(h, w), gx, 0.0)
+    disp[..., 1] = np.where(received, sum_y / safe, 0.0).reshape(h, w) - np.where(received.reshape(h, w), gy, 0.0)
     return disp, count.astype(np.float32).reshape(h, w)
 
 
