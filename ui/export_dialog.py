@@ -49,10 +49,13 @@ class ExportDialog(QDialog):
         form.addRow("Digits", self.pad)
         form.addRow("First number", self.start)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")  # says what pressing it does
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
+        # Wide enough that a usual folder path shows whole (it was clipped to its last few letters).
+        self.folder.setMinimumWidth(self.folder.fontMetrics().averageCharWidth() * 52)
 
     def _format_changed(self) -> None:
         png = self.format.currentData() == "png"

@@ -23,7 +23,14 @@ from PySide6.QtWidgets import (
 
 from inbetweener.errors import UserError
 from inbetweener.jobs import plan_segment
-from inbetweener.model.commands import CommandError, InsertFrames, RemoveFrames, SetFrameStatus, SetPaths
+from inbetweener.model.commands import (
+    CommandError,
+    InsertFrames,
+    RemoveFrames,
+    RemoveKeyframe,
+    SetFrameStatus,
+    SetPaths,
+)
 from inbetweener.model.lookup import next_key_frame, shown_at
 from inbetweener.model.project import FrameStatus, Project
 from ui.canvas import CanvasView
@@ -158,7 +165,9 @@ class MainWindow(QMainWindow):
         self.state.frameChanged.connect(self._keep_a_current_path)
         self.document.changed.connect(self._keep_a_current_path)
         self.canvas.message.connect(self.show_message)
+        self.timeline.message.connect(self.show_message)
         self.canvas.playToggleRequested.connect(self.player.toggle)
+        self.player.playingChanged.connect(self._hint_when_playing_holds)
         self.canvas.addModeChanged.connect(self.actions_["add_path"].setChecked)
         self.panel.message.connect(self.report_error)
         self.panel.addPathRequested.connect(lambda: self.actions_["add_path"].trigger())
@@ -218,9 +227,16 @@ class MainWindow(QMainWindow):
 
     def _update_frame_info(self, *_: object) -> None:
         project, f = self.document.project, self.state.frame
+        if not project.keyframes and not project.cells:
+            # "Frame 1 / 0" told a new user nothing; say how to begin instead.
+            self.frame_info.setText("Empty project · import your drawings as keys (Ctrl+I) or drop them here")
+            return
         shown = shown_at(project, f)
-        what = "hold" if shown.hold else (shown.status.value if shown.status else "empty")
         seg = project.segment_at(f)
+        if seg is not None and shown.hold:
+            what = "not generated"  # an in-between still showing key A is not a hold the animator made
+        else:
+            what = "hold" if shown.hold else (shown.status.value if shown.status else "empty")
         where = f" · in-between {f - seg.start.frame} of {seg.count}" if seg else ""
         self.frame_info.setText(f"Frame {f + 1} / {project.length}{where} · {what}")
 
@@ -229,6 +245,15 @@ class MainWindow(QMainWindow):
         seg = segment_for_frame(self.document.project, self.state.frame)
         if seg is not None and seg.settings.paths and self.state.selected_path is None:
             self.state.select_path(0)
+
+    def _hint_when_playing_holds(self, playing: bool) -> None:
+        """Playing keys with no in-betweens looks like a frozen picture that jumps; say why (first start)."""
+        project = self.document.project
+        if not playing or project.cells or not project.segments:
+            return
+        shortcut = self.actions_["generate"].shortcut().toString()
+        self.show_message(f"No in-betweens yet, so playback holds each key: put the playhead in a segment "
+                          f"and press Generate segment ({shortcut}).")
 
     # -- navigation ------------------------------------------------------------------------------
     def step_frame(self, delta: int) -> None:
@@ -272,7 +297,21 @@ class MainWindow(QMainWindow):
         self.push(InsertFrames(self.state.frame, 1))
 
     def remove_frame(self) -> None:
+        if self.document.project.key_at(self.state.frame) is not None:
+            # The core's "remove the key first" named no way to do it; name the action.
+            shortcut = self.actions_["remove_key"].shortcut().toString()
+            self.show_message(f"This frame is a key: use Timeline ▸ Remove key ({shortcut}) to remove it.")
+            return
         self.push(RemoveFrames(self.state.frame, 1))
+
+    def remove_key(self) -> None:
+        """Delete the key at the playhead; its two segments merge (one undo step)."""
+        f = self.state.frame
+        if self.document.project.key_at(f) is None:
+            self.show_message("There is no key on this frame: go to one with Alt+, or Alt+. first.")
+            return
+        if self.push(RemoveKeyframe(f)):
+            self.show_message(f"Removed the key at frame {f + 1} (Ctrl+Z brings it back).")
 
     def delete_path(self) -> None:
         if not self.canvas.delete_selected():

@@ -54,6 +54,7 @@ class TimelineWidget(QAbstractScrollArea):
     """Frame cells, key markers, per-frame state, thumbnails, playhead; scrub and retime with the mouse."""
 
     contextMenuAt = Signal(int, QPoint)  # frame, global position (the main window adds its actions)
+    message = Signal(str)  # one-line hints for the status bar
 
     def __init__(self, document: Document, state: EditorState, cache: FrameCache | None = None,
                  parent: QWidget | None = None) -> None:
@@ -329,8 +330,9 @@ class TimelineWidget(QAbstractScrollArea):
                 try:
                     self.document.push(MoveKeyframe(src, dst))
                     self.state.set_frame(dst)
-                except CommandError:
-                    pass  # dropped beyond a neighbouring key: the key stays where it was
+                except CommandError as exc:
+                    # Dropped beyond a neighbouring key: the key stays; say why it did not move.
+                    self.message.emit(f"The key stayed at frame {src + 1}: {exc}.")
             self.viewport().update()
         self._scrubbing = False
 

@@ -56,6 +56,7 @@ def build_actions(window) -> None:
         "last": a("Last frame", lambda: window.state.set_frame(window.document.project.length - 1), "End"),
         "insert_frame": a("&Insert frame (hold)", window.insert_frame, "Ctrl+Shift+Right"),
         "remove_frame": a("&Remove frame", window.remove_frame, "Ctrl+Shift+Left"),
+        "remove_key": a("Remove &key", window.remove_key, "Shift+Del", "Delete the key at the playhead"),
         "onion": a("&Onion skin", window.state.set_onion, "O", checkable=True),
         "flip": a("&Flip to neighbours", window.flip, "F", "Flip to the previous and next frame and back"),
         "fit": a("&Fit canvas", window.canvas.fit, "Ctrl+0"),
@@ -98,7 +99,7 @@ def build_actions(window) -> None:
         group.addAction(ma)
         modes.addAction(ma)
     m.addSeparator()
-    m.addActions([act["insert_frame"], act["remove_frame"]])
+    m.addActions([act["insert_frame"], act["remove_frame"], act["remove_key"]])
     m = menu.addMenu("&View")
     m.addAction(act["onion"])
     counts = m.addMenu("Onion skin keys")
@@ -143,4 +144,4 @@ def build_actions(window) -> None:
     tools.addSeparator()
     tools.addActions([act["generate"], act["regenerate"], act["accept"], act["lock"]])
     window.timeline.context_actions = [act["accept"], act["lock"], act["unlock"], act["regenerate"],
-                                     act["insert_frame"], act["remove_frame"]]
+                                     act["insert_frame"], act["remove_frame"], act["remove_key"]]

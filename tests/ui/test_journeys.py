@@ -1,0 +1,83 @@
+"""Defects found by walking through the editor as an animator would (QA journeys)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mouse_events import drag
+from PySide6.QtCore import QPointF
+
+from inbetweener.model.project import Project
+
+
+def test_a_key_can_be_removed_and_the_removal_undone(window):
+    doc = window.document
+    before = doc.project
+    window.state.set_frame(6)  # key B of the fixture
+    window.actions_["remove_key"].trigger()
+    assert [k.frame for k in doc.project.keyframes] == [0]
+    assert doc.undo_stack.undoText() == "Remove key"
+    window.undo_action.trigger()
+    assert doc.project == before
+    # Reachable where animators look for it: the timeline's right-click menu.
+    assert window.actions_["remove_key"] in window.timeline.context_actions
+
+
+def test_remove_key_off_a_key_says_where_to_go(window):
+    window.state.set_frame(3)
+    window.actions_["remove_key"].trigger()
+    assert len(window.document.project.keyframes) == 2
+    assert "key" in window.statusBar().currentMessage().lower()
+
+
+def test_remove_frame_on_a_key_points_to_remove_key(window):
+    window.state.set_frame(0)
+    window.actions_["remove_frame"].trigger()
+    message = window.statusBar().currentMessage()
+    shortcut = window.actions_["remove_key"].shortcut().toString()
+    assert "Remove key" in message and shortcut in message
+
+
+def test_frame_info_on_an_empty_project_says_how_to_start(window):
+    window.document.load(Project(320, 240))
+    text = window.frame_info.text()
+    assert "/ 0" not in text
+    assert "import" in text.lower()
+
+
+def test_frame_info_calls_an_ungenerated_in_between_so(window):
+    window.state.set_frame(3)  # nothing generated in the fixture
+    text = window.frame_info.text()
+    assert "not generated" in text
+    assert "hold" not in text
+
+
+def test_play_with_nothing_generated_says_to_generate_first(window):
+    window.state.set_frame(0)
+    window.actions_["play"].trigger()
+    window.player.pause()
+    assert window.actions_["generate"].shortcut().toString() in window.statusBar().currentMessage()
+
+
+def test_dropping_a_key_past_its_neighbour_says_why(window):
+    window.show_message("")
+    tl = window.timeline
+    drag(tl.viewport(), [QPointF(tl.cell_center(6)), QPointF(tl.cell_center(3)), QPointF(tl.cell_center(0))])
+    assert [k.frame for k in window.document.project.keyframes] == [0, 6]
+    assert "neighbouring key" in window.statusBar().currentMessage()
+
+
+def test_export_dialog_shows_the_whole_folder_and_says_export(qtbot):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ui.export_dialog import ExportDialog
+
+    folder = Path("/home/animator/projects/ball-export")
+    dialog = ExportDialog("ball", folder)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    field = dialog.folder
+    assert field.width() >= field.fontMetrics().horizontalAdvance(str(folder)) + 8
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.text().replace("&", "") == "Export"
