@@ -67,6 +67,10 @@ class CanvasView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
+        # QGraphicsView takes drops for its scene, whose items take none: dropped files were refused
+        # over the canvas. Leaving drops to the main window imports them wherever they land.
+        self.setAcceptDrops(False)
+        self.viewport().setAcceptDrops(False)
         self.overlay = PathOverlay()
         self.scene_.addItem(self.overlay)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from mouse_events import drag
 from PySide6.QtCore import QPointF
 
@@ -81,3 +82,33 @@ def test_export_dialog_shows_the_whole_folder_and_says_export(qtbot):
     assert field.width() >= field.fontMetrics().horizontalAdvance(str(folder)) + 8
     ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
     assert ok.text().replace("&", "") == "Export"
+
+
+def _drop_target(widget):
+    """The widget Qt hands a drop to: the first one up from `widget` that takes drops."""
+    while widget is not None and not widget.acceptDrops():
+        widget = widget.parentWidget()
+    return widget
+
+
+@pytest.mark.parametrize("where", ["canvas", "timing"])
+def test_images_dropped_on_the_canvas_or_timing_plot_become_keys(window, where):
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(samples / "figure_a.png"))])
+    # Where an animator drops: the big picture, or any panel (the timing plot is a graphics view too).
+    target = window.canvas.viewport() if where == "canvas" else window.timing.plot.viewport()
+    args = (QPoint(40, 40), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(*args)
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    move = QDragMoveEvent(*args)
+    move.accept()  # Qt pre-accepts moves once the enter was accepted
+    QApplication.sendEvent(target, move)
+    assert move.isAccepted(), "the canvas refuses the drop (forbidden cursor)"
+    QApplication.sendEvent(_drop_target(target), QDropEvent(QPoint(40, 40), *args[1:]))
+    assert len(window.document.project.keyframes) == 3
