@@ -127,30 +127,44 @@ class FileActions(QObject):
 
     def import_keys(self, paths: list[Path], fit: str | None = "contain") -> bool:
         """Images become keys after the last key (one undo step); an empty project takes the first one's size."""
-        from inbetweener.io.images import load_image, load_image_sequence
+        from inbetweener.io.images import fit_image, load_image
 
         project = self.document.project
         try:
-            if not project.keyframes and not project.cells:
-                images = load_image_sequence(paths, None, fit)
-                h, w = images[0].shape[:2]
-                if (w, h) != (project.width, project.height):
-                    name = project.name if project.name != "untitled" else paths[0].stem
-                    self.document.load(Project(w, h, project.fps, name=name), self.document.path)
-                    self.window.cache.clear()
-            else:
-                images = [load_image(p, (project.width, project.height), fit) for p in paths]
+            images = [load_image(p) for p in paths]
         except UserError as exc:
             self.window.report_error(str(exc))
             return False
+        fresh = not project.keyframes and not project.cells
+        h, w = images[0].shape[:2]
+        if fresh and (w, h) != (project.width, project.height):
+            name = project.name if project.name != "untitled" else paths[0].stem
+            self.document.load(Project(w, h, project.fps, name=name), self.document.path)
+            self.window.cache.clear()
+        canvas = (self.document.project.width, self.document.project.height)
+        # Keys of another size are fitted, and the animator is told (a silent letterbox looked like a bug).
+        fitted = [f"{p.name} ({img.shape[1]}x{img.shape[0]})" for p, img in zip(paths, images, strict=True)
+                  if (img.shape[1], img.shape[0]) != canvas]
+        if fitted and fit is None:
+            self.window.report_error(f"{fitted[0]} does not match the {canvas[0]}x{canvas[1]} canvas; "
+                                     "resize it to the canvas size and import it again.")
+            return False
+        images = [img if (img.shape[1], img.shape[0]) == canvas else fit_image(img, canvas, fit or "contain")
+                  for img in images]
         keys = self.document.project.keyframes
         first = keys[-1].frame + self.key_spacing if keys else 0
         commands = [InsertKeyframe(first + i * self.key_spacing, ImageData.from_array(img))
                     for i, img in enumerate(images)]
         label = "Import key" if len(commands) == 1 else f"Import {len(commands)} keys"
-        self.window.push_many(commands, label)
+        if not self.window.push_many(commands, label):
+            return False  # the window already said why
         self.window.state.set_frame(first)
-        self.window.show_message(f"Imported {len(commands)} key(s) from frame {first + 1}.")
+        note = ""
+        if fitted:
+            how = {"contain": "letterboxed", "cover": "cropped", "stretch": "stretched"}.get(fit or "", fit)
+            note = (f" {', '.join(fitted[:3])}{' …' if len(fitted) > 3 else ''} did not match the "
+                    f"{canvas[0]}x{canvas[1]} canvas and {'was' if len(fitted) == 1 else 'were'} {how} to fit.")
+        self.window.show_message(f"Imported {len(commands)} key(s) from frame {first + 1}.{note}")
         return True
 
     # -- exporting -------------------------------------------------------------------------------

@@ -112,3 +112,15 @@ def test_images_dropped_on_the_canvas_or_timing_plot_become_keys(window, where):
     assert move.isAccepted(), "the canvas refuses the drop (forbidden cursor)"
     QApplication.sendEvent(_drop_target(target), QDropEvent(QPoint(40, 40), *args[1:]))
     assert len(window.document.project.keyframes) == 3
+
+
+def test_importing_a_key_of_another_size_says_it_was_fitted(window, tmp_path):
+    import cv2
+    import numpy as np
+
+    small = tmp_path / "small.png"
+    cv2.imwrite(str(small), np.full((60, 40, 3), 200, np.uint8))
+    assert window.files.import_keys([small])
+    message = window.statusBar().currentMessage()
+    assert "40x60" in message and "160x120" in message  # what happened, in numbers
+    assert window.document.project.key_image(window.document.project.keyframes[-1]).shape[:2] == (120, 160)
