@@ -11,6 +11,7 @@ from typing import ClassVar
 import numpy as np
 
 from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRequest
+from inbetweener.errors import EngineError
 from inbetweener.paths.timing import Timing
 
 
@@ -26,7 +27,12 @@ class CrossfadeEngine:
         return None
 
     def tween(self, request: TweenRequest) -> Iterator[Progress | TweenFrame]:
-        timing = Timing.parse(request.option("timing", "linear"))
+        raw = request.option("timing", "linear")
+        try:
+            timing = Timing.parse(raw)
+        except (ValueError, TypeError):  # a typo in an option is the user's to fix, not a crash
+            raise EngineError(f"option timing={raw!r} is not known; use linear, ease-in, ease-out, "
+                              "ease-in-out or four numbers [x1, y1, x2, y2]") from None
         # Premultiplied mixing so transparent pixels do not bleed their (meaningless) colour.
         a = _premultiply(request.key_a)
         b = _premultiply(request.key_b)
