@@ -352,7 +352,7 @@ def _key_frames(args: argparse.Namespace, count: int) -> list[int]:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from inbetweener.io.images import load_image_sequence
-    from inbetweener.io.project_file import MAX_FRAMES, save_project
+    from inbetweener.io.project_file import MAX_FRAMES, MAX_NAME_CHARS, save_project
     from inbetweener.model import ImageData, InsertKeyframe, Project, SetPaths, UpdateSegment, apply
 
     target: Path = args.project
@@ -362,6 +362,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise UserError(f"{target} already exists; choose another name or add --force to overwrite it")
     if not target.parent.is_dir():
         raise UserError(f"the folder {target.parent} does not exist; create it first")
+    if args.name is not None and len(args.name) > MAX_NAME_CHARS:
+        # The loader refuses longer names, so saving one would make a project nobody can open.
+        raise ArgumentError(f"--name is {len(args.name)} characters long; keep it to {MAX_NAME_CHARS}")
     frames = _key_frames(args, len(args.keys))
     if frames[-1] >= MAX_FRAMES:
         raise ArgumentError(f"the last key would sit at frame {frames[-1] + 1}; keep the timeline under "

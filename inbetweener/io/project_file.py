@@ -45,6 +45,7 @@ MAX_COMPRESSION_RATIO = 1000          # PNGs never inflate this much; zip bombs 
 # bounds the total a file can inflate to at 100x its size, whatever sizes its members declare.
 MAX_IMAGE_COMPRESSION_RATIO = 100
 MAX_MESSAGE_CHARS = 300
+MAX_NAME_CHARS = 256                  # the project's name (shown in titles, used for export names)
 # Paths cost time to build (arc-length tables): bounds far above any hand-made animation keep a tiny
 # hostile file from taking minutes to open (fuzzing found 74 KB -> 8 s before these).
 MAX_PATH_POINTS = 3 * 1000 + 1        # one path: 1000 cubic pieces
@@ -308,7 +309,7 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
     height = r.int_(canvas.get("height"), "canvas height", 1, MAX_SIDE)
     fps = r.num(doc.get("fps", 24), "fps", 0.001, 1000)
     length = r.int_(doc.get("length", 0), "length", 0, MAX_FRAMES)
-    title = r.str_(doc.get("name", "untitled"), "name")
+    title = r.str_(doc.get("name", "untitled"), "name", MAX_NAME_CHARS)
 
     image_table = r.obj(doc.get("images", {}), "images")
     images: dict[str, ImageData] = {}

@@ -222,6 +222,19 @@ def test_new_default_spacing_and_refusals(keys, tmp_path: Path, capsys) -> None:
     assert not (tmp_path / "q.ibw").exists() and not (tmp_path / "q.png").exists()
 
 
+def test_new_refuses_a_name_the_project_file_could_not_hold(keys, tmp_path: Path, capsys) -> None:
+    from inbetweener.io.project_file import MAX_NAME_CHARS, load_project
+
+    a, b = str(keys[0]), str(keys[1])
+    proj = tmp_path / "long.ibw"
+    assert main(["new", str(proj), a, b, "--name", "x" * (MAX_NAME_CHARS + 1)]) == 2
+    assert "--name" in _one_error_line(capsys)
+    assert not proj.exists()
+    # The longest name allowed round-trips.
+    assert main(["new", str(proj), a, b, "--name", "x" * MAX_NAME_CHARS]) == 0
+    assert load_project(proj).name == "x" * MAX_NAME_CHARS
+
+
 def test_new_with_paths(keys, tmp_path: Path) -> None:
     from inbetweener.io.project_file import load_project
 
