@@ -231,6 +231,9 @@ class MainWindow(QMainWindow):
             # "Frame 1 / 0" told a new user nothing; say how to begin instead.
             self.frame_info.setText("Empty project · import your drawings as keys (Ctrl+I) or drop them here")
             return
+        if f >= project.length:  # the spare cells after the end, where a key can be dropped
+            self.frame_info.setText(f"Frame {f + 1} · after the last frame ({project.length})")
+            return
         shown = shown_at(project, f)
         seg = project.segment_at(f)
         if seg is not None and shown.hold:

@@ -204,6 +204,7 @@ class TimelineWidget(QAbstractScrollArea):
             p.drawImage(thumb_rect.center().x() - thumb.width() // 2, thumb_rect.y(), thumb)
             p.restore()
             p.setPen(QPen(PREVIEW_COLOR, 2, Qt.PenStyle.DashLine))
+            p.setBrush(Qt.BrushStyle.NoBrush)  # an outline only: it must not cover the picture
             p.drawRect(thumb_rect.adjusted(0, 0, -1, -1))
         elif shown.image_id is not None and not shown.hold:
             thumb = self.cache.thumbnail(shown.image_id)
@@ -260,9 +261,11 @@ class TimelineWidget(QAbstractScrollArea):
         diamond.lineTo(cx, cy + 5)
         diamond.lineTo(cx - 5, cy)
         diamond.closeSubpath()
+        p.save()  # the key's fill must not leak into the next cells' outlines
         p.setPen(QPen(QColor("#111"), 1))
         p.setBrush(STATUS_COLORS[FrameStatus.KEY])
         p.drawPath(diamond)
+        p.restore()
 
     def _paint_lock(self, p: QPainter, r: QRect) -> None:
         body = QRect(r.right() - 12, r.y() + 5, 9, 7)

@@ -53,6 +53,11 @@ def test_frame_info_calls_an_ungenerated_in_between_so(window):
     assert "hold" not in text
 
 
+def test_frame_info_past_the_end_says_so(window):
+    window.state.set_frame(window.document.project.length + 3)
+    assert "after the last frame" in window.frame_info.text()
+
+
 def test_play_with_nothing_generated_says_to_generate_first(window):
     window.state.set_frame(0)
     window.actions_["play"].trigger()
@@ -124,3 +129,20 @@ def test_importing_a_key_of_another_size_says_it_was_fitted(window, tmp_path):
     message = window.statusBar().currentMessage()
     assert "40x60" in message and "160x120" in message  # what happened, in numbers
     assert window.document.project.key_image(window.document.project.keyframes[-1]).shape[:2] == (120, 160)
+
+
+def test_frames_arriving_during_generation_show_their_pictures_in_the_timeline(window, qtbot):
+    import numpy as np
+
+    window.state.set_frame(3)  # the playhead past the key: the key marker painted first
+    green = np.zeros((120, 160, 4), np.uint8)
+    green[..., 1] = 200
+    green[..., 3] = 255
+    window.state.add_preview(1, green)
+    window.state.add_preview(2, green)
+    tl = window.timeline
+    image = tl.viewport().grab().toImage()
+    for f in (1, 2):
+        colour = image.pixelColor(tl.cell_rect(f).center().x(), tl.cell_rect(f).y() + 20)
+        # The pending frame's own picture, not a block of the key colour (a brush left over from the key marker).
+        assert (colour.red(), colour.green(), colour.blue()) == (0, 200, 0), f"frame {f + 1}: {colour.name()}"
