@@ -189,6 +189,10 @@ def export_gif(project: Project, out_dir: str | Path, name: str | None = None,
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except OverflowError:  # a GIF delay is 16 bits of 1/100 s; Pillow merges a hold into one delay
+        tmp.unlink(missing_ok=True)
+        raise ExportError("a frame or hold lasts longer than a GIF can show (655 s); "
+                          "export as mp4 or png instead") from None
     return target
 
 

@@ -129,6 +129,16 @@ def test_gif(project: Project, tmp_path: Path) -> None:
     assert [abs(a - b) <= 3 for a, b in zip(per_frame[3:], [20, 30, 30, 60], strict=True)] == [True] * 4
 
 
+def test_gif_hold_longer_than_a_gif_delay_is_a_user_error(tmp_path: Path) -> None:
+    # At 1 fps a 700-frame hold lasts 700 s; a GIF delay holds at most 655.35 s.
+    p = Project(W, H, fps=1.0, name="slow")
+    p, _ = apply(p, InsertKeyframe(0, ImageData.from_array(_img(10))))
+    p, _ = apply(p, InsertKeyframe(700, ImageData.from_array(_img(60))))
+    with pytest.raises(ExportError, match="mp4"):
+        export_gif(p, tmp_path, name="slow")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_mp4(project: Project, tmp_path: Path) -> None:
     import imageio_ffmpeg
 
