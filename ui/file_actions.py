@@ -20,6 +20,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".g
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"
 PROJECT_FILTER = "inbetweener projects (*.ibw)"
 MAX_RECENT = 10
+MAX_CANVAS = 8192  # pixels per side of a new project (8K); bigger is almost surely a typo
 DEFAULT_KEY_SPACING = 6  # frames from one imported key to the next (5 in-betweens)
 
 
@@ -30,6 +31,8 @@ class FileActions(QObject):
         super().__init__(window)
         self.window = window
         self.key_spacing = DEFAULT_KEY_SPACING
+        # The canvas size typed in New: the first import keeps it instead of taking the key's size.
+        self.chosen_canvas: tuple[int, int] | None = None
 
     @property
     def document(self):
@@ -73,15 +76,23 @@ class FileActions(QObject):
     def new(self) -> None:
         if not self.maybe_save():
             return
-        size, ok = QInputDialog.getText(self.window, "New project", "Canvas size (width x height):", text="1920x1080")
+        size, ok = QInputDialog.getText(
+            self.window, "New project", "Canvas size (width x height); keys of another size are fitted into it:",
+            text="1920x1080")
         if not ok:
             return
         try:
-            w, h = (int(v) for v in size.lower().replace(" ", "").split("x"))
-            self.document.new_project(w, h)
+            w, h = (int(v) for v in size.lower().replace(" ", "").replace("×", "x").split("x"))
         except ValueError:
             self.window.report_error(f"“{size}” is not a canvas size; write it as WIDTHxHEIGHT, e.g. 1920x1080.")
             return
+        if not (1 <= w <= MAX_CANVAS and 1 <= h <= MAX_CANVAS):
+            # A typo like 19200x10800 would make every fitted key gigabytes and exhaust memory.
+            self.window.report_error(f"{w}x{h} is not a usable canvas; choose a width and height from 1 to "
+                                     f"{MAX_CANVAS} pixels.")
+            return
+        self.document.new_project(w, h)
+        self.chosen_canvas = (w, h)
         self.window.state.set_frame(0)
 
     def open_dialog(self) -> None:
@@ -136,6 +147,7 @@ class FileActions(QObject):
             self.window.report_error(str(exc))
             return False
         fresh = not project.keyframes and not project.cells
+        fresh = fresh and self.chosen_canvas != (project.width, project.height)
         h, w = images[0].shape[:2]
         if fresh and (w, h) != (project.width, project.height):
             name = project.name if project.name != "untitled" else paths[0].stem

@@ -146,3 +146,33 @@ def test_frames_arriving_during_generation_show_their_pictures_in_the_timeline(w
         colour = image.pixelColor(tl.cell_rect(f).center().x(), tl.cell_rect(f).y() + 20)
         # The pending frame's own picture, not a block of the key colour (a brush left over from the key marker).
         assert (colour.red(), colour.green(), colour.blue()) == (0, 200, 0), f"frame {f + 1}: {colour.name()}"
+
+
+def test_new_project_keeps_the_canvas_size_the_animator_typed(window, monkeypatch, tmp_path):
+    import cv2
+    import numpy as np
+    from PySide6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("800x600", True)))
+    window.files.new()
+    key = tmp_path / "key.png"
+    cv2.imwrite(str(key), np.full((384, 512, 3), 255, np.uint8))
+    assert window.files.import_keys([key])
+    project = window.document.project
+    assert (project.width, project.height) == (800, 600)  # not silently replaced by the key's size
+    assert "800x600" in window.statusBar().currentMessage()
+    # An empty project nobody sized (the first start's) still takes the first key's size.
+    window.document.load(Project(640, 480))
+    assert window.files.import_keys([key])
+    assert (window.document.project.width, window.document.project.height) == (512, 384)
+
+
+@pytest.mark.parametrize("typed", ["100000x100000", "0x480", "wide"])
+def test_new_project_refuses_an_unusable_canvas_size(window, monkeypatch, typed):
+    from PySide6.QtWidgets import QInputDialog
+
+    before = window.document.project
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: (typed, True)))
+    window.files.new()
+    assert window.document.project is before
+    assert typed.split("x")[0] in window.statusBar().currentMessage()
