@@ -26,8 +26,15 @@ from PySide6.QtWidgets import (
 
 from inbetweener.engines.base import EngineOption, engine_class, engine_names
 from inbetweener.errors import UserError
-from inbetweener.model.commands import Command, CommandError, InsertFrames, RemoveFrames, UpdateSegment
-from inbetweener.model.project import Segment
+from inbetweener.model.commands import (
+    ClearFrames,
+    Command,
+    CommandError,
+    InsertFrames,
+    RemoveFrames,
+    UpdateSegment,
+)
+from inbetweener.model.project import FrameStatus, Segment
 from ui.document import Document
 from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
 
@@ -288,10 +295,29 @@ class SegmentPanel(QWidget):
         if seg is None or value == seg.count:
             return
         delta = value - seg.count
+        cells = self.document.project.cells
+        if delta < 0:
+            gone = range(seg.end.frame + delta, seg.end.frame)
+            locked = [f for f in gone if f in cells and cells[f].status == FrameStatus.LOCKED]
+            if locked:  # a hand-fixed frame is never thrown away by a spin box
+                self.message.emit(f"Frame {locked[0] + 1} is locked; unlock it (U) first, or drag the key "
+                                  "in the timeline instead.")
+                self.refresh(force=True)
+                return
         # More in-betweens: hold frames inserted before the end key; fewer: the last ones removed.
         cmd: Command = (InsertFrames(seg.end.frame, delta, label="More in-betweens") if delta > 0 else
                         RemoveFrames(seg.end.frame + delta, -delta, label="Fewer in-betweens"))
-        self._push(cmd)
+        # Generated frames were timed for the old count (they would now play at the wrong spacing):
+        # drop them as retiming a key by dragging does; accepted and locked frames stay.
+        stale = tuple(f for f in seg.frames if f in cells and cells[f].status == FrameStatus.GENERATED)
+        if not stale:
+            self._push(cmd)
+            return
+        try:
+            self.document.push_many([ClearFrames(stale), cmd], cmd.label)
+        except (CommandError, UserError) as exc:
+            self.message.emit(str(exc))
+            self.refresh(force=True)
 
     def _seed_changed(self, value: int) -> None:
         if self._segment is not None and value != self._segment.settings.seed:

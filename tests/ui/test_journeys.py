@@ -176,3 +176,48 @@ def test_new_project_refuses_an_unusable_canvas_size(window, monkeypatch, typed)
     window.files.new()
     assert window.document.project is before
     assert typed.split("x")[0] in window.statusBar().currentMessage()
+
+
+def _generate_by_hand(doc, frames) -> None:
+    from conftest import disc_image
+
+    from inbetweener.model.commands import PutGeneratedFrames
+
+    doc.push(PutGeneratedFrames(tuple((f, disc_image(160, 120, 40 + 10 * f, 60)) for f in frames)))
+
+
+@pytest.mark.parametrize("count", [8, 3])
+def test_changing_the_in_between_count_drops_frames_timed_for_the_old_count(window, count):
+    from inbetweener.model.commands import SetFrameStatus
+    from inbetweener.model.project import FrameStatus
+
+    doc = window.document
+    _generate_by_hand(doc, range(1, 6))
+    doc.push(SetFrameStatus((2,), FrameStatus.LOCKED))
+    before = doc.project
+    window.state.set_frame(2)
+    window.panel.refresh(force=True)
+    window.panel.count.setValue(count)
+    seg = doc.project.segment(0)
+    assert seg.count == count
+    statuses = {f: c.status for f, c in doc.project.cells.items()}
+    # Like retiming a key by dragging: stale generated frames go, the locked frame stays.
+    assert statuses == {2: FrameStatus.LOCKED}
+    window.undo_action.trigger()
+    assert doc.project == before
+
+
+def test_fewer_in_betweens_never_throws_away_a_locked_frame(window):
+    from inbetweener.model.commands import SetFrameStatus
+    from inbetweener.model.project import FrameStatus
+
+    doc = window.document
+    _generate_by_hand(doc, range(1, 6))
+    doc.push(SetFrameStatus((5,), FrameStatus.LOCKED))
+    before = doc.project
+    window.state.set_frame(2)
+    window.panel.refresh(force=True)
+    window.panel.count.setValue(3)
+    assert doc.project is before
+    assert window.panel.count.value() == 5  # the spin box shows the count that still holds
+    assert "locked" in window.statusBar().currentMessage()
