@@ -77,9 +77,16 @@ class FileActions(QObject):
         if not self.maybe_save():
             return
         size, ok = QInputDialog.getText(
-            self.window, "New project", "Canvas size (width x height); keys of another size are fitted into it:",
-            text="1920x1080")
+            self.window, "New project",
+            "Canvas size, e.g. 1920x1080 (keys of another size are fitted into it);\n"
+            "leave it empty to take the size of the first key you import:")
         if not ok:
+            return
+        if not size.strip():
+            self.document.new_project()
+            self.chosen_canvas = None
+            self.window.state.set_frame(0)
+            self.window.show_message("New project: import your keys (Ctrl+I) or drop them on the window.")
             return
         try:
             w, h = (int(v) for v in size.lower().replace(" ", "").replace("×", "x").split("x"))
@@ -94,6 +101,7 @@ class FileActions(QObject):
         self.document.new_project(w, h)
         self.chosen_canvas = (w, h)
         self.window.state.set_frame(0)
+        self.window.show_message(f"New {w}x{h} project: import your keys (Ctrl+I) or drop them on the window.")
 
     def open_dialog(self) -> None:
         if not self.maybe_save():

@@ -161,8 +161,9 @@ def test_new_project_keeps_the_canvas_size_the_animator_typed(window, monkeypatc
     project = window.document.project
     assert (project.width, project.height) == (800, 600)  # not silently replaced by the key's size
     assert "800x600" in window.statusBar().currentMessage()
-    # An empty project nobody sized (the first start's) still takes the first key's size.
-    window.document.load(Project(640, 480))
+    # Left empty (the default), the canvas takes the first key's size.
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("", True)))
+    window.files.new()
     assert window.files.import_keys([key])
     assert (window.document.project.width, window.document.project.height) == (512, 384)
 
