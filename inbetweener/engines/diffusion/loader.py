@@ -59,7 +59,7 @@ class LoadedModel:
 
 def resolve_device(option: str | None) -> torch.device:
     """'auto' picks CUDA when present; asking for CUDA where there is none is a user error."""
-    choice = (option or "auto").lower()
+    choice = str(option or "auto").lower()  # str(): an option read as JSON may be a number
     if choice == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if choice.startswith("cuda") and not torch.cuda.is_available():
@@ -72,7 +72,7 @@ def resolve_device(option: str | None) -> torch.device:
 
 def resolve_dtype(option: str | None, device: torch.device) -> torch.dtype:
     """'auto' = fp16 on CUDA (what SVD ships), fp32 on CPU (half precision is slow or missing there)."""
-    choice = (option or "auto").lower()
+    choice = str(option or "auto").lower()
     if choice == "auto":
         return torch.float16 if device.type == "cuda" else torch.float32
     if choice not in _DTYPES:

@@ -148,6 +148,8 @@ def test_bad_options_and_models_get_one_sentence(tiny_model_dir, tmp_path, make_
         (dict(strength=3), EngineError, "out of range"),
         (dict(mode="sideways"), EngineError, "choose one of"),
         (dict(resolution="big"), EngineError, "WIDTHxHEIGHT"),
+        (dict(device=1), EngineError, "unknown device"),  # --option device=1 arrives as a number
+        (dict(dtype=16), EngineError, "unknown dtype"),
         (dict(model=str(tmp_path / "none")), ModelError, "does not exist"),
         (dict(backward_unet=str(tmp_path)), ModelError, "backward UNet"),
     ]
