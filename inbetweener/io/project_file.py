@@ -92,7 +92,11 @@ def save_project(project: Project, path: str | Path) -> None:
     if not folder.is_dir():
         raise ProjectFileError(f"the folder {folder} does not exist; choose an existing folder")
     doc = project_to_json(project)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".saving", dir=folder)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".saving", dir=folder)
+    except OSError as exc:  # a read-only folder fails here, before any byte is written
+        raise ProjectFileError(f"could not save {target.name} ({exc.strerror or exc}); "
+                               "check free space and permissions, then save again") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
