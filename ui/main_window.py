@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.canvas.progressive = True
         self.panel = SegmentPanel(self.document, self.state)
         self.files = FileActions(self)
+        self._regenerating: tuple[int, str | None] | None = None  # (frame, its image before) during Regenerate
         self._timing = None  # built right after the window first shows: pyqtgraph costs ~0.5-1 s to import
         self._build_layout()
         self._build_status_bar()
@@ -395,6 +396,8 @@ class MainWindow(QMainWindow):
             self.show_message("Nothing to generate: every in-between here is locked.")
             return
         label = "Generate segment" if frames is None else f"Regenerate frame {frames[0] + 1}"
+        cell = project.cells.get(frames[0]) if frames else None
+        self._regenerating = (frames[0], cell.image_id if cell is not None else None) if frames else None
         self.generation.start(job, project, label)
 
     def _job_started(self, label: str) -> None:
@@ -417,7 +420,13 @@ class MainWindow(QMainWindow):
         self.actions_["cancel"].setEnabled(False)
         for key in ("generate", "regenerate"):
             self.actions_[key].setEnabled(True)
-        if applied:
+        regenerated, self._regenerating = self._regenerating, None
+        cell = self.document.project.cells.get(regenerated[0]) if regenerated else None
+        if applied and regenerated and cell is not None and cell.image_id == regenerated[1]:
+            # Engines are deterministic: pressing Regenerate with nothing changed looked like a dead button.
+            self.show_message(f"Frame {regenerated[0] + 1} came out the same: nothing that shapes it changed; "
+                              "move its path or dot, change the timing or the seed, then regenerate.")
+        elif applied:
             self.show_message("Frames generated: review them, then accept (A) or lock (L).")
         elif not self.statusBar().currentMessage().startswith(("Generation failed", "The ")):
             self.show_message("Generation stopped; the document is unchanged.")

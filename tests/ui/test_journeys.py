@@ -222,3 +222,14 @@ def test_fewer_in_betweens_never_throws_away_a_locked_frame(window):
     assert doc.project is before
     assert window.panel.count.value() == 5  # the spin box shows the count that still holds
     assert "locked" in window.statusBar().currentMessage()
+
+
+def test_regenerating_a_frame_that_comes_out_the_same_says_what_to_change(window, qtbot):
+    window.state.set_frame(3)
+    with qtbot.waitSignal(window.generation.done, timeout=30000):
+        window.actions_["generate"].trigger()
+    with qtbot.waitSignal(window.generation.done, timeout=30000) as done:
+        window.actions_["regenerate"].trigger()
+    assert done.args == [True]
+    message = window.statusBar().currentMessage()
+    assert "same" in message and "seed" in message
