@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 from inbetweener.model.commands import AddPath, CommandError, MovePathPoint, RemovePath, ReplacePath
 from inbetweener.model.lookup import shown_at
 from inbetweener.model.project import MotionPath, Segment
+from inbetweener.paths.bezier import BezierChain
 from ui.document import Document
 from ui.frame_cache import FrameCache, Size, onion_image, qimage_from_rgba, resized_rgba
 from ui.path_geometry import Hit, hit_test, redrag, split_for_redrag
@@ -24,6 +25,16 @@ from ui.path_overlay import PathOverlay
 from ui.state import EditorState, segment_for_frame
 
 GRAB_RADIUS_PX = 9
+# Handles of a new straight path sit here along it, not at the thirds: in-between dots land on the thirds
+# whenever the in-between count is 2, 5, 8, 11..., and a handle under a dot could not be grabbed.
+NEW_HANDLE_AT = (0.27, 0.73)
+
+
+def straight_path(start: tuple[float, float], end: tuple[float, float], name: str) -> MotionPath:
+    """A straight path (motion follows arc length, so where the handles sit on the line changes nothing)."""
+    a, b = np.asarray(start, float), np.asarray(end, float)
+    handles = [tuple(float(v) for v in a + f * (b - a)) for f in NEW_HANDLE_AT]
+    return MotionPath(BezierChain((tuple(map(float, a)), handles[0], handles[1], tuple(map(float, b)))), name=name)
 ONION_BEFORE = (230, 60, 60)  # red: where it comes from
 ONION_AFTER = (40, 170, 80)  # green: where it goes
 PAPER = QColor("#ffffff")
@@ -429,7 +440,7 @@ class CanvasView(QGraphicsView):
             return
         start, self._pending_start = self._pending_start, None
         count = len(seg.settings.paths)
-        self.document.push(AddPath(seg.index, MotionPath.straight(start, (x, y), name=f"path {count + 1}")))
+        self.document.push(AddPath(seg.index, straight_path(start, (x, y), name=f"path {count + 1}")))
         self.state.select_path(count)
         self._refresh_frame()
         self.message.emit("Path added: drag its handles to bend it.")

@@ -25,19 +25,23 @@ def is_knot(point_index: int) -> bool:
 
 def hit_test(paths: tuple[MotionPath, ...], x: float, y: float, radius: float,
              selected: int | None, dot_time: float | None) -> Hit | None:
-    """The nearest grabbable thing within `radius`: dots first, then knots, handles (selected path only), curves."""
+    """The nearest grabbable thing within `radius`: a dot, knot or handle (selected path only), else a curve.
+
+    A dot wins ties; a handle right beside a dot stays reachable (it used to hide under it).
+    """
     q = np.array([x, y])
+    best: tuple[float, Hit] | None = None
     if dot_time is not None:
         for i, path in enumerate(paths):
-            if np.linalg.norm(path.position(dot_time) - q) <= radius:
-                return Hit(i, "dot")
-    best: tuple[float, Hit] | None = None
+            d = float(np.linalg.norm(path.position(dot_time) - q))
+            if d <= radius and (best is None or d < best[0]):
+                best = (d, Hit(i, "dot"))
     for i, path in enumerate(paths):
         for j, p in enumerate(path.curve.points):
             if not is_knot(j) and i != selected:
                 continue  # handles are only grabbable on the selected path
             d = float(np.hypot(p[0] - x, p[1] - y))
-            # Handles win ties over knots of other paths: they are drawn on top.
+            # Strictly nearer only: the dot (checked first) keeps ties.
             if d <= radius and (best is None or d < best[0]):
                 best = (d, Hit(i, "point", j))
     if best is not None:

@@ -233,3 +233,26 @@ def test_regenerating_a_frame_that_comes_out_the_same_says_what_to_change(window
     assert done.args == [True]
     message = window.statusBar().currentMessage()
     assert "same" in message and "seed" in message
+
+
+def test_a_new_paths_handles_are_grabbable_on_the_frame_it_was_drawn(window):
+    """5 in-betweens: frame 3 sits a third of the way, where a straight path's first handle used to be."""
+    canvas = window.canvas
+    window.state.set_frame(2)
+    window.actions_["add_path"].trigger()
+    for x, y in ((40, 60), (130, 60)):
+        p = QPointF(canvas.mapFromScene(QPointF(x, y)))
+        drag(canvas.viewport(), [p])
+    window.actions_["add_path"].trigger()  # leave add mode
+    doc = window.document
+    path = doc.project.segment(0).settings.paths[0]
+    for handle in (1, 2):
+        hx, hy = doc.project.segment(0).settings.paths[0].curve.points[handle]
+        start = QPointF(canvas.mapFromScene(QPointF(hx, hy)))
+        drag(canvas.viewport(), [start, start + QPointF(0, -20), start + QPointF(0, -40)])
+        assert doc.undo_stack.undoText() == "Move path point", f"handle {handle} was hidden under the dot"
+    # Still a straight path from A to B before the bends, so nothing about the motion changed by placing handles.
+    assert path.curve.points[0] == pytest.approx((40, 60), abs=0.5)
+    assert path.curve.points[-1] == pytest.approx((130, 60), abs=0.5)
+    ys = [p[1] for p in path.curve.points]
+    assert max(ys) - min(ys) < 0.5
