@@ -85,12 +85,31 @@ def project_to_json(project: Project) -> dict[str, Any]:
     }
 
 
+def _save_problem(project: Project) -> str | None:
+    """What `load_project` would refuse in this document (so saving it would lose the project), or None."""
+    if project.length > MAX_FRAMES:
+        return f"the timeline is {project.length} frames long, over the {MAX_FRAMES} a project can hold; remove frames"
+    if len(project.name) > MAX_NAME_CHARS:
+        return f"its name is over {MAX_NAME_CHARS} characters; shorten it"
+    for i, s in enumerate(project.segment_settings):
+        if len(s.engine) > 64 or isinstance(s.seed, bool) or not 0 <= s.seed <= 2**63 - 1:
+            return f"segment {i + 1} has an engine name or seed out of range; change it"
+        for key, value in s.options:
+            if not (value is None or isinstance(value, (str, bool, int))
+                    or (isinstance(value, float) and math.isfinite(value))):
+                return f"segment {i + 1} option {key!r} is not text, a finite number or true/false; change it"
+    return None
+
+
 def save_project(project: Project, path: str | Path) -> None:
     """Write the project atomically: the file at `path` is the old one or the new one, never a mix."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ProjectFileError(f"the folder {folder} does not exist; choose an existing folder")
+    problem = _save_problem(project)
+    if problem:  # never replace a good file with one that cannot be opened again
+        raise ProjectFileError(f"{target.name} was not saved: {problem}, then save again")
     doc = project_to_json(project)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".saving", dir=folder)

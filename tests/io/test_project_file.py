@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from inbetweener.errors import ProjectFileError
-from inbetweener.io.project_file import load_project, save_project
-from inbetweener.model import ImageData, InsertKeyframe, Project, apply
+from inbetweener.io.project_file import MAX_FRAMES, load_project, save_project
+from inbetweener.model import ImageData, InsertFrames, InsertKeyframe, Project, UpdateSegment, apply
 
 
 def _project(value: int = 0) -> Project:
@@ -33,3 +33,35 @@ def test_unwritable_folder_is_one_sentence_and_old_file_stays(tmp_path: Path, mo
         save_project(_project(2), target)
     assert target.read_bytes() == before
     assert load_project(target).name == "shot"
+
+
+def _two_keys() -> Project:
+    p = _project(1)
+    p, _ = apply(p, InsertKeyframe(4, ImageData.from_array(np.full((6, 8, 4), 9, np.uint8))))
+    return p
+
+
+@pytest.mark.parametrize("edit", [
+    # The loader refuses each of these, so writing them would replace a good file with a dead one.
+    lambda p: apply(p, InsertFrames(1, MAX_FRAMES))[0],
+    lambda p: apply(p, UpdateSegment(0, seed=2**64))[0],
+    lambda p: apply(p, UpdateSegment(0, options=(("steps", float("nan")),)))[0],
+    lambda p: apply(p, UpdateSegment(0, options=(("size", [1, 2]),)))[0],
+    lambda p: apply(p, UpdateSegment(0, engine="e" * 65))[0],
+], ids=["too-long", "huge-seed", "nan-option", "list-option", "long-engine"])
+def test_a_document_the_loader_would_refuse_is_not_saved(edit, tmp_path: Path) -> None:
+    target = tmp_path / "shot.ibw"
+    save_project(_two_keys(), target)
+    before = target.read_bytes()
+    with pytest.raises(ProjectFileError, match="was not saved"):
+        save_project(edit(_two_keys()), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["shot.ibw"]
+
+
+def test_a_document_at_the_limits_round_trips(tmp_path: Path) -> None:
+    p = apply(_two_keys(), UpdateSegment(0, seed=2**63 - 1, options=(("a", 1.5), ("b", None), ("c", True))))[0]
+    p = apply(p, InsertFrames(5, MAX_FRAMES - p.length))[0]
+    save_project(p, tmp_path / "big.ibw")
+    back = load_project(tmp_path / "big.ibw")
+    assert back.length == MAX_FRAMES and back.segment_settings == p.segment_settings
