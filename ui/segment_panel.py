@@ -126,6 +126,7 @@ class SegmentPanel(QWidget):
         add.clicked.connect(self.addPathRequested)
         delete.clicked.connect(self.deletePathRequested)
         auto.clicked.connect(self.autopilotRequested)
+        self.path_buttons = (add, delete, auto)  # off where there is no segment: they could only complain
 
         form = QFormLayout()
         form.addRow("Engine", self.engine)
@@ -166,11 +167,12 @@ class SegmentPanel(QWidget):
             return  # same segment, same settings: nothing to redraw while scrubbing
         self._segment = seg
         enabled = seg is not None
-        for w in (self.engine, self.count, self.seed, self.paths):
+        for w in (self.engine, self.count, self.seed, self.paths, *self.path_buttons):
             w.setEnabled(enabled)
         if seg is None:
             self.title.setText("<b>No segment here</b><br>Put the playhead between two keys.")
             self.reason.setText("")
+            self.reason.setVisible(False)
             self._build_options(None)
             self.paths.clear()
             return

@@ -46,6 +46,16 @@ def test_frame_info_on_an_empty_project_says_how_to_start(window):
     assert "import" in text.lower()
 
 
+def test_path_buttons_are_off_where_there_is_no_segment(window):
+    window.state.set_frame(3)
+    window.panel.refresh(force=True)
+    assert all(b.isEnabled() for b in window.panel.path_buttons)
+    window.document.load(Project(320, 240))
+    window.panel.refresh(force=True)
+    assert not any(b.isEnabled() for b in window.panel.path_buttons)
+    assert not window.panel.reason.isVisible()  # no empty row left where an engine problem would show
+
+
 def test_frame_info_calls_an_ungenerated_in_between_so(window):
     window.state.set_frame(3)  # nothing generated in the fixture
     text = window.frame_info.text()
