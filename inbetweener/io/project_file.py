@@ -373,7 +373,7 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
     keyframes = []
     for i, k in enumerate(r.lst(doc.get("keyframes", []), "keyframes")):
         k = r.obj(k, f"keyframe {i + 1}")
-        keyframes.append(Keyframe(r.int_(k.get("frame"), f"keyframe {i + 1} frame", 0, MAX_FRAMES),
+        keyframes.append(Keyframe(r.int_(k.get("frame"), f"keyframe {i + 1} frame", 0, MAX_FRAMES - 1),
                                   image_ref(k.get("image"), f"keyframe {i + 1} image")))
     frames = [k.frame for k in keyframes]
     if frames != sorted(set(frames)):
@@ -417,7 +417,7 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
     for i, c in enumerate(r.lst(doc.get("cells", []), "cells")):
         where = f"frame entry {i + 1}"
         c = r.obj(c, where)
-        frame = r.int_(c.get("frame"), f"{where} frame", 0, MAX_FRAMES)
+        frame = r.int_(c.get("frame"), f"{where} frame", 0, MAX_FRAMES - 1)  # 0-based, inside the length
         try:
             status = FrameStatus(c.get("status", "generated"))
         except ValueError:

@@ -11,7 +11,15 @@ import pytest
 
 from inbetweener.errors import ProjectFileError
 from inbetweener.io.project_file import MAX_FRAMES, load_project, save_project
-from inbetweener.model import ImageData, InsertFrames, InsertKeyframe, Project, UpdateSegment, apply
+from inbetweener.model import (
+    ImageData,
+    InsertFrames,
+    InsertKeyframe,
+    Project,
+    PutGeneratedFrames,
+    UpdateSegment,
+    apply,
+)
 
 
 def _project(value: int = 0) -> Project:
@@ -65,3 +73,32 @@ def test_a_document_at_the_limits_round_trips(tmp_path: Path) -> None:
     save_project(p, tmp_path / "big.ibw")
     back = load_project(tmp_path / "big.ibw")
     assert back.length == MAX_FRAMES and back.segment_settings == p.segment_settings
+
+
+@pytest.mark.parametrize("where", ["keyframes", "cells"])
+def test_a_frame_past_the_longest_timeline_is_refused_at_load(where: str, tmp_path: Path) -> None:
+    # A key or frame at 0-based MAX_FRAMES makes the timeline MAX_FRAMES + 1 long: more than a file holds.
+    import json
+    import zipfile
+
+    good = tmp_path / "good.ibw"
+    p = _two_keys()
+    p = apply(p, PutGeneratedFrames(((2, ImageData.from_array(np.full((6, 8, 4), 5, np.uint8))),)))[0]
+    save_project(p, good)
+    with zipfile.ZipFile(good) as zf:
+        doc = json.loads(zf.read("project.json"))
+        members = {n: zf.read(n) for n in zf.namelist() if n != "project.json"}
+    doc[where][-1]["frame"] = MAX_FRAMES
+    bad = tmp_path / "bad.ibw"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("project.json", json.dumps(doc))
+        for n, data in members.items():
+            zf.writestr(n, data)
+    with pytest.raises(ProjectFileError, match="frame must be a whole number"):
+        load_project(bad)
+    doc[where][-1]["frame"] = MAX_FRAMES - 1  # the last frame a timeline holds still opens
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("project.json", json.dumps(doc))
+        for n, data in members.items():
+            zf.writestr(n, data)
+    assert load_project(bad).length == MAX_FRAMES
