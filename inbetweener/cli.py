@@ -251,7 +251,7 @@ def _load_paths(file: Path, timing: str | None) -> list[MotionPath]:
     paths = load_paths(file)
     if timing is None:
         return list(paths)
-    entries = json.loads(file.read_text(encoding="utf-8"))["paths"]
+    entries = json.loads(file.read_text(encoding="utf-8-sig"))["paths"]
     t = Timing.preset(timing)
     return [p if "timing" in e else replace(p, timing=t) for p, e in zip(paths, entries, strict=True)]
 

@@ -96,7 +96,7 @@ def load_paths(file: str | Path) -> tuple[MotionPath, ...]:
     try:
         if p.stat().st_size > MAX_PATHS_FILE_BYTES:
             raise PathsFileError(f"{p.name} is too large to be a paths file")
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(p.read_text(encoding="utf-8-sig"))  # utf-8-sig: Windows editors often add a BOM
     except FileNotFoundError:
         raise PathsFileError(f"the paths file {p} does not exist") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

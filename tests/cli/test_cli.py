@@ -94,6 +94,15 @@ def test_tween_timing_and_paths_reach_the_engine(keys, tmp_path: Path, monkeypat
     assert req.options == {"timing": "ease-in", "steps": 3, "flow_quality": "high", "radius": 2.5, "raw": "abc"}
 
 
+def test_tween_paths_file_with_a_byte_order_mark_and_timing(keys, tmp_path: Path) -> None:
+    paths = tmp_path / "p.json"  # as Notepad saves it: UTF-8 with a BOM
+    paths.write_bytes(b"\xef\xbb\xbf" + json.dumps({"paths": [{"from": [25, 32], "to": [55, 32]}]}).encode())
+    out = tmp_path / "o"
+    assert main(["tween", str(keys[0]), str(keys[1]), "-n", "1", "-o", str(out), "--engine", "crossfade",
+                 "--paths", str(paths), "--timing", "ease-in", "-q"]) == 0
+    assert len(_files(out)) == 3
+
+
 def test_tween_fit_resizes_key_b(keys, tmp_path: Path) -> None:
     big = tmp_path / "big.png"
     cv2.imwrite(str(big), np.full((128, 192, 3), 200, np.uint8))

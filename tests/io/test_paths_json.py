@@ -63,3 +63,11 @@ def test_file_errors(tmp_path: Path) -> None:
     (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(PathsFileError):
         load_paths(tmp_path / "bin.json")
+
+
+def test_a_file_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    # Notepad and other Windows editors write UTF-8 with a BOM.
+    f = tmp_path / "bom.json"
+    f.write_bytes(b"\xef\xbb\xbf" + json.dumps({"paths": [{"from": [1, 2], "to": [3, 4]}]}).encode())
+    (path,) = load_paths(f)
+    assert path.start == (1.0, 2.0) and path.end == (3.0, 4.0)
