@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self.player.playingChanged.connect(self._hint_when_playing_holds)
         self.canvas.addModeChanged.connect(self.actions_["add_path"].setChecked)
         self.panel.message.connect(self.report_error)
+        self.panel.editingDone.connect(self.canvas.setFocus)
         self.panel.addPathRequested.connect(lambda: self.actions_["add_path"].trigger())
         self.panel.deletePathRequested.connect(self.delete_path)
         self.panel.autopilotRequested.connect(self.autopilot)

@@ -92,6 +92,7 @@ class SegmentPanel(QWidget):
     deletePathRequested = Signal()
     autopilotRequested = Signal()
     message = Signal(str)
+    editingDone = Signal()  # Enter pressed in a field: the window hands the keyboard back to the canvas
 
     def __init__(self, document: Document, state: EditorState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -146,6 +147,8 @@ class SegmentPanel(QWidget):
         layout.addLayout(buttons)
         layout.addStretch(1)
 
+        for box in (self.count, self.seed):
+            self._hand_back_on_enter(box)
         self.engine.activated.connect(self._engine_chosen)
         self.count.valueChanged.connect(self._count_changed)
         self.seed.valueChanged.connect(self._seed_changed)
@@ -223,7 +226,17 @@ class SegmentPanel(QWidget):
             self._option_widgets[opt.name] = w
             self.options_form.addRow(opt.name.replace("_", " "), w)
 
+    def _hand_back_on_enter(self, widget: QWidget) -> QWidget:
+        """After Enter the animator's next key is Space, `.` or Ctrl+Z, which a focused field would swallow."""
+        edit = widget.lineEdit() if isinstance(widget, (QSpinBox, QDoubleSpinBox)) else widget
+        if isinstance(edit, QLineEdit):
+            edit.returnPressed.connect(self.editingDone)
+        return widget
+
     def _option_widget(self, opt: EngineOption) -> QWidget:
+        return self._hand_back_on_enter(self._make_option_widget(opt))
+
+    def _make_option_widget(self, opt: EngineOption) -> QWidget:
         name = opt.name
         if isinstance(opt.default, bool) and set(opt.choices or (False, True)) <= {False, True}:
             w = QCheckBox()

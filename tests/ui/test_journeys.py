@@ -266,3 +266,21 @@ def test_a_new_paths_handles_are_grabbable_on_the_frame_it_was_drawn(window):
     assert path.curve.points[-1] == pytest.approx((130, 60), abs=0.5)
     ys = [p[1] for p in path.curve.points]
     assert max(ys) - min(ys) < 0.5
+
+
+def test_after_typing_a_count_and_enter_the_shortcuts_work_again(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.activateWindow()
+    window.state.set_frame(2)
+    window.panel.refresh(force=True)
+    box = window.panel.count
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "7")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert window.document.project.segment(0).count == 7
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Period)  # next frame, as the animator presses it
+    assert window.state.frame == 3
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.project.segment(0).count == 5
