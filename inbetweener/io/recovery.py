@@ -30,6 +30,7 @@ LOCK_SUFFIX = ".lock"
 # Only names we made count as recovery files: stray temp files of an interrupted write never do.
 _SLOT_NAME = re.compile(r"^[A-Za-z0-9_-]{0,40}-[0-9a-f]{16}$")
 _NOTE_MAX_BYTES = 64 * 1024
+_LATEST_TIME = 32503680000  # the year 3000, in seconds since the epoch
 
 
 def data_dir() -> Path:
@@ -132,7 +133,8 @@ def _read_note(note: Path, file: Path) -> RecoveryEntry:
                     original = Path(data["original"])
                 if isinstance(data.get("name"), str):
                     name = data["name"]
-                if isinstance(data.get("saved_at"), (int, float)) and data["saved_at"] == data["saved_at"]:
+                # A time describe() can show: NaN, infinities and far-off years make localtime() raise.
+                if isinstance(data.get("saved_at"), (int, float)) and 0 <= data["saved_at"] < _LATEST_TIME:
                     saved_at = float(data["saved_at"])
     return RecoveryEntry(file, original, saved_at, name)
 

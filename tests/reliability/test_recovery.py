@@ -93,6 +93,16 @@ def test_newest_first_and_damaged_note_still_listed(data_dir, tmp_path) -> None:
     assert entries[-1].file == second
 
 
+@pytest.mark.parametrize("saved_at", [1e300, -1e20, 1e19])
+def test_a_note_with_an_impossible_time_still_describes(data_dir, tmp_path, saved_at) -> None:
+    file = recovery.write_recovery(small_project(), tmp_path / "one.ibw")
+    note = json.loads(file.with_suffix(".json").read_text())
+    note["saved_at"] = saved_at
+    file.with_suffix(".json").write_text(json.dumps(note))
+    (entry,) = recovery.list_recoveries()
+    assert "one.ibw" in entry.describe()  # the file's own time stands in; no OverflowError
+
+
 def test_stray_files_are_never_listed(data_dir, tmp_path) -> None:
     slot = recovery.write_recovery(small_project(), tmp_path / "x.ibw")
     folder = slot.parent
