@@ -83,6 +83,7 @@ class FileActions(QObject):
         if not ok:
             return
         if not size.strip():
+            self.window.stop_generation()
             self.document.new_project()
             self.chosen_canvas = None
             self.window.state.set_frame(0)
@@ -98,6 +99,7 @@ class FileActions(QObject):
             self.window.report_error(f"{w}x{h} is not a usable canvas; choose a width and height from 1 to "
                                      f"{MAX_CANVAS} pixels.")
             return
+        self.window.stop_generation()
         self.document.new_project(w, h)
         self.chosen_canvas = (w, h)
         self.window.state.set_frame(0)
@@ -113,14 +115,19 @@ class FileActions(QObject):
     def open_path(self, path: Path, ask: bool = True) -> bool:
         if ask and not self.maybe_save():
             return False
+        from inbetweener.io.project_file import load_project
+
         try:
-            self.document.open(path)
+            project = load_project(path)
         except UserError as exc:
             self.window.report_error(str(exc))
             return False
         except OSError as exc:
             self.window.report_error(f"Could not open {path.name} ({exc.strerror or exc}); check the file.")
             return False
+        # A job still running on the old project must not land its frames in (or complain about) this one.
+        self.window.stop_generation()
+        self.document.load(project, path)
         self.window.cache.clear()
         self.window.state.set_frame(0)
         self.remember(path)

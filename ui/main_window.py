@@ -401,6 +401,12 @@ class MainWindow(QMainWindow):
         self._regenerating = (frames[0], cell.image_id if cell is not None else None) if frames else None
         self.generation.start(job, project, label)
 
+    def stop_generation(self) -> None:
+        """Cancel a running job and wait for it (before the document is replaced); nothing it made lands."""
+        if self.generation.is_running():
+            self.generation.shutdown()
+            self._job_done(False)
+
     def _job_started(self, label: str) -> None:
         self.progress.setValue(0)
         self.progress.show()

@@ -284,3 +284,32 @@ def test_after_typing_a_count_and_enter_the_shortcuts_work_again(window, qtbot):
     assert window.state.frame == 3
     qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.document.project.segment(0).count == 5
+
+
+def test_opening_a_project_while_generating_stops_the_job_quietly(window, qtbot, tmp_path):
+    import gated_engine
+    from conftest import make_project
+
+    from inbetweener.io.project_file import save_project
+    from inbetweener.model.commands import UpdateSegment
+
+    other = tmp_path / "other.ibw"
+    save_project(make_project(count=7), other)
+    gated_engine.GATE.clear()
+    try:
+        window.document.push(UpdateSegment(0, engine="gated"))
+        window.state.set_frame(1)
+        window.actions_["generate"].trigger()
+        qtbot.waitUntil(lambda: 1 in window.state.previews, timeout=10000)
+        assert window.files.open_path(other, ask=False)
+        assert not window.generation.is_running()  # stopped before the document was replaced
+        assert window.state.previews == {}
+        assert window.document.path == other and window.document.is_clean()
+        assert not window.cancel_button.isVisible()
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents()  # the stopped worker's last queued signals
+        assert window.document.is_clean() and window.document.undo_stack.count() == 0
+        assert "changed while generating" not in window.statusBar().currentMessage()
+    finally:
+        gated_engine.GATE.set()
