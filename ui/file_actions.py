@@ -225,7 +225,12 @@ class FileActions(QObject):
             return []
         finally:
             bar.hide()
-        self.window.show_message(f"Exported {len(files)} file(s) to {out_dir}")
+        project = self.document.project
+        missing = sum(1 for seg in project.segments for f in seg.frames if f not in project.cells)
+        # An export of keys only looks like a broken export; say why it does not move.
+        what = "1 in-between" if missing == 1 else f"{missing} in-betweens"
+        note = f"; {what} not generated yet went out as holds (Generate segment, Ctrl+G)" if missing else ""
+        self.window.show_message(f"Exported {len(files)} file(s) to {out_dir}{note}")
         return files
 
     # -- recent files ----------------------------------------------------------------------------

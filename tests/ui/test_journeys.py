@@ -313,3 +313,13 @@ def test_opening_a_project_while_generating_stops_the_job_quietly(window, qtbot,
         assert "changed while generating" not in window.statusBar().currentMessage()
     finally:
         gated_engine.GATE.set()
+
+
+def test_exporting_before_generating_says_the_in_betweens_are_holds(window, tmp_path):
+    files = window.files.export(tmp_path / "out", "png")
+    assert files
+    message = window.statusBar().currentMessage()
+    assert "5 in-betweens" in message and "not generated" in message
+    _generate_by_hand(window.document, range(1, 6))
+    window.files.export(tmp_path / "out2", "png")
+    assert "not generated" not in window.statusBar().currentMessage()
