@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from inbetweener.errors import UserError
 from inbetweener.jobs import plan_segment
 from inbetweener.model.commands import (
+    ClearFrames,
     CommandError,
     InsertFrames,
     RemoveFrames,
@@ -315,7 +316,13 @@ class MainWindow(QMainWindow):
         if self.document.project.key_at(f) is None:
             self.show_message("There is no key on this frame: go to one with Alt+, or Alt+. first.")
             return
-        if self.push(RemoveKeyframe(f)):
+        project = self.document.project
+        # Frames generated for the two segments around the key were timed for them, not for the merged
+        # segment (the core keeps them): drop them too, as retiming does; accepted and locked frames stay.
+        stale = tuple(g for seg in project.segments if f in (seg.start.frame, seg.end.frame)
+                      for g in seg.frames if g in project.cells and project.cells[g].status == FrameStatus.GENERATED)
+        commands = [ClearFrames(stale), RemoveKeyframe(f)] if stale else [RemoveKeyframe(f)]
+        if self.push_many(commands, "Remove key"):
             self.show_message(f"Removed the key at frame {f + 1} (Ctrl+Z brings it back).")
 
     def delete_path(self) -> None:

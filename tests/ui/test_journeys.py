@@ -323,3 +323,22 @@ def test_exporting_before_generating_says_the_in_betweens_are_holds(window, tmp_
     _generate_by_hand(window.document, range(1, 6))
     window.files.export(tmp_path / "out2", "png")
     assert "not generated" not in window.statusBar().currentMessage()
+
+
+def test_removing_a_middle_key_drops_frames_generated_for_the_old_spacing(window):
+    from conftest import disc_image
+
+    from inbetweener.model.commands import InsertKeyframe, SetFrameStatus
+    from inbetweener.model.project import FrameStatus
+
+    doc = window.document
+    doc.push(InsertKeyframe(12, disc_image(160, 120, 60, 60)))
+    _generate_by_hand(doc, (1, 2, 3, 7, 8))
+    doc.push(SetFrameStatus((8,), FrameStatus.ACCEPTED))
+    before = doc.project
+    window.state.set_frame(6)
+    window.actions_["remove_key"].trigger()
+    assert [k.frame for k in doc.project.keyframes] == [0, 12]
+    assert {f: c.status for f, c in doc.project.cells.items()} == {8: FrameStatus.ACCEPTED}
+    window.undo_action.trigger()  # one step brings key and frames back
+    assert doc.project == before
