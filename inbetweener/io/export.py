@@ -209,6 +209,10 @@ def export_mp4(project: Project, out_dir: str | Path, name: str | None = None,
     # yuv420p needs even sides: pad with the background rather than rescale the drawing.
     w, h = project.width + project.width % 2, project.height + project.height % 2
     tmp = target.with_name(f".{target.name}.part.mp4")
+    try:  # an unwritable folder fails here with its reason, not as ffmpeg's log lines and a broken pipe
+        open(tmp, "wb").close()
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
     writer = imageio_ffmpeg.write_frames(
         str(tmp), (w, h), fps=project.fps, codec="libx264", pix_fmt_in="rgb24",
         pix_fmt_out="yuv420p", macro_block_size=1, output_params=["-crf", str(quality)],

@@ -153,6 +153,16 @@ def test_mp4(project: Project, tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*part*"))  # no temp file left behind
 
 
+def test_mp4_into_an_unwritable_place_is_one_sentence(project: Project, tmp_path: Path, capfd) -> None:
+    # Where the temp movie cannot be created (here a folder is in the way; a read-only folder is
+    # the same), the error says why, and ffmpeg never starts to print its own lines.
+    (tmp_path / ".anim.mp4.part.mp4").mkdir()
+    with pytest.raises(ExportError, match="cannot write .*anim.mp4: Is a directory"):
+        export_mp4(project, tmp_path, name="anim")
+    assert capfd.readouterr().err == ""
+    assert not (tmp_path / "anim.mp4").exists()
+
+
 def test_background_colour(project: Project, tmp_path: Path) -> None:
     from PIL import Image
 
