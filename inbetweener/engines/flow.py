@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRequest
-from inbetweener.engines.flowlib.dense import bidirectional_flow, consistency, guide_image
+from inbetweener.engines.flowlib.dense import bidirectional_flow, colour_match, consistency, guide_image
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
 from inbetweener.engines.flowlib.lineart import consensus_share, looks_like_line_art, select_weights
 from inbetweener.engines.flowlib.pathfield import PathField
@@ -117,7 +117,6 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     transparent = bool(request.key_a[..., 3].min() < 255 or request.key_b[..., 3].min() < 255)
     guide_a = guide_image(small_a, line_art, transparent)
     guide_b = guide_image(small_b, line_art, transparent)
-    del small_a, small_b
     gx, gy = pixel_grid(work_h, work_w)
     field = PathField(paths, scale, gx, gy)
     init_ab = init_ba = None
@@ -133,7 +132,11 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
     cons_a = consistency(flow_ab, flow_ba, gx, gy)
     cons_b = consistency(flow_ba, flow_ab, gx, gy)
-    flow_ab, flow_ba = fill_occluded(flow_ab, cons_a, guide_a), fill_occluded(flow_ba, cons_b, guide_b)
+    # Colour, not grey, decides which surface an occluded pixel joins (green grass and a red ball
+    # can share one grey level).
+    flow_ab = fill_occluded(flow_ab, cons_a * colour_match(guide_a, guide_b, flow_ab, gx, gy), small_a)
+    flow_ba = fill_occluded(flow_ba, cons_b * colour_match(guide_b, guide_a, flow_ba, gx, gy), small_b)
+    del small_a, small_b
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
         field.prepare_bends(flow_ab, flow_ba)

@@ -150,3 +150,16 @@ def consistency(flow_ab: np.ndarray, flow_ba: np.ndarray, gx: np.ndarray, gy: np
     mag2 = np.einsum("ijk,ijk->ij", flow_ab, flow_ab) + np.einsum("ijk,ijk->ij", back, back)
     tolerance = 0.01 * mag2 + 0.5
     return np.exp(-err2 / (2.0 * tolerance)).astype(np.float32)
+
+
+def colour_match(guide_src: np.ndarray, guide_dst: np.ndarray, flow: np.ndarray,
+                 gx: np.ndarray, gy: np.ndarray, sigma: float = 25.0) -> np.ndarray:
+    """Weight in (0, 1]: how well each pixel's grey level (3x3 mean) matches where its flow sends it.
+
+    The forward-backward check is geometric only: ground beside a moving shape that the flow
+    dragged along with it can pass it while matching nothing it lands on.
+    """
+    warped = warp(guide_dst, flow, gx, gy)
+    err = cv2.blur(cv2.absdiff(guide_src, warped).astype(np.float32), (3, 3))
+    return np.exp(-0.5 * (err / np.float32(sigma)) ** 2).astype(np.float32)
+

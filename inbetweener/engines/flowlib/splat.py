@@ -39,7 +39,10 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     stacked = np.dstack([flow, colour.reshape(colour.shape[0], colour.shape[1], -1)]).astype(np.float32)
     fills = [fill_holes(stacked, holes, known=np.exp(sign * 0.25 * (relative - offset)).astype(np.float32))
              for sign, offset in ((-1.0, 0.0), (1.0, 40.0))]
-    misfit = [np.abs(f[..., 2:] - stacked[..., 2:]).sum(axis=2) for f in fills]
+    # Colour decides; where colours tie (grass beside a landing ball, on both layers' sides), the
+    # pixel's own motion, weak as it is, tips the balance (0.5 grey levels per px).
+    misfit = [np.abs(f[..., 2:] - stacked[..., 2:]).sum(axis=2)
+              + 0.5 * np.sqrt(np.einsum("ijk,ijk->ij", f[..., :2] - flow, f[..., :2] - flow)) for f in fills]
     pick_fg = (misfit[1] < misfit[0])[..., None]
     out = flow.copy()
     np.copyto(out, np.where(pick_fg, fills[1][..., :2], fills[0][..., :2]), where=untrusted[..., None])
