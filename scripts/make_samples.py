@@ -3,7 +3,7 @@
 
     python scripts/make_samples.py [--out resources/samples]
 
-Writes three key pairs, a motion-paths file for the ball, `ball.ibw` (made with `inbetweener new`)
+Writes three key pairs, a motion-paths file for the ball, `ball.ibw` (made with `inbetweener new`, then rendered)
 and the app icon. Deterministic: the same pixels every run.
 """
 
@@ -213,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "resources" / "samples")
     parser.add_argument("--icons", type=Path, default=ROOT / "resources")
+    parser.add_argument("--no-render", action="store_true", help="leave the sample project's in-betweens empty")
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -232,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     status = cli_main(["new", str(out / "ball.ibw"), str(out / "ball_a.png"), str(out / "ball_b.png"),
                        "--every", "13", "--fps", "24", "--name", "ball", "--paths", str(out / "ball_paths.json"),
                        "--force", "--quiet"])
+    if status:
+        return status
+    # Rendered with the default engine, so the first start shows (and plays) a finished segment.
+    status = 0 if args.no_render else cli_main(["render", str(out / "ball.ibw"), "--quiet"])
     if status:
         return status
 
