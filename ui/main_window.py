@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 from inbetweener.errors import UserError
 from inbetweener.jobs import plan_segment
 from inbetweener.model.commands import (
-    ClearFrames,
     CommandError,
     InsertFrames,
     RemoveFrames,
@@ -316,13 +315,8 @@ class MainWindow(QMainWindow):
         if self.document.project.key_at(f) is None:
             self.show_message("There is no key on this frame: go to one with Alt+, or Alt+. first.")
             return
-        project = self.document.project
-        # Frames generated for the two segments around the key were timed for them, not for the merged
-        # segment (the core keeps them): drop them too, as retiming does; accepted and locked frames stay.
-        stale = tuple(g for seg in project.segments if f in (seg.start.frame, seg.end.frame)
-                      for g in seg.frames if g in project.cells and project.cells[g].status == FrameStatus.GENERATED)
-        commands = [ClearFrames(stale), RemoveKeyframe(f)] if stale else [RemoveKeyframe(f)]
-        if self.push_many(commands, "Remove key"):
+        # The command also drops the frames generated for the two segments around the key.
+        if self.push(RemoveKeyframe(f)):
             self.show_message(f"Removed the key at frame {f + 1} (Ctrl+Z brings it back).")
 
     def delete_path(self) -> None:

@@ -155,6 +155,12 @@ class RemoveKeyframe(Command):
         if not idx:
             raise CommandError(f"there is no key at frame {self.frame + 1}")
         i = idx[0]
+        # Generated frames on either side were timed for the old segments, not the merged one:
+        # drop them (as retiming does). Accepted and locked frames are the animator's and stay.
+        lo = keys[i - 1].frame if i > 0 else -1
+        hi = keys[i + 1].frame if i + 1 < len(keys) else project.length
+        cells = {f: c for f, c in project.cells.items()
+                 if not (lo < f < hi and c.status == FrameStatus.GENERATED)}
         del keys[i]
         settings = list(project.segment_settings)
         if settings:
@@ -164,7 +170,7 @@ class RemoveKeyframe(Command):
                 del settings[-1]
             else:
                 settings[i - 1 : i + 1] = [replace(settings[i - 1], paths=())]
-        return replace(project, keyframes=tuple(keys), segment_settings=tuple(settings))
+        return replace(project, keyframes=tuple(keys), segment_settings=tuple(settings), cells=cells)
 
 
 @dataclass(frozen=True)

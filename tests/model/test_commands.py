@@ -122,7 +122,14 @@ def test_remove_middle_key_merges_segments() -> None:
     seg = p.segments[0]
     assert (seg.start.frame, seg.end.frame, seg.count) == (0, 10, 9)
     assert seg.settings.paths == () and seg.settings.engine == base().segments[0].settings.engine
-    assert sorted(p.cells) == [1, 2, 6]  # in-betweens survive as frames of the merged segment
+    # Generated frames were timed for the old segments and go (as when retiming); the locked and
+    # accepted ones are the animator's and stay as frames of the merged segment.
+    assert sorted(p.cells) == [2, 6]
+
+
+def test_remove_first_key_drops_the_generated_frames_left_outside_any_segment() -> None:
+    p, _ = apply(base(), RemoveKeyframe(0))
+    assert [s.start.frame for s in p.segments] == [4] and sorted(p.cells) == [2, 6]
 
 
 def test_retime_changes_counts_and_drops_only_generated_frames() -> None:

@@ -68,9 +68,9 @@ CASES = {
                       [N, N, N, (20, K, False), (20, None, True), (20, None, True), (30, G, False),
                        (40, L, False), (40, None, True), (60, K, False), (60, None, True),
                        (60, None, True), N]),
-    # Without the first key, the frames before the in-betweens are blank, then they show themselves.
+    # Without the first key its generated in-between goes; the frames before the locked one are blank.
     "remove first key": ([RemoveKeyframe(2)],
-                         [N, N, N, N, (30, G, False), (40, L, False), (40, None, True), (60, K, False),
+                         [N, N, N, N, N, (40, L, False), (40, None, True), (60, K, False),
                           (60, None, True), (60, None, True), N]),
     "accept": ([SetFrameStatus((3,), A)],
                [N, N, N, (20, K, False), (30, A, False), (40, L, False), (40, None, True),
