@@ -24,7 +24,7 @@ class JobFrame:
     """One generated frame at its timeline position."""
 
     frame: int
-    image: np.ndarray
+    image: np.ndarray | ImageData  # pixels from the engine, or already packed (the editor's worker)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,8 @@ def run_job(job: SegmentJob) -> Iterator[Progress | JobFrame]:
 
 def frames_command(frames: Iterable[JobFrame], label: str = "Generate frames") -> PutGeneratedFrames:
     """The one undoable command that puts a finished job's frames into the document."""
-    return PutGeneratedFrames(tuple((f.frame, ImageData.from_array(f.image)) for f in frames), label=label)
+    return PutGeneratedFrames(tuple((f.frame, f.image if isinstance(f.image, ImageData) else ImageData.from_array(f.image))
+                                    for f in frames), label=label)
 
 
 def generate_segment(project: Project, segment: int, engine: str | None = None,

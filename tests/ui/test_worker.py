@@ -38,6 +38,11 @@ def test_generate_segment_fills_the_timeline_as_one_undo_step(window, qtbot, eng
     assert doc.undo_stack.count() == steps + 1
     middle = doc.project.image(doc.project.cells[3].image_id)
     assert not np.array_equal(middle, doc.project.key_image(seg.start))
+    # Frames land PNG-packed by the worker thread: nothing left to encode on the GUI thread, and no
+    # raw pixels held by the document.
+    for cell in doc.project.cells.values():
+        data = doc.project.images[cell.image_id]
+        assert data._array is None and data._png is not None and data.content_id() == cell.image_id
     window.undo_action.trigger()
     assert doc.project == before
 
