@@ -190,7 +190,7 @@ def test_new_project_refuses_an_unusable_canvas_size(window, monkeypatch, typed)
 
 
 def _generate_by_hand(doc, frames) -> None:
-    from conftest import disc_image
+    from ui_projects import disc_image
 
     from inbetweener.model.commands import PutGeneratedFrames
 
@@ -288,7 +288,7 @@ def test_after_typing_a_count_and_enter_the_shortcuts_work_again(window, qtbot):
 
 def test_opening_a_project_while_generating_stops_the_job_quietly(window, qtbot, tmp_path):
     import gated_engine
-    from conftest import make_project
+    from ui_projects import make_project
 
     from inbetweener.io.project_file import save_project
     from inbetweener.model.commands import UpdateSegment
@@ -326,7 +326,7 @@ def test_exporting_before_generating_says_the_in_betweens_are_holds(window, tmp_
 
 
 def test_removing_a_middle_key_drops_frames_generated_for_the_old_spacing(window):
-    from conftest import disc_image
+    from ui_projects import disc_image
 
     from inbetweener.model.commands import InsertKeyframe, SetFrameStatus
     from inbetweener.model.project import FrameStatus
