@@ -162,4 +162,3 @@ def colour_match(guide_src: np.ndarray, guide_dst: np.ndarray, flow: np.ndarray,
     warped = warp(guide_dst, flow, gx, gy)
     err = cv2.blur(cv2.absdiff(guide_src, warped).astype(np.float32), (3, 3))
     return np.exp(-0.5 * (err / np.float32(sigma)) ** 2).astype(np.float32)
-

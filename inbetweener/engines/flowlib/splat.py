@@ -28,8 +28,8 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     Such pixels are occluded in the other key (or deform past what the flow could follow), so
     their own flow is a guess. Two fills from the trusted pixels, one favouring the background
     (dominant) motion, one the foreground: each pixel takes the one whose source pixels look like
-    it in `colour` ((H, W) or (H, W, C)) -- an occluded patch of ground joins the ground, the rim of a squashing
-    ball joins the ball (a two-layer form of edge-aware sparse-to-dense filling).
+    it in `colour` ((H, W) or (H, W, C)): an occluded patch of ground joins the ground, the rim of
+    a squashing ball joins the ball (a two-layer form of edge-aware sparse-to-dense filling).
     """
     untrusted = consistency < threshold
     if not untrusted.any():
