@@ -8,6 +8,8 @@ from threading import Lock
 
 import numpy as np
 
+from inbetweener.errors import ImageError
+
 # Decoded PNG-backed images kept in memory (most recently used first out last).
 _DECODED_CACHE_SIZE = 48
 _decoded: OrderedDict[int, np.ndarray] = OrderedDict()
@@ -74,9 +76,16 @@ class ImageData:
                 return hit
         from inbetweener.io.png import decode_png_rgba
 
-        arr = _readonly(decode_png_rgba(self._png))  # type: ignore[arg-type]
+        # A damaged drawing is the file's fault, not a bug: say so in one sentence (it is decoded lazily,
+        # so this is where a PNG that was already broken when it was stored shows up).
+        try:
+            arr = _readonly(decode_png_rgba(self._png))  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise ImageError(f"a drawing stored in the project is damaged ({exc}); "
+                             "open a backup or the recovery copy") from None
         if arr.shape[:2] != self.shape:
-            raise ValueError(f"stored image is {arr.shape[1]}x{arr.shape[0]}, expected {self.width}x{self.height}")
+            raise ImageError(f"a drawing stored in the project is {arr.shape[1]}x{arr.shape[0]} instead of "
+                             f"{self.width}x{self.height}; open a backup or the recovery copy")
         with _decoded_lock:
             _decoded[key] = arr
             while len(_decoded) > _DECODED_CACHE_SIZE:

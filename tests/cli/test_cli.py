@@ -288,6 +288,32 @@ def test_corrupt_project_exit_2_and_untouched(content: bytes, command: str, tmp_
     assert not (tmp_path / "o").exists()
 
 
+def test_project_with_a_damaged_drawing_exits_2_with_one_line(keys, tmp_path: Path, capsys) -> None:
+    # A PNG that was already broken when stored passes the loader's checksums; it fails when decoded.
+    import struct
+    import zipfile
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    damaged = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 96, 64, 8, 6, 0, 0, 0))
+               + chunk(b"IDAT", b"not zlib at all") + chunk(b"IEND", b""))
+    proj = tmp_path / "p.ibw"
+    assert main(["new", str(proj), str(keys[0]), str(keys[1]), "-q"]) == 0
+    bad = tmp_path / "bad.ibw"
+    with zipfile.ZipFile(proj) as zin, zipfile.ZipFile(bad, "w") as zout:
+        images = [n for n in zin.namelist() if n.startswith("images/")]
+        for n in zin.namelist():
+            zout.writestr(n, damaged if n == images[0] else zin.read(n))
+    before = bad.read_bytes()
+    for argv in (["export", str(bad), "--out", str(tmp_path / "out"), "-q"],
+                 ["render", str(bad), "--engine", "crossfade", "-q"]):
+        assert main(argv) == 2
+        assert "damaged" in _one_error_line(capsys)
+    assert bad.read_bytes() == before
+
+
 def test_render_bad_segment_and_missing_project(keys, tmp_path: Path, capsys) -> None:
     proj = tmp_path / "p.ibw"
     assert main(["new", str(proj), str(keys[0]), str(keys[1])]) == 0
