@@ -177,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (never raises for user errors)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0].lower().endswith(".ibw"):
+        # "Open with" on Windows / macOS and desktop entries pass the project file alone.
+        args_list.insert(0, "gui")
     try:
         args = build_parser().parse_args(args_list)
         command = args.command or "gui"

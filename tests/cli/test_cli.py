@@ -358,6 +358,18 @@ def test_gui_hands_over_zero_based_frame(tmp_path: Path, monkeypatch) -> None:
     assert calls == [(proj, tmp_path / "s.png", 2), (None, None, None)]
 
 
+def test_a_project_file_alone_opens_the_editor(tmp_path: Path, monkeypatch) -> None:
+    # How "Open with" and desktop entries call the program: `inbetweener shot.ibw`.
+    calls = []
+    fake = types.ModuleType("ui.app")
+    fake.run_gui = lambda project, screenshot, frame: calls.append(project) or 0
+    monkeypatch.setitem(sys.modules, "ui.app", fake)
+    proj = tmp_path / "Shot.IBW"
+    proj.write_bytes(b"x")
+    assert main([str(proj)]) == 0
+    assert calls == [proj]
+
+
 def test_gui_missing_project(tmp_path: Path, monkeypatch, capsys) -> None:
     fake = types.ModuleType("ui.app")
     fake.run_gui = lambda *a: 0
