@@ -464,6 +464,9 @@ def cmd_models(args: argparse.Namespace) -> int:
         raise UserError(
             "the diffusion extra is not installed; install it with: pip install 'inbetweener[diffusion]'"
         ) from None
+    missing = [str(p) for p in args.model if not Path(p).exists()]
+    if missing:
+        raise UserError(f"no such folder: {', '.join(missing)}; check the path given to --model")
     print(models_report(list(args.model)))
     return 0
 

@@ -378,6 +378,11 @@ def test_gui_missing_project(tmp_path: Path, monkeypatch, capsys) -> None:
     _one_error_line(capsys)
 
 
+def test_models_with_a_missing_folder_says_so(tmp_path: Path, capsys) -> None:
+    assert main(["models", "--model", str(tmp_path / "nope")]) == 2
+    assert "no such folder" in _one_error_line(capsys)
+
+
 def test_models_without_discovery_module_is_one_line(monkeypatch, capsys) -> None:
     monkeypatch.setitem(sys.modules, "inbetweener.engines.diffusion.discovery", None)
     assert main(["models"]) == 2
