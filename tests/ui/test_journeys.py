@@ -197,17 +197,24 @@ def _generate_by_hand(doc, frames) -> None:
     doc.push(PutGeneratedFrames(tuple((f, disc_image(160, 120, 40 + 10 * f, 60)) for f in frames)))
 
 
-@pytest.mark.parametrize("count", [8, 3])
-def test_changing_the_in_between_count_drops_frames_timed_for_the_old_count(window, count):
+def _generated_with_one_locked(window, locked: int):
+    """Frames 1-5 generated, one of them locked, the panel on the segment; returns the project then."""
     from inbetweener.model.commands import SetFrameStatus
     from inbetweener.model.project import FrameStatus
 
-    doc = window.document
-    _generate_by_hand(doc, range(1, 6))
-    doc.push(SetFrameStatus((2,), FrameStatus.LOCKED))
-    before = doc.project
+    _generate_by_hand(window.document, range(1, 6))
+    window.document.push(SetFrameStatus((locked,), FrameStatus.LOCKED))
     window.state.set_frame(2)
     window.panel.refresh(force=True)
+    return window.document.project
+
+
+@pytest.mark.parametrize("count", [8, 3])
+def test_changing_the_in_between_count_drops_frames_timed_for_the_old_count(window, count):
+    from inbetweener.model.project import FrameStatus
+
+    doc = window.document
+    before = _generated_with_one_locked(window, 2)
     window.panel.count.setValue(count)
     seg = doc.project.segment(0)
     assert seg.count == count
@@ -219,15 +226,8 @@ def test_changing_the_in_between_count_drops_frames_timed_for_the_old_count(wind
 
 
 def test_fewer_in_betweens_never_throws_away_a_locked_frame(window):
-    from inbetweener.model.commands import SetFrameStatus
-    from inbetweener.model.project import FrameStatus
-
     doc = window.document
-    _generate_by_hand(doc, range(1, 6))
-    doc.push(SetFrameStatus((5,), FrameStatus.LOCKED))
-    before = doc.project
-    window.state.set_frame(2)
-    window.panel.refresh(force=True)
+    before = _generated_with_one_locked(window, 5)
     window.panel.count.setValue(3)
     assert doc.project is before
     assert window.panel.count.value() == 5  # the spin box shows the count that still holds
