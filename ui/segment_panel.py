@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from inbetweener.engines.base import EngineOption, engine_class, engine_names
 from inbetweener.errors import UserError
 from inbetweener.model.commands import (
-    ClearFrames,
     Command,
     CommandError,
     InsertFrames,
@@ -320,19 +319,9 @@ class SegmentPanel(QWidget):
                 self.refresh(force=True)
                 return
         # More in-betweens: hold frames inserted before the end key; fewer: the last ones removed.
-        cmd: Command = (InsertFrames(seg.end.frame, delta, label="More in-betweens") if delta > 0 else
-                        RemoveFrames(seg.end.frame + delta, -delta, label="Fewer in-betweens"))
-        # Generated frames were timed for the old count (they would now play at the wrong spacing):
-        # drop them as retiming a key by dragging does; accepted and locked frames stay.
-        stale = tuple(f for f in seg.frames if f in cells and cells[f].status == FrameStatus.GENERATED)
-        if not stale:
-            self._push(cmd)
-            return
-        try:
-            self.document.push_many([ClearFrames(stale), cmd], cmd.label)
-        except (CommandError, UserError) as exc:
-            self.message.emit(str(exc))
-            self.refresh(force=True)
+        # Either command drops the segment's generated frames (timed for the old count) itself.
+        self._push(InsertFrames(seg.end.frame, delta, label="More in-betweens") if delta > 0 else
+                   RemoveFrames(seg.end.frame + delta, -delta, label="Fewer in-betweens"))
 
     def _seed_changed(self, value: int) -> None:
         if self._segment is not None and value != self._segment.settings.seed:

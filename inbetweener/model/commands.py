@@ -18,6 +18,7 @@ from inbetweener.model.project import (
     Keyframe,
     MotionPath,
     Project,
+    Segment,
     SegmentSettings,
 )
 from inbetweener.paths.timing import Timing
@@ -74,15 +75,24 @@ def _check_size(project: Project, image: ImageData) -> None:
         )
 
 
+def _segment(project: Project, index: int) -> Segment:
+    """The segment at `index`, or a CommandError saying it does not exist (not an IndexError)."""
+    count = len(project.segment_settings)
+    if not 0 <= index < count:
+        have = "no segments" if count == 0 else f"only {count} segment{'s' if count != 1 else ''}"
+        raise CommandError(f"segment {index + 1} does not exist: the project has {have}")
+    return project.segments[index]
+
+
 def _set_segment(project: Project, index: int, settings: SegmentSettings) -> Project:
-    project.segment(index)  # range check with a clear message
+    _segment(project, index)  # range check with a clear message
     segs = list(project.segment_settings)
     segs[index] = settings
     return replace(project, segment_settings=tuple(segs))
 
 
 def _path(project: Project, segment: int, path_index: int) -> MotionPath:
-    paths = project.segment(segment).settings.paths
+    paths = _segment(project, segment).settings.paths
     if not 0 <= path_index < len(paths):
         raise CommandError(f"path {path_index + 1} does not exist in segment {segment + 1}")
     return paths[path_index]
@@ -90,13 +100,32 @@ def _path(project: Project, segment: int, path_index: int) -> MotionPath:
 
 def _replace_path(project: Project, segment: int, path_index: int, path: MotionPath | None) -> Project:
     _path(project, segment, path_index)
-    settings = project.segment(segment).settings
+    settings = _segment(project, segment).settings
     paths = list(settings.paths)
     if path is None:
         del paths[path_index]
     else:
         paths[path_index] = path
     return _set_segment(project, segment, replace(settings, paths=tuple(paths)))
+
+
+def _without_generated(cells: Mapping[int, Cell], lo: int, hi: int) -> dict[int, Cell]:
+    """`cells` less the generated frames strictly between `lo` and `hi`.
+
+    Generated frames were made for one segment: its keys, in-between count, paths and timing. An
+    edit that changes those (a key inserted, removed or retimed, frames inserted or removed inside
+    it) leaves them stale, so they go; undo brings them back. Accepted and locked frames are the
+    animator's choice and always stay.
+    """
+    return {f: c for f, c in cells.items() if not (lo < f < hi and c.status == FrameStatus.GENERATED)}
+
+
+def _span_around(project: Project, frame: int) -> tuple[int, int] | None:
+    """(start key frame, end key frame) of the segment whose span holds `frame` (end key included)."""
+    for seg in project.segments:
+        if seg.start.frame < frame <= seg.end.frame:
+            return seg.start.frame, seg.end.frame
+    return None
 
 
 def _shift(project: Project, at: int, by: int) -> tuple[tuple[Keyframe, ...], dict[int, Cell]]:
@@ -122,6 +151,13 @@ class InsertKeyframe(Command):
         keys = list(project.keyframes)
         existing = [i for i, k in enumerate(keys) if k.frame == self.frame]
         cells = {f: c for f, c in project.cells.items() if f != self.frame}
+        # The segments on either side of the key change (split, extended, or a new drawing at
+        # their end), so what was generated for them is stale.
+        before = [k.frame for k in keys if k.frame < self.frame]
+        after = [k.frame for k in keys if k.frame > self.frame]
+        if not existing or keys[existing[0]].image_id != image_id:
+            cells = _without_generated(cells, before[-1] if before else self.frame,
+                                       after[0] if after else self.frame)
         settings = list(project.segment_settings)
         if existing:
             keys[existing[0]] = Keyframe(self.frame, image_id)
@@ -155,12 +191,10 @@ class RemoveKeyframe(Command):
         if not idx:
             raise CommandError(f"there is no key at frame {self.frame + 1}")
         i = idx[0]
-        # Generated frames on either side were timed for the old segments, not the merged one:
-        # drop them (as retiming does). Accepted and locked frames are the animator's and stay.
+        # Generated frames on either side were timed for the old segments, not the merged one.
         lo = keys[i - 1].frame if i > 0 else -1
         hi = keys[i + 1].frame if i + 1 < len(keys) else project.length
-        cells = {f: c for f, c in project.cells.items()
-                 if not (lo < f < hi and c.status == FrameStatus.GENERATED)}
+        cells = _without_generated(project.cells, lo, hi)
         del keys[i]
         settings = list(project.segment_settings)
         if settings:
@@ -194,14 +228,10 @@ class MoveKeyframe(Command):
         if self.to == self.frame:
             return project
         keys[i] = Keyframe(self.to, keys[i].image_id)
-        # Generated frames of the two touched segments were timed for the old spacing: drop them.
-        # Accepted and locked frames are the animator's choice and stay where they are.
+        # Generated frames of the two touched segments were timed for the old spacing.
         span_lo = lo if lo >= 0 else 0
         span_hi = hi if hi is not None else max(self.frame, self.to) + 1
-        cells = {
-            f: c for f, c in project.cells.items()
-            if not (span_lo < f < span_hi and c.status == FrameStatus.GENERATED) and f != self.to
-        }
+        cells = {f: c for f, c in _without_generated(project.cells, span_lo, span_hi).items() if f != self.to}
         return replace(project, keyframes=tuple(keys), cells=cells,
                        length=max(project.length, self.to + 1))
 
@@ -217,6 +247,10 @@ class InsertFrames(Command):
     def run(self, project: Project) -> Project:
         if self.count < 1 or self.at < 0:
             raise CommandError("insert at least one frame, at frame 1 or later")
+        # Holds inserted inside a segment (or just before its end key) change its count.
+        span = _span_around(project, self.at)
+        if span is not None:
+            project = replace(project, cells=_without_generated(project.cells, *span))
         keys, cells = _shift(project, self.at, self.count)
         return replace(project, keyframes=keys, cells=cells, length=project.length + self.count)
 
@@ -236,6 +270,9 @@ class RemoveFrames(Command):
         if any(self.at <= k.frame < end for k in project.keyframes):
             raise CommandError("a key lies in those frames; remove the key first")
         cells = {f: c for f, c in project.cells.items() if not self.at <= f < end}
+        span = _span_around(project, self.at)  # no key lies in the frames, so one segment at most
+        if span is not None:
+            cells = _without_generated(cells, *span)
         keys = tuple(Keyframe(k.frame - self.count, k.image_id) if k.frame >= end else k
                      for k in project.keyframes)
         cells = {(f - self.count if f >= end else f): c for f, c in cells.items()}
@@ -257,7 +294,12 @@ class SetProjectSettings(Command):
             changes["length"] = int(self.length)
         if self.name is not None:
             changes["name"] = self.name
-        return replace(project, **changes) if changes else project
+        if not changes:
+            return project
+        try:
+            return replace(project, **changes)
+        except ValueError as exc:  # the Project's own check (fps range) says what is wrong
+            raise CommandError(str(exc)) from None
 
 
 # -- segments and paths ----------------------------------------------------------------------------
@@ -272,7 +314,7 @@ class UpdateSegment(Command):
     label: str = "Segment settings"
 
     def run(self, project: Project) -> Project:
-        s = project.segment(self.segment).settings
+        s = _segment(project, self.segment).settings
         if self.engine is not None:
             s = replace(s, engine=self.engine)
         if self.seed is not None:
@@ -289,7 +331,7 @@ class AddPath(Command):
     label: str = "Add path"
 
     def run(self, project: Project) -> Project:
-        s = project.segment(self.segment).settings
+        s = _segment(project, self.segment).settings
         return _set_segment(project, self.segment, replace(s, paths=s.paths + (self.path,)))
 
 
@@ -302,7 +344,7 @@ class SetPaths(Command):
     label: str = "Set paths"
 
     def run(self, project: Project) -> Project:
-        s = project.segment(self.segment).settings
+        s = _segment(project, self.segment).settings
         return _set_segment(project, self.segment, replace(s, paths=tuple(self.paths)))
 
 

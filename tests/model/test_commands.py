@@ -192,6 +192,81 @@ def test_wrong_size_image_refused() -> None:
         apply(base(), PutGeneratedFrames(((3, small),)))
 
 
-def test_missing_segment_is_index_error_with_one_based_number() -> None:
-    with pytest.raises(IndexError, match="segment 3"):
-        apply(base(), UpdateSegment(2, seed=1))
+@pytest.mark.parametrize("command", [
+    UpdateSegment(2, seed=1),
+    UpdateSegment(-1, engine="crossfade"),
+    AddPath(2, LINE),
+    SetPaths(5, ()),
+    RemovePath(2, 0),
+    ReplacePath(3, 0, ARC),
+    MovePathPoint(2, 0, 0, 1.0, 1.0),
+    SetTiming(7, 0, Timing()),
+])
+def test_missing_segment_is_one_command_error_sentence_with_one_based_number(command) -> None:
+    with pytest.raises(CommandError) as caught:
+        apply(base(), command)
+    assert not isinstance(caught.value, IndexError)
+    text = str(caught.value)
+    assert f"segment {command.segment + 1} does not exist" in text and "2 segments" in text
+    assert "\n" not in text and text.count(". ") == 0
+
+
+def test_missing_segment_in_an_empty_project_says_there_are_none() -> None:
+    with pytest.raises(CommandError, match="segment 1 does not exist: the project has no segments"):
+        apply(Project(W, H), UpdateSegment(0, seed=1))
+
+
+def test_impossible_project_settings_are_a_command_error() -> None:
+    with pytest.raises(CommandError, match="fps"):
+        apply(base(), SetProjectSettings(fps=0))
+
+
+# -- generated frames go stale with their segment --------------------------------------------------
+def stale_base() -> Project:
+    """base() plus generated frames 3 (segment 0) and 8 (segment 1): each segment has every status."""
+    p, _ = apply(base(), PutGeneratedFrames(((3, img(13)), (8, img(80)))))
+    return p
+
+
+def statuses(p: Project) -> dict[int, FrameStatus]:
+    return {f: c.status for f, c in p.cells.items()}
+
+
+G, A, L = FrameStatus.GENERATED, FrameStatus.ACCEPTED, FrameStatus.LOCKED
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    # Splitting segment 0 (0..4) at 3: its generated frame 1 goes; segment 1 is untouched.
+    (InsertKeyframe(3, img(33)), {2: L, 6: A, 8: G}),
+    # Splitting segment 1 (4..10) at 7: its generated frame 8 goes; locked 2 / accepted 6 stay.
+    (InsertKeyframe(7, img(70)), {1: G, 2: L, 3: G, 6: A}),
+    # A new drawing on key 4 changes both segments it ends and starts.
+    (InsertKeyframe(4, img(44)), {2: L, 6: A}),
+    # A key after the last one makes a new segment; nothing was generated for it, nothing else changes.
+    (InsertKeyframe(14, img(140)), {1: G, 2: L, 3: G, 6: A, 8: G}),
+    # Holds inside segment 0 (shifted by 2 afterwards): its generated frames go, segment 1's move along.
+    (InsertFrames(3, 2), {2: L, 8: A, 10: G}),
+    # Inserting before key 4 lengthens segment 0, not segment 1.
+    (InsertFrames(4, 1), {2: L, 7: A, 9: G}),
+    # Before the first key / after the last: no segment changes, everything shifts or stays.
+    (InsertFrames(0, 1), {2: G, 3: L, 4: G, 7: A, 9: G}),
+    (InsertFrames(11, 3), {1: G, 2: L, 3: G, 6: A, 8: G}),
+    # Removing frame 5 shortens segment 1: its generated 8 goes, accepted 6 moves to 5; segment 0 untouched.
+    (RemoveFrames(5, 1), {1: G, 2: L, 3: G, 5: A}),
+    (RemoveFrames(1, 1), {1: L, 5: A, 7: G}),
+    # The commands that already did this, through the same helper.
+    (RemoveKeyframe(4), {2: L, 6: A}),
+    (MoveKeyframe(4, 5), {2: L, 6: A}),
+])
+def test_edits_that_change_a_segment_drop_only_its_generated_frames(command, expected) -> None:
+    before = stale_base()
+    after, inverse = apply(before, command)
+    assert statuses(after) == expected
+    undone, _ = apply(after, inverse)
+    assert same(undone, before) and undone.cells == before.cells
+
+
+def test_replacing_a_key_with_the_same_drawing_keeps_generated_frames() -> None:
+    before = stale_base()
+    after, _ = apply(before, InsertKeyframe(4, img(40)))
+    assert after.cells == before.cells

@@ -63,9 +63,10 @@ CASES = {
     "retime": ([MoveKeyframe(6, 7)],
                [N, N, N, (20, K, False), (20, None, True), (40, L, False), (40, None, True),
                 (40, None, True), (60, K, False), (60, None, True), N]),
-    # Two empty frames inserted before frame 3 push everything from 3 on two frames later.
+    # Two empty frames inserted before frame 3 push everything from 3 on two frames later; the
+    # generated frame 3 was timed for the shorter segment and goes (a hold of key 2), locked 4 stays.
     "insert frames": ([InsertFrames(3, 2)],
-                      [N, N, N, (20, K, False), (20, None, True), (20, None, True), (30, G, False),
+                      [N, N, N, (20, K, False), (20, None, True), (20, None, True), (20, None, True),
                        (40, L, False), (40, None, True), (60, K, False), (60, None, True),
                        (60, None, True), N]),
     # Without the first key its generated in-between goes; the frames before the locked one are blank.
