@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from inbetweener.errors import UserError
+from inbetweener.io.atomic import write_atomic
 from inbetweener.model.project import MotionPath
 from inbetweener.paths.bezier import BezierChain, CubicBezier
 from inbetweener.paths.timing import LINEAR, Timing
@@ -107,4 +108,11 @@ def load_paths(file: str | Path) -> tuple[MotionPath, ...]:
 
 
 def save_paths(file: str | Path, paths: Iterable[MotionPath]) -> None:
-    Path(file).write_text(json.dumps(paths_to_json(paths), indent=2), encoding="utf-8")
+    """Write a paths file atomically (as projects are saved); any problem is one PathsFileError sentence."""
+    p = Path(file)
+    data = json.dumps(paths_to_json(paths), indent=2).encode("utf-8")
+    try:
+        write_atomic(p, lambda fh: fh.write(data))
+    except OSError as exc:  # the old file, if any, is untouched
+        raise PathsFileError(f"could not save {p.name} ({exc.strerror or exc}); "
+                             "check the folder exists, free space and permissions, then save again") from None

@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 import lzma
 import math
-import os
 import struct
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from inbetweener import __version__
 from inbetweener.errors import ProjectFileError
+from inbetweener.io.atomic import real_target, write_atomic
 from inbetweener.io.paths_json import PathsFileError, path_from_json, path_to_json
 from inbetweener.io.png import PNG_SIGNATURE, png_size
 from inbetweener.model.images import ImageData
@@ -102,60 +101,32 @@ def _save_problem(project: Project) -> str | None:
 
 
 def save_project(project: Project, path: str | Path) -> None:
-    """Write the project atomically: the file at `path` is the old one or the new one, never a mix."""
+    """Write the project atomically: the file at `path` is the old one or the new one, never a mix.
+
+    Saving over a symlink replaces the file it points to (the link stays); a read-only file or
+    folder is a ProjectFileError with the old file left as it was.
+    """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = real_target(target).parent
     if not folder.is_dir():
         raise ProjectFileError(f"the folder {folder} does not exist; choose an existing folder")
     problem = _save_problem(project)
     if problem:  # never replace a good file with one that cannot be opened again
         raise ProjectFileError(f"{target.name} was not saved: {problem}, then save again")
     doc = project_to_json(project)
+
+    def write(fh: BinaryIO) -> None:
+        with zipfile.ZipFile(fh, "w") as zf:
+            zf.writestr(PROJECT_MEMBER, json.dumps(doc, indent=1), compress_type=zipfile.ZIP_DEFLATED)
+            for image_id, meta in doc["images"].items():
+                # PNGs are compressed already: store them.
+                zf.writestr(meta["file"], project.images[image_id].png_bytes(), compress_type=zipfile.ZIP_STORED)
+
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".saving", dir=folder)
-    except OSError as exc:  # a read-only folder fails here, before any byte is written
+        write_atomic(target, write)
+    except OSError as exc:  # read-only file or folder, disk full...: the old file is untouched
         raise ProjectFileError(f"could not save {target.name} ({exc.strerror or exc}); "
                                "check free space and permissions, then save again") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w") as zf:
-                zf.writestr(PROJECT_MEMBER, json.dumps(doc, indent=1), compress_type=zipfile.ZIP_DEFLATED)
-                for image_id, meta in doc["images"].items():
-                    # PNGs are compressed already: store them.
-                    zf.writestr(meta["file"], project.images[image_id].png_bytes(),
-                                compress_type=zipfile.ZIP_STORED)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists():
-            try:  # keep the user's file permissions
-                os.chmod(tmp, target.stat().st_mode & 0o7777)
-            except OSError:
-                pass
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        _fsync_dir(folder)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ProjectFileError(f"could not save {target.name} ({exc.strerror or exc}); "
-                               "check free space and permissions, then save again") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not supported on every platform (Windows); the rename is still atomic
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
 
 
 # -- loading ---------------------------------------------------------------------------------------

@@ -71,3 +71,45 @@ def test_a_file_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
     f.write_bytes(b"\xef\xbb\xbf" + json.dumps({"paths": [{"from": [1, 2], "to": [3, 4]}]}).encode())
     (path,) = load_paths(f)
     assert path.start == (1.0, 2.0) and path.end == (3.0, 4.0)
+
+
+def test_save_paths_is_atomic_and_keeps_a_symlink(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    from inbetweener.io import atomic
+
+    one = (MotionPath.straight((0, 0), (10, 10), Timing()),)
+    two = one + (MotionPath.straight((5, 5), (1, 1), Timing()),)
+    real = tmp_path / "real.json"
+    save_paths(real, one)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    save_paths(link, two)
+    assert link.is_symlink() and load_paths(real) == two
+
+    # The bytes go to a temp file beside the target, fsynced, then renamed over it.
+    calls: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
+
+    def replace(src, dst):
+        calls.append("replace")
+        assert Path(src).parent == real.parent and Path(dst) == real
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    with pytest.raises(PathsFileError, match=r"could not save real\.json \(No space left on device\)"):
+        save_paths(real, one)
+    assert calls[:2] == ["fsync", "replace"]
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
+    assert load_paths(real) == two  # untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real.json"]
+
+
+def test_save_paths_over_a_read_only_file_is_one_sentence(tmp_path: Path) -> None:
+    target = tmp_path / "p.json"
+    target.write_text("{\"paths\": []}")
+    target.chmod(0o444)
+    with pytest.raises(PathsFileError, match="read-only"):
+        save_paths(target, (MotionPath.straight((0, 0), (1, 1), Timing()),))
+    assert target.read_text() == "{\"paths\": []}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import tempfile
 from pathlib import Path
 
@@ -102,3 +103,58 @@ def test_a_frame_past_the_longest_timeline_is_refused_at_load(where: str, tmp_pa
         for n, data in members.items():
             zf.writestr(n, data)
     assert load_project(bad).length == MAX_FRAMES
+
+
+# -- where the bytes land: symlinks, read-only files and folders --------------------------------
+def test_saving_over_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    real = real_dir / "shot.ibw"
+    save_project(_project(1), real)
+    link = tmp_path / "link.ibw"
+    link.symlink_to(real)
+    save_project(_two_keys(), link)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert len(load_project(real).keyframes) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.ibw", "real"]  # no temp beside the link
+    assert sorted(p.name for p in real_dir.iterdir()) == ["shot.ibw"]
+
+
+def test_a_read_only_file_is_one_sentence_and_stays(tmp_path: Path) -> None:
+    target = tmp_path / "shot.ibw"
+    save_project(_project(1), target)
+    target.chmod(0o444)
+    before = target.read_bytes()
+    with pytest.raises(ProjectFileError, match=r"^could not save shot\.ibw \(the file is read-only\);[^.]*$"):
+        save_project(_two_keys(), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["shot.ibw"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_one_sentence_and_the_file_stays(tmp_path: Path) -> None:
+    target = tmp_path / "shot.ibw"
+    save_project(_project(1), target)
+    before = target.read_bytes()
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(ProjectFileError, match=r"could not save shot\.ibw"):
+            save_project(_two_keys(), target)
+    finally:
+        tmp_path.chmod(0o755)
+    assert target.read_bytes() == before
+
+
+def test_a_failed_rename_leaves_the_old_file_and_no_temp(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "shot.ibw"
+    save_project(_project(1), target)
+    before = target.read_bytes()
+
+    def refuse(*_args):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(ProjectFileError, match="Permission denied"):
+        save_project(_two_keys(), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["shot.ibw"]
