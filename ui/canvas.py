@@ -340,7 +340,11 @@ class CanvasView(QGraphicsView):
         seg, idx = self.segment(), self.state.selected_path
         if seg is None or idx is None:
             return False
-        self.document.push(RemovePath(seg.index, idx))
+        try:
+            self.document.push(RemovePath(seg.index, idx))
+        except CommandError as exc:
+            self.message.emit(str(exc))
+            return False
         self.state.select_path(None)
         return True
 
@@ -440,7 +444,12 @@ class CanvasView(QGraphicsView):
             return
         start, self._pending_start = self._pending_start, None
         count = len(seg.settings.paths)
-        self.document.push(AddPath(seg.index, straight_path(start, (x, y), name=f"path {count + 1}")))
+        try:
+            self.document.push(AddPath(seg.index, straight_path(start, (x, y), name=f"path {count + 1}")))
+        except CommandError as exc:
+            self.message.emit(str(exc))
+            self._refresh_frame()
+            return
         self.state.select_path(count)
         self._refresh_frame()
         self.message.emit("Path added: drag its handles to bend it.")

@@ -169,3 +169,27 @@ def test_diffusion_is_offered_only_once_a_model_is_found(window, monkeypatch, tm
     panel.engine.setCurrentIndex(row)
     panel.engine.activated.emit(row)
     assert window.document.project.segment(0).settings.engine == "diffusion"
+
+
+def test_an_edit_for_a_segment_that_is_gone_is_one_sentence_in_the_status_bar(window, qtbot):
+    # The panel still addresses a segment the document no longer has (stale state); the command
+    # error reaches the status bar as a sentence and nothing escapes or changes.
+    from dataclasses import replace
+
+    window.state.set_frame(2)
+    qtbot.waitUntil(lambda: window.panel._segment is not None, timeout=3000)
+    before = window.document.project
+    window.panel._segment = replace(window.panel._segment, index=3)
+    window.panel.seed.setValue(window.panel.seed.value() + 5)  # -> UpdateSegment(3, seed=...)
+    assert window.document.project is before
+    message = window.statusBar().currentMessage()
+    assert message == "segment 4 does not exist: the project has only 1 segment"
+
+
+def test_deleting_a_path_the_segment_no_longer_has_is_a_message_not_a_traceback(window, qtbot):
+    window.state.set_frame(2)
+    window.state.select_path(0)  # the sample segment has no paths: a stale selection
+    before = window.document.project
+    assert window.canvas.delete_selected() is False
+    assert window.document.project is before
+    assert window.statusBar().currentMessage() == "path 1 does not exist in segment 1"
