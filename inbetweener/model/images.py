@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections import OrderedDict
 from threading import Lock
 
@@ -10,9 +11,11 @@ import numpy as np
 
 from inbetweener.errors import ImageError
 
-# Decoded PNG-backed images kept in memory (most recently used first out last).
+# Decoded PNG-backed images kept in memory (most recently used first out last), keyed by id() of
+# the ImageData. Each entry holds the one finalizer that drops it if its image dies first (ids are
+# reused); evicting an entry detaches that finalizer, so there are never more than the entries.
 _DECODED_CACHE_SIZE = 48
-_decoded: OrderedDict[int, np.ndarray] = OrderedDict()
+_decoded: OrderedDict[int, tuple[np.ndarray, weakref.finalize]] = OrderedDict()
 _decoded_lock = Lock()
 
 
@@ -73,7 +76,7 @@ class ImageData:
             hit = _decoded.get(key)
             if hit is not None:
                 _decoded.move_to_end(key)
-                return hit
+                return hit[0]
         from inbetweener.io.png import decode_png_rgba
 
         # A damaged drawing is the file's fault, not a bug: say so in one sentence (it is decoded lazily,
@@ -87,13 +90,14 @@ class ImageData:
             raise ImageError(f"a drawing stored in the project is {arr.shape[1]}x{arr.shape[0]} instead of "
                              f"{self.width}x{self.height}; open a backup or the recovery copy")
         with _decoded_lock:
-            _decoded[key] = arr
+            hit = _decoded.get(key)
+            if hit is not None:  # another thread decoded it meanwhile: keep its entry (and finalizer)
+                _decoded.move_to_end(key)
+                return hit[0]
+            _decoded[key] = (arr, weakref.finalize(self, _forget, key))
             while len(_decoded) > _DECODED_CACHE_SIZE:
-                _decoded.popitem(last=False)
-        # Drop the cache entry when this object goes away, so ids are never reused stale.
-        import weakref
-
-        weakref.finalize(self, _forget, key)
+                _, (_, finalizer) = _decoded.popitem(last=False)
+                finalizer.detach()
         return arr
 
     def png_bytes(self) -> bytes:
