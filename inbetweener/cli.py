@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # annotations only: these stay out of `import inbetweener.cli
 
 PROG = "inbetweener"
 DEFAULT_EVERY = 8
+DEFAULT_PAD = 4
 TIMING_PRESETS = ("linear", "ease-in", "ease-out", "ease-in-out")
 MAX_INBETWEENS = 10_000
 
@@ -107,8 +108,20 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _add_numbering(p: argparse.ArgumentParser, name_help: str) -> None:
     p.add_argument("--name", help=name_help)
-    p.add_argument("--pad", type=_int_range(1, 9), default=4, help="digits in frame numbers (default 4)")
+    p.add_argument("--pad", type=_int_range(1, 9), default=None,
+                   help="digits in frame numbers (default 4, or more when the last number needs them; "
+                        "a --pad too small for the last number is refused, as the files would sort out of order)")
     p.add_argument("--start", type=_int_range(0), default=1, help="number of the first file (default 1)")
+
+
+def _pad_for(args: argparse.Namespace, count: int) -> int:
+    """--pad as given (checked: too few digits for `count` files is an error), else 4 or as many as needed."""
+    from inbetweener.io.export import check_numbering, min_pad
+
+    if args.pad is None:
+        return max(DEFAULT_PAD, min_pad(args.start, count))
+    check_numbering(args.pad, args.start, count)
+    return int(args.pad)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -297,6 +310,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
     request = TweenRequest(key_a, key_b, tuple(j / (n + 1) for j in range(1, n + 1)), tuple(paths),
                            args.seed, options)
     name = sanitize_name(args.name if args.name else args.key_a.stem)
+    pad = _pad_for(args, n + 2)
     out = args.out
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} is a file, not a folder; choose a folder for --out")
@@ -310,15 +324,15 @@ def cmd_tween(args: argparse.Namespace) -> int:
     bar = _progress_bar(args, 100, unit="%")
     gen = engine.tween(request)
     try:
-        write_png_sequence([key_a], staging, name, args.pad, args.start)
-        write_png_sequence([key_b], staging, name, args.pad, args.start + n + 1)
+        write_png_sequence([key_a], staging, name, pad, args.start)
+        write_png_sequence([key_b], staging, name, pad, args.start + n + 1)
         done = 0.0
         for item in gen:
             if isinstance(item, TweenFrame):
                 image = item.image
                 if not 0 <= item.index < n or image.shape != key_a.shape or image.dtype != key_a.dtype:
                     raise EngineError(f"the {args.engine} engine returned a frame of the wrong size or type")
-                write_png_sequence([image], staging, name, args.pad, args.start + item.index + 1)
+                write_png_sequence([image], staging, name, pad, args.start + item.index + 1)
                 have[item.index] = True
             elif isinstance(item, Progress):
                 bar.update(max(0.0, 100 * item.fraction - done))
@@ -326,7 +340,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
         if not all(have):
             raise EngineError(f"the {args.engine} engine did not make in-between {have.index(False) + 1}; "
                               "try another engine")
-        final = [out / frame_file_name(name, args.start + i, args.pad) for i in range(n + 2)]
+        final = [out / frame_file_name(name, args.start + i, pad) for i in range(n + 2)]
         for dst in final:
             os.replace(staging / dst.name, dst)
     except BaseException:
@@ -441,13 +455,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     if project.length == 0:
         raise UserError(f"{args.project.name} has no frames yet; add keys first")
+    pad = _pad_for(args, project.length) if args.format == "png" else DEFAULT_PAD
     bar = _progress_bar(args, project.length)
 
     def progress(done: int, total: int) -> None:
         bar.update(done - bar.n)
 
     try:
-        files = export_project(project, args.out, args.format, args.name, args.pad, args.start, progress,
+        files = export_project(project, args.out, args.format, args.name, pad, args.start, progress,
                                background)
     finally:
         bar.close()

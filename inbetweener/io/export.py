@@ -51,11 +51,23 @@ def frame_file_name(name: str, number: int, pad: int, ext: str = "png") -> str:
     return f"{name}_{number:0{pad}d}.{ext}"
 
 
-def _check_numbering(pad: int, start: int) -> None:
+def min_pad(start: int, count: int) -> int:
+    """The fewest digits that number `count` files from `start` so that they sort in order."""
+    return len(str(max(start + count - 1, start, 0)))
+
+
+def check_numbering(pad: int, start: int, count: int = 1) -> None:
+    """Refuse numbering that cannot name `count` files from `start` in `pad` digits (they would mis-sort)."""
     if not 1 <= pad <= MAX_PAD:
         raise ExportError(f"padding must be between 1 and {MAX_PAD} digits, got {pad}")
     if start < 0:
         raise ExportError(f"the start number must be 0 or more, got {start}")
+    need = min_pad(start, count)
+    if need > pad:
+        # name_99.png sorts after name_100.png: a numbering that overflows its width breaks every tool
+        # that orders the frames by name.
+        raise ExportError(f"frame numbers {start} to {start + count - 1} need {need} digits but the padding is "
+                          f"{pad}, so the files would sort out of order; use a padding (--pad) of {need} or more")
 
 
 def _ensure_dir(out_dir: Path) -> Path:
@@ -93,11 +105,13 @@ def write_png_sequence(images: Iterable[np.ndarray], out_dir: str | Path, name: 
     """Write RGBA images as `<name>_<####>.png` in `out_dir`; returns the paths in order."""
     from inbetweener.io.png import encode_png_rgba
 
-    _check_numbering(pad, start)
+    check_numbering(pad, start, total if total is not None else 1)
     folder = _ensure_dir(Path(out_dir))
     stem = sanitize_name(name)
     written: list[Path] = []
     for i, img in enumerate(images):
+        if start + i >= 10 ** pad:  # more images than `total` said (or none said): same refusal
+            check_numbering(pad, start, i + 1)
         target = _inside(folder, frame_file_name(stem, start + i, pad))
         _write_atomic(target, encode_png_rgba(img))
         written.append(target)
@@ -136,7 +150,7 @@ def frame_records(project: Project, name: str, pad: int, start: int, ext: str = 
 def export_png_sequence(project: Project, out_dir: str | Path, name: str | None = None, pad: int = 4,
                         start: int = 1, progress: ProgressFn | None = None) -> list[Path]:
     """PNG per timeline frame plus `<name>.json` (fps, size, frame -> file, keys, status)."""
-    _check_numbering(pad, start)
+    check_numbering(pad, start, project.length)
     stem = sanitize_name(name if name is not None else project.name)
     files = write_png_sequence(timeline_images(project), out_dir, stem, pad, start,
                                total=project.length, progress=progress)

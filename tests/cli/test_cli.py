@@ -506,3 +506,24 @@ def test_command_errors_and_bugs_are_one_line(monkeypatch, capsys) -> None:
     monkeypatch.delenv("INBETWEENER_DEBUG", raising=False)
     assert main(["models"]) == 1
     assert "internal error" in _one_error_line(capsys)
+
+
+# -- numbering ------------------------------------------------------------------------------------
+def test_pad_too_small_for_the_frame_count_is_one_line_and_writes_nothing(keys, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    argv = ["tween", str(keys[0]), str(keys[1]), "-n", "98", "-o", str(out), "--engine", "crossfade", "-q"]
+    assert main(argv + ["--pad", "2"]) == 2  # 100 files: name_100.png needs 3 digits
+    assert "padding (--pad) of 3" in _one_error_line(capsys)
+    assert not out.exists()
+    proj = tmp_path / "p.ibw"
+    assert main(["new", str(proj), str(keys[0]), str(keys[1]), "--at", "1", "12", "-q"]) == 0
+    assert main(["export", str(proj), "-o", str(out), "--pad", "1", "-q"]) == 2
+    assert "padding (--pad) of 2" in _one_error_line(capsys)
+    assert not out.exists()
+
+
+def test_default_pad_widens_when_the_last_number_needs_it(keys, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["tween", str(keys[0]), str(keys[1]), "-n", "2", "-o", str(out), "--engine", "crossfade",
+                 "--start", "9998", "-q"]) == 0
+    assert _files(out) == ["key_a_09998.png", "key_a_09999.png", "key_a_10000.png", "key_a_10001.png"]

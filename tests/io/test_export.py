@@ -178,3 +178,17 @@ def test_export_project_dispatch(project: Project, tmp_path: Path) -> None:
     assert len(export_project(project, tmp_path / "p", "png")) == 7
     with pytest.raises(ExportError):
         export_project(project, tmp_path / "x", "avi")
+
+
+# -- numbering wide enough to sort --------------------------------------------------------------
+def test_a_padding_too_narrow_for_the_last_number_is_refused_before_writing(project: Project,
+                                                                          tmp_path: Path) -> None:
+    # 7 frames from 5 end at 11: one digit would put walk_10.png before walk_5.png.
+    with pytest.raises(ExportError, match=r"need 2 digits but the padding is 1.*padding \(--pad\) of 2") as err:
+        export_png_sequence(project, tmp_path / "o", pad=1, start=5)
+    assert "\n" not in str(err.value)
+    assert not (tmp_path / "o").exists()
+    assert len(export_png_sequence(project, tmp_path / "ok", pad=1, start=3)) == 7  # 3..9 fits
+    with pytest.raises(ExportError, match="need 2 digits"):
+        write_png_sequence([_img(1)] * 11, tmp_path / "w", "x", pad=1, start=0)
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == [f"x_{i}.png" for i in range(10)]
