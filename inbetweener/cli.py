@@ -112,6 +112,9 @@ def _add_numbering(p: argparse.ArgumentParser, name_help: str) -> None:
                    help="digits in frame numbers (default 4, or more when the last number needs them; "
                         "a --pad too small for the last number is refused, as the files would sort out of order)")
     p.add_argument("--start", type=_int_range(0), default=1, help="number of the first file (default 1)")
+    p.add_argument("--clean", action="store_true",
+                   help="remove older frames of the same name and digits that this run does not overwrite "
+                        "(without it such a folder is refused); other files are never touched")
 
 
 def _pad_for(args: argparse.Namespace, count: int) -> int:
@@ -293,7 +296,14 @@ def cmd_tween(args: argparse.Namespace) -> int:
 
     from inbetweener.engines.base import Progress, TweenFrame, TweenRequest, get_engine
     from inbetweener.errors import EngineError
-    from inbetweener.io.export import ExportError, frame_file_name, sanitize_name, write_png_sequence
+    from inbetweener.io.export import (
+        ExportError,
+        frame_file_name,
+        remove_leftovers,
+        sanitize_name,
+        sequence_leftovers,
+        write_png_sequence,
+    )
     from inbetweener.io.images import load_image
 
     # Check everything before anything is written.
@@ -314,6 +324,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
     out = args.out
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} is a file, not a folder; choose a folder for --out")
+    leftovers = sequence_leftovers(out, name, pad, range(args.start, args.start + n + 2), args.clean)
 
     # Frames go to a private folder inside --out as they arrive (memory stays flat for long
     # sequences) and move into place only when all are there: a failure leaves no half sequence.
@@ -343,6 +354,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
         final = [out / frame_file_name(name, args.start + i, pad) for i in range(n + 2)]
         for dst in final:
             os.replace(staging / dst.name, dst)
+        remove_leftovers(leftovers)
     except BaseException:
         if created:
             shutil.rmtree(out, ignore_errors=True)
@@ -351,7 +363,8 @@ def cmd_tween(args: argparse.Namespace) -> int:
         gen.close()
         bar.close()
         shutil.rmtree(staging, ignore_errors=True)
-    _say(args, f"wrote {len(final)} frames to {out}/ ({final[0].name} .. {final[-1].name})")
+    removed = f"; removed {len(leftovers)} older frame(s) of the same name" if leftovers else ""
+    _say(args, f"wrote {len(final)} frames to {out}/ ({final[0].name} .. {final[-1].name}){removed}")
     return 0
 
 
@@ -448,7 +461,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 # -- export -------------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
-    from inbetweener.io.export import export_project, parse_colour
+    from inbetweener.io.export import export_project, parse_colour, sanitize_name, sequence_leftovers
     from inbetweener.io.project_file import load_project
 
     background = parse_colour(args.background)
@@ -456,6 +469,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if project.length == 0:
         raise UserError(f"{args.project.name} has no frames yet; add keys first")
     pad = _pad_for(args, project.length) if args.format == "png" else DEFAULT_PAD
+    old_frames = []  # only to say what --clean removed; export_project refuses them without it
+    if args.format == "png" and args.clean:
+        stem = sanitize_name(args.name if args.name is not None else project.name)
+        old_frames = sequence_leftovers(args.out, stem, pad, range(args.start, args.start + project.length), True)
     bar = _progress_bar(args, project.length)
 
     def progress(done: int, total: int) -> None:
@@ -463,11 +480,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     try:
         files = export_project(project, args.out, args.format, args.name, pad, args.start, progress,
-                               background)
+                               background, clean=args.clean)
     finally:
         bar.close()
     what = f"{len(files)} files" if len(files) > 1 else files[0].name
-    _say(args, f"exported {what} to {args.out}/")
+    removed = f"; removed {len(old_frames)} older frame(s) of the same name" if old_frames else ""
+    _say(args, f"exported {what} to {args.out}/{removed}")
     return 0
 
 

@@ -120,6 +120,35 @@ def write_png_sequence(images: Iterable[np.ndarray], out_dir: str | Path, name: 
     return written
 
 
+def sequence_leftovers(out_dir: str | Path, name: str, pad: int, numbers: Iterable[int],
+                       clean: bool = False) -> list[Path]:
+    """Files in `out_dir` named exactly like this sequence (`<name>_<pad digits>.png`) that writing
+    `numbers` would not overwrite: an earlier, longer run. Without `clean` they are refused (the folder
+    would mix two runs); with it they are returned for `remove_leftovers` once the new run is written."""
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        return []
+    stem = sanitize_name(name)
+    pattern = re.compile(re.escape(stem) + f"_[0-9]{{{pad}}}" + re.escape(".png"))
+    ours = {frame_file_name(stem, n, pad) for n in numbers}
+    leftovers = sorted(f for f in folder.iterdir()
+                       if pattern.fullmatch(f.name) and f.name not in ours and not f.is_dir())
+    if leftovers and not clean:
+        raise ExportError(f"{folder} already holds {leftovers[0].name} from an earlier, longer sequence, which this "
+                          "one would not overwrite; choose an empty folder or pass --clean to remove the old frames")
+    return leftovers
+
+
+def remove_leftovers(files: Iterable[Path]) -> None:
+    """Delete the old frames `sequence_leftovers` found (only those files; a vanished one is fine)."""
+    for f in files:
+        try:
+            f.unlink(missing_ok=True)
+        except OSError as exc:
+            raise ExportError(f"the new frames are written but the old {f.name} could not be removed "
+                              f"({exc.strerror or exc}); delete it by hand") from None
+
+
 # -- projects ----------------------------------------------------------------------------------
 def timeline_images(project: Project) -> Iterator[np.ndarray]:
     """One RGBA image per timeline frame (holds repeated, blanks transparent)."""
@@ -148,10 +177,15 @@ def frame_records(project: Project, name: str, pad: int, start: int, ext: str = 
 
 
 def export_png_sequence(project: Project, out_dir: str | Path, name: str | None = None, pad: int = 4,
-                        start: int = 1, progress: ProgressFn | None = None) -> list[Path]:
-    """PNG per timeline frame plus `<name>.json` (fps, size, frame -> file, keys, status)."""
+                        start: int = 1, progress: ProgressFn | None = None, clean: bool = False) -> list[Path]:
+    """PNG per timeline frame plus `<name>.json` (fps, size, frame -> file, keys, status).
+
+    Frames with the same names are overwritten; older frames of this name and width that this export
+    would not overwrite are refused, or with `clean` removed once the new sequence is written.
+    """
     check_numbering(pad, start, project.length)
     stem = sanitize_name(name if name is not None else project.name)
+    leftovers = sequence_leftovers(out_dir, stem, pad, range(start, start + project.length), clean)
     files = write_png_sequence(timeline_images(project), out_dir, stem, pad, start,
                                total=project.length, progress=progress)
     folder = Path(out_dir).resolve()
@@ -167,6 +201,7 @@ def export_png_sequence(project: Project, out_dir: str | Path, name: str | None 
         "frames": frame_records(project, stem, pad, start),
     }
     _write_atomic(_inside(folder, f"{stem}.json"), json.dumps(sidecar, indent=2).encode("utf-8"))
+    remove_leftovers(leftovers)
     return files
 
 
@@ -268,10 +303,13 @@ def parse_colour(text: str) -> tuple[int, int, int]:
 
 def export_project(project: Project, out_dir: str | Path, fmt: str = "png", name: str | None = None,
                    pad: int = 4, start: int = 1, progress: ProgressFn | None = None,
-                   background: tuple[int, int, int] = (255, 255, 255)) -> list[Path]:
-    """Export in one of FORMATS; returns the files written (the sequence, or the one movie)."""
+                   background: tuple[int, int, int] = (255, 255, 255), clean: bool = False) -> list[Path]:
+    """Export in one of FORMATS; returns the files written (the sequence, or the one movie).
+
+    `clean` (PNG only) removes older frames of the same name and width that the sequence does not overwrite.
+    """
     if fmt == "png":
-        return export_png_sequence(project, out_dir, name, pad, start, progress)
+        return export_png_sequence(project, out_dir, name, pad, start, progress, clean)
     if fmt == "gif":
         return [export_gif(project, out_dir, name, background, progress=progress)]
     if fmt == "mp4":

@@ -527,3 +527,41 @@ def test_default_pad_widens_when_the_last_number_needs_it(keys, tmp_path: Path) 
     assert main(["tween", str(keys[0]), str(keys[1]), "-n", "2", "-o", str(out), "--engine", "crossfade",
                  "--start", "9998", "-q"]) == 0
     assert _files(out) == ["key_a_09998.png", "key_a_09999.png", "key_a_10000.png", "key_a_10001.png"]
+
+
+# -- re-running into a folder that holds an earlier, longer run -----------------------------------
+def test_tween_refuses_a_folder_with_a_longer_earlier_run_and_clean_removes_only_its_frames(
+        keys, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    base = ["tween", str(keys[0]), str(keys[1]), "-o", str(out), "--engine", "crossfade", "-q"]
+    assert main(base + ["-n", "4"]) == 0
+    others = {"notes.txt": "mine", "key_a_01.png": "other width", "key_a_0006.png.bak": "backup",
+              "other_0009.png": "other name", "key_a_0009.PNG": "other extension"}
+    for file, text in others.items():
+        (out / file).write_text(text)
+    before = {f: (out / f).read_bytes() for f in _files(out)}
+
+    assert main(base + ["-n", "2"]) == 2  # would write 0001..0004 and leave 0005, 0006 of the first run
+    line = _one_error_line(capsys)
+    assert "key_a_0005.png" in line and "--clean" in line and "empty folder" in line
+    assert {f: (out / f).read_bytes() for f in _files(out)} == before  # nothing written
+
+    assert main(base + ["-n", "4"]) == 0  # same length: same-numbered files are overwritten, as before
+    assert main(base + ["-n", "2", "--clean"]) == 0
+    assert _files(out) == sorted([f"key_a_{i:04d}.png" for i in range(1, 5)] + list(others))
+    assert all((out / f).read_text() == text for f, text in others.items())
+
+
+def test_export_refuses_leftover_frames_and_clean_removes_them(keys, tmp_path: Path, capsys) -> None:
+    proj = tmp_path / "shot.ibw"
+    assert main(["new", str(proj), str(keys[0]), str(keys[1]), "--at", "1", "6", "-q"]) == 0
+    out = tmp_path / "out"
+    assert main(["export", str(proj), "-o", str(out), "--start", "0", "-q"]) == 0
+    (out / "keep.txt").write_text("mine")
+    assert main(["export", str(proj), "-o", str(out), "-q"]) == 2  # starts at 1 now: shot_0000.png is stale
+    assert "shot_0000.png" in _one_error_line(capsys)
+    assert len(_files(out)) == 8  # 6 frames, sidecar, keep.txt
+    assert main(["export", str(proj), "-o", str(out), "--clean"]) == 0
+    assert "removed 1 older frame" in capsys.readouterr().out
+    assert _files(out) == ["keep.txt", "shot.json"] + [f"shot_{i:04d}.png" for i in range(1, 7)]
+    assert json.loads((out / "shot.json").read_text())["start"] == 1

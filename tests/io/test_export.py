@@ -192,3 +192,13 @@ def test_a_padding_too_narrow_for_the_last_number_is_refused_before_writing(proj
     with pytest.raises(ExportError, match="need 2 digits"):
         write_png_sequence([_img(1)] * 11, tmp_path / "w", "x", pad=1, start=0)
     assert sorted(p.name for p in (tmp_path / "w").iterdir()) == [f"x_{i}.png" for i in range(10)]
+
+
+def test_png_export_over_a_longer_earlier_export(project: Project, tmp_path: Path) -> None:
+    export_png_sequence(project, tmp_path, name="a", start=1)        # a_0001..a_0007
+    (tmp_path / "a_0099.txt").write_text("not a frame")
+    with pytest.raises(ExportError, match="a_0001.png .*--clean"):
+        export_png_sequence(project, tmp_path, name="a", start=2)   # a_0001 would stay behind
+    assert sorted(p.name for p in tmp_path.iterdir())[-1] == "a_0099.txt"
+    files = export_png_sequence(project, tmp_path, name="a", start=2, clean=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f.name for f in files] + ["a.json", "a_0099.txt"])
