@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
+from inbetweener.errors import UserError
 from inbetweener.model.commands import AddPath, CommandError, MovePathPoint, RemovePath, ReplacePath
 from inbetweener.model.lookup import shown_at
 from inbetweener.model.project import MotionPath, Segment
@@ -150,8 +151,8 @@ class CanvasView(QGraphicsView):
                     self._previews.popitem(last=False)
             return hit
         image_id = self._current_image_id()
-        if image_id is None:
-            return None
+        if image_id is None or self.cache.broken(image_id) is not None:
+            return None  # a damaged drawing shows as blank paper (the status bar said why, once)
         hit = self.cache.get(image_id, size)
         if hit is not None:
             self._last_sharp = hit
@@ -164,9 +165,25 @@ class CanvasView(QGraphicsView):
                 self.waiting_for = (image_id, size)
                 self._prefetch_around(self.state.frame)
                 return standin
-        image = self.cache.image(image_id, project.images[image_id], size)
+        try:
+            image = self.cache.image(image_id, project.images[image_id], size)
+        except UserError as exc:
+            self._mark_broken(image_id, str(exc))
+            return None
         self._last_sharp = image
         return image
+
+    def _mark_broken(self, image_id: str, message: str) -> None:
+        """An image that cannot be decoded: never try it again, and say why once."""
+        if self.cache.mark_broken(image_id, message):
+            self.message.emit(message)
+
+    def frame_failed(self, image_id: str, message: str) -> None:
+        """The prefetcher could not decode a frame, thumbnail or ghost: stop waiting for it, say why once."""
+        self._mark_broken(image_id, message)
+        if self.waiting_for is not None and self.waiting_for[0] == image_id:
+            self.waiting_for = None
+            self.viewport().update()
 
     def _standin(self, image_id: str, size: Size) -> QImage | None:
         thumb = self.cache.thumbnail(image_id)
@@ -215,6 +232,8 @@ class CanvasView(QGraphicsView):
     def _onion_image(self, keys: list[tuple[str, tuple[int, int, int], float]], size: Size | None) -> QImage | None:
         """One layer with the neighbouring keys' ink; made off the GUI thread when a prefetcher is there."""
         cache_id = self.onion_cache_id(keys)
+        if self.cache.broken(cache_id) is not None or any(self.cache.broken(i) for i, _, _ in keys):
+            return None  # a damaged key: ghost nothing rather than fail on every repaint
         hit = self.cache.get(cache_id, size)
         if hit is not None:
             return hit
@@ -223,7 +242,11 @@ class CanvasView(QGraphicsView):
         if self.progressive and self.prefetcher is not None:
             self.prefetcher.request_onion(cache_id, layers, size, self.state.onion_opacity)
             return None  # drawn without ghosts for a moment; frame_arrived repaints
-        image = onion_image(layers, size, self.state.onion_opacity)
+        try:
+            image = onion_image(layers, size, self.state.onion_opacity)
+        except UserError as exc:
+            self._mark_broken(cache_id, str(exc))
+            return None
         self.cache.put(cache_id, size, image)
         return image
 
@@ -280,7 +303,7 @@ class CanvasView(QGraphicsView):
         wanted = []
         for f in (frame, frame + 1, frame + 2, frame - 1, frame + 3, frame - 2, frame + 4, frame + 5, frame - 3):
             image_id = shown_at(project, f).image_id
-            if image_id is not None and self.cache.get(image_id, size) is None:
+            if image_id is not None and self.cache.get(image_id, size) is None and not self.cache.broken(image_id):
                 wanted.append((image_id, project.images[image_id], size))
         self.prefetcher.request(wanted)
 

@@ -84,6 +84,9 @@ class FrameCache:
         self._images: OrderedDict[tuple[str, Size | None], QImage] = OrderedDict()
         self._bytes = 0
         self._thumbs: OrderedDict[str, QImage] = OrderedDict()
+        # Images that cannot be decoded (a drawing stored damaged), with the sentence saying so:
+        # nobody decodes them again, and the animator is told once, not on every repaint.
+        self._broken: dict[str, str] = {}
         self.hits = 0
         self.misses = 0
 
@@ -129,6 +132,17 @@ class FrameCache:
         self.put_thumbnail(image_id, thumb)
         return thumb
 
+    def broken(self, image_id: str) -> str | None:
+        """Why `image_id` cannot be shown (a damaged drawing), or None."""
+        return self._broken.get(image_id)
+
+    def mark_broken(self, image_id: str, message: str) -> bool:
+        """Remember that `image_id` cannot be decoded; True the first time (when to tell the animator)."""
+        if image_id in self._broken:
+            return False
+        self._broken[image_id] = message
+        return True
+
     @property
     def bytes_used(self) -> int:
         return self._bytes
@@ -136,4 +150,5 @@ class FrameCache:
     def clear(self) -> None:
         self._images.clear()
         self._thumbs.clear()
+        self._broken.clear()  # another document (a backup, the recovery copy) may hold good copies
         self._bytes = 0

@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.prefetcher.ready.connect(self._on_prefetched)
+        self.prefetcher.failed.connect(self._on_prefetch_failed)
         self.document.changed.connect(self._update_frame_info)
         self.document.cleanChanged.connect(self._update_title)
         self.document.pathChanged.connect(self._update_title)
@@ -202,6 +203,11 @@ class MainWindow(QMainWindow):
                 autosave.restore_into(self.document, found, self.autosaver)
             except UserError as exc:
                 self.report_error(str(exc))
+
+    def _on_prefetch_failed(self, image_id: str, message: str) -> None:
+        """A frame that cannot be decoded (a damaged drawing): one line in the status bar, once."""
+        self.canvas.frame_failed(image_id, message)  # says it through canvas.message -> status bar
+        self.timeline.viewport().update()
 
     def _on_prefetched(self, image_id: str, size: object, is_thumbnail: bool, image: object) -> None:
         """A frame decoded ahead of the playhead: into the cache, repaint if it is on screen."""

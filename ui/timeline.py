@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
+from inbetweener.errors import UserError
 from inbetweener.model.commands import CommandError, MoveKeyframe
 from inbetweener.model.lookup import shown_at
 from inbetweener.model.project import FrameStatus
@@ -43,6 +44,7 @@ STATUS_COLORS = {
     FrameStatus.LOCKED: QColor("#e5534b"),
 }
 PREVIEW_COLOR = QColor("#b072f0")
+BROKEN_THUMB = QColor("#7a2e2e")  # a drawing that cannot be decoded (damaged in the file)
 HOLD_COLOR = QColor("#6e7681")
 BG = QColor("#1e2227")
 CELL_BG = QColor("#2a2f36")
@@ -173,7 +175,8 @@ class TimelineWidget(QAbstractScrollArea):
         if self._thumb_queue:
             if self.prefetcher is not None:
                 images = self.document.project.images
-                self.prefetcher.request_thumbnails([(i, images[i]) for i in self._thumb_queue if i in images])
+                self.prefetcher.request_thumbnails([(i, images[i]) for i in self._thumb_queue
+                                                    if i in images and not self.cache.broken(i)])
                 self._thumb_queue = []
             elif not self._thumb_timer.isActive():
                 self._thumb_timer.start()
@@ -208,7 +211,9 @@ class TimelineWidget(QAbstractScrollArea):
             p.drawRect(thumb_rect.adjusted(0, 0, -1, -1))
         elif shown.image_id is not None and not shown.hold:
             thumb = self.cache.thumbnail(shown.image_id)
-            if thumb is None:
+            if thumb is None and self.cache.broken(shown.image_id) is not None:
+                p.fillRect(thumb_rect, BROKEN_THUMB)  # a damaged drawing: not asked for again
+            elif thumb is None:
                 if shown.image_id not in self._thumb_queue:
                     self._thumb_queue.append(shown.image_id)
                 p.fillRect(thumb_rect, QColor("#444a52"))
@@ -298,8 +303,12 @@ class TimelineWidget(QAbstractScrollArea):
             if not self._thumb_queue:
                 break
             image_id = self._thumb_queue.pop(0)
-            if image_id in images:
-                self.cache.make_thumbnail(image_id, images[image_id])
+            if image_id in images and not self.cache.broken(image_id):
+                try:
+                    self.cache.make_thumbnail(image_id, images[image_id])
+                except UserError as exc:  # a drawing stored damaged: say so once, stop asking
+                    if self.cache.mark_broken(image_id, str(exc)):
+                        self.message.emit(str(exc))
         if not self._thumb_queue:
             self._thumb_timer.stop()
         self.viewport().update()

@@ -222,6 +222,7 @@ class _PrefetchLoop(QObject):
     """Runs in one prefetch thread: decodes and resamples, hands finished QImages back."""
 
     ready = Signal(str, object, bool, object)  # image_id, size, is_thumbnail, QImage
+    failed = Signal(str, str)  # image_id, one sentence for the status bar
 
     def __init__(self, queue: _PrefetchQueue, thumb_height: int) -> None:
         super().__init__()
@@ -242,7 +243,12 @@ class _PrefetchLoop(QObject):
                     image = onion_image(layers, size, opacity)  # type: ignore[arg-type]
                 else:
                     image = display_image(data, size)  # type: ignore[arg-type]
-            except Exception:  # noqa: BLE001 - a bad frame is reported when the canvas paints it
+            except UserError as exc:  # a drawing stored damaged: its own sentence says what to do
+                self.failed.emit(image_id, str(exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - a thread must not die; the animator gets one line
+                self.failed.emit(image_id, f"A frame could not be shown ({type(exc).__name__}); "
+                                           "report this problem.")
                 continue
             self.ready.emit(image_id, None if is_thumb else size, is_thumb, image)
 
@@ -254,6 +260,7 @@ class FramePrefetcher(QObject):
     """
 
     ready = Signal(str, object, bool, object)
+    failed = Signal(str, str)  # image_id (or an onion layer's id), why it cannot be shown
 
     def __init__(self, thumb_height: int = 40, parent: QObject | None = None, threads: int | None = None) -> None:
         super().__init__(parent)
@@ -268,6 +275,7 @@ class FramePrefetcher(QObject):
             loop.moveToThread(thread)
             thread.started.connect(loop.run)
             loop.ready.connect(self.ready)
+            loop.failed.connect(self.failed)
             self._threads.append(thread)
             self._loops.append(loop)
             thread.start()
