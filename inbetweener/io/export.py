@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -213,35 +214,95 @@ def _flatten(rgba: np.ndarray, background: tuple[int, int, int]) -> np.ndarray:
     return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
 
 
+GIF_MAX_DELAY_CS = 0xFFFF  # a GIF frame's delay: 16 bits of 1/100 s (655.35 s)
+
+
+class _GifStream:
+    """Writes a looping GIF frame by frame, so memory holds two frames whatever the length.
+
+    Pillow's own `save_all` keeps every frame until the end (to merge repeats), so this uses its
+    documented frame-level helpers (`GifImagePlugin.getheader` / `getdata`) instead. As Pillow does, a
+    run of identical frames is stored once with the summed delay (so one frame waits here until the
+    next differs), and a frame after the first stores only the box that changed (disposal 1: keep).
+    """
+
+    def __init__(self, fh: BinaryIO, frame_cs: int) -> None:
+        self.fh, self.frame_cs = fh, frame_cs
+        self.previous: np.ndarray | None = None           # the last RGB frame added
+        self.pending: tuple[Any, tuple[int, int]] | None = None  # (P image, offset), delay still growing
+        self.pending_cs = 0
+        self.started = False
+
+    def add(self, rgb: np.ndarray) -> None:
+        if self.previous is None:
+            top, left, bottom, right = 0, 0, rgb.shape[0], rgb.shape[1]
+        else:
+            changed = np.any(rgb != self.previous, axis=2)
+            rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+            if not rows.size:  # a hold: the stored frame just lasts longer
+                self.pending_cs += self.frame_cs
+                if self.pending_cs > GIF_MAX_DELAY_CS:
+                    raise ExportError("a frame or hold lasts longer than a GIF can show (655 s); "
+                                      "export as mp4 or png instead")
+                return
+            top, left, bottom, right = rows[0], cols[0], rows[-1] + 1, cols[-1] + 1
+        self._write_pending()
+        from PIL import Image
+
+        box = np.ascontiguousarray(rgb[top:bottom, left:right])
+        self.pending = (Image.fromarray(box).quantize(256, dither=Image.Dither.NONE), (int(left), int(top)))
+        self.pending_cs = self.frame_cs
+        self.previous = rgb
+
+    def _write_pending(self) -> None:
+        if self.pending is None:
+            return
+        from PIL import GifImagePlugin
+
+        image, offset = self.pending
+        params: dict[str, Any] = {"duration": self.pending_cs * 10, "disposal": 1}
+        if not self.started:  # the first frame fills the canvas and uses the global colour table
+            header, _ = GifImagePlugin.getheader(image, info={"loop": 0, "duration": params["duration"]})
+            self.fh.write(b"".join(header))
+            self.started = True
+        else:
+            params["include_color_table"] = True  # each frame is quantised on its own
+        for chunk in GifImagePlugin.getdata(image, offset, **params):
+            self.fh.write(chunk)
+        self.fh.flush()  # to the OS now: nothing of a long export piles up in this process
+        self.pending = None
+
+    def close(self) -> None:
+        self._write_pending()
+        self.fh.write(b";")  # GIF trailer
+
+
 def export_gif(project: Project, out_dir: str | Path, name: str | None = None,
                background: tuple[int, int, int] = (255, 255, 255),
                progress: ProgressFn | None = None) -> Path:
-    """An endlessly looping GIF at the project's fps (flattened on `background`)."""
-    from PIL import Image
-
+    """An endlessly looping GIF at the project's fps (flattened on `background`), written frame by frame."""
+    if project.length == 0:
+        raise ExportError("the project has no frames to export; add a key first")
     folder = _ensure_dir(Path(out_dir))
     target = _inside(folder, f"{sanitize_name(name if name is not None else project.name)}.gif")
-    frames = []
-    for i, img in enumerate(timeline_images(project)):
-        frames.append(Image.fromarray(_flatten(img, background)).quantize(256, dither=Image.Dither.NONE))
-        if progress is not None:
-            progress(i + 1, project.length)
-    if not frames:
-        raise ExportError("the project has no frames to export; add a key first")
-    # GIF delays are whole 1/100 s: 24 fps becomes 40 ms (browsers clamp anything under 20 ms).
-    duration_ms = max(20, round(1000.0 / project.fps / 10.0) * 10)
+    # GIF delays are whole 1/100 s: 24 fps becomes 4 (browsers clamp anything under 2).
+    frame_cs = max(2, round(100.0 / project.fps))
     tmp = target.with_name(f".{target.name}.part")
     try:
-        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], loop=0,
-                       duration=duration_ms, disposal=1, optimize=False)
+        with open(tmp, "wb") as fh:
+            gif = _GifStream(fh, frame_cs)
+            for i, img in enumerate(timeline_images(project)):
+                gif.add(_flatten(img, background))
+                if progress is not None:
+                    progress(i + 1, project.length)
+            gif.close()
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
-    except OverflowError:  # a GIF delay is 16 bits of 1/100 s; Pillow merges a hold into one delay
+    except BaseException:
         tmp.unlink(missing_ok=True)
-        raise ExportError("a frame or hold lasts longer than a GIF can show (655 s); "
-                          "export as mp4 or png instead") from None
+        raise
     return target
 
 

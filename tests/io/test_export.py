@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from inbetweener.errors import UserError
 from inbetweener.io.export import (
@@ -202,3 +203,29 @@ def test_png_export_over_a_longer_earlier_export(project: Project, tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir())[-1] == "a_0099.txt"
     files = export_png_sequence(project, tmp_path, name="a", start=2, clean=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f.name for f in files] + ["a.json", "a_0099.txt"])
+
+
+# -- long timelines stream: each frame reaches the disk before the next is made -------------------
+def test_gif_frames_reach_the_file_as_they_come(tmp_path: Path, monkeypatch) -> None:
+    import inbetweener.io.export as export
+
+    p = Project(W, H, fps=12, name="long")
+    for f in range(0, 13, 4):
+        p, _ = apply(p, InsertKeyframe(f, ImageData.from_array(_img(10 * f))))
+    # Every frame differs from the one before (no holds to merge).
+    p, _ = apply(p, PutGeneratedFrames(tuple((f, ImageData.from_array(_img(10 * f))) for f in range(13) if f % 4)))
+    part = tmp_path / ".long.gif.part"
+    sizes: list[int] = []
+    real = export.timeline_images
+
+    def watched(project):
+        for k, image in enumerate(real(project)):
+            sizes.append(part.stat().st_size if part.exists() else 0)
+            if k >= 2:  # one frame may wait (its delay grows while it repeats); the one before is written
+                assert sizes[k] > sizes[k - 1], f"frame {k - 2} was not written before frame {k} was asked for"
+            yield image
+
+    monkeypatch.setattr(export, "timeline_images", watched)
+    target = export_gif(p, tmp_path, name="long")
+    with Image.open(target) as im:
+        assert im.n_frames == 13
