@@ -425,6 +425,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from inbetweener.io.project_file import load_project, save_project
     from inbetweener.jobs import JobFrame, frames_command, plan_segment, run_job
     from inbetweener.model.commands import apply
+    from inbetweener.model.images import ImageData
 
     project = load_project(args.project)
     if not project.segments:
@@ -446,7 +447,9 @@ def cmd_render(args: argparse.Namespace) -> int:
             done = []
             for item in run_job(job):
                 if isinstance(item, JobFrame):
-                    done.append(item)
+                    # PNG-packed as it arrives (as the editor's worker does): a long segment never holds
+                    # its decoded frames (8 MB each at 1080p) all at once, only their PNGs (~0.4 MB).
+                    done.append(JobFrame(item.frame, ImageData.from_array(item.image).packed()))
                     bar.update(1)
             if done:
                 project, _ = apply(project, frames_command(done))

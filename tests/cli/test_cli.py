@@ -565,3 +565,32 @@ def test_export_refuses_leftover_frames_and_clean_removes_them(keys, tmp_path: P
     assert "removed 1 older frame" in capsys.readouterr().out
     assert _files(out) == ["keep.txt", "shot.json"] + [f"shot_{i:04d}.png" for i in range(1, 7)]
     assert json.loads((out / "shot.json").read_text())["start"] == 1
+
+
+def test_render_packs_each_frame_as_it_arrives(keys, tmp_path: Path, monkeypatch) -> None:
+    # Cheap stand-in for a memory measurement: the engine's decoded frames must be let go as they come
+    # (at most the one in hand and the one before), not collected until the segment ends.
+    import gc
+    import weakref
+
+    import inbetweener.jobs as jobs
+    from inbetweener.engines.base import TweenFrame
+    from inbetweener.io.project_file import load_project
+
+    class Watched:
+        def tween(self, request):
+            alive: list[weakref.ref] = []
+            for i, _t in enumerate(request.times):
+                gc.collect()
+                assert all(r() is None for r in alive[:-2]), f"frame {len(alive) - 2} is still held in memory"
+                image = np.full((64, 96, 4), 10 + i, np.uint8)
+                image.setflags(write=False)  # so nothing on the way copies it and hides a kept reference
+                alive.append(weakref.ref(image))
+                yield TweenFrame(i, image)
+
+    proj = tmp_path / "p.ibw"
+    assert main(["new", str(proj), str(keys[0]), str(keys[1]), "--at", "1", "10", "-q"]) == 0
+    monkeypatch.setattr(jobs, "get_engine", lambda name: Watched())
+    assert main(["render", str(proj), "-q"]) == 0
+    p = load_project(proj)
+    assert [int(p.image(p.cells[f].image_id)[0, 0, 0]) for f in range(1, 9)] == list(range(10, 18))
