@@ -170,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paths", type=Path, metavar="PATHS.json", help="motion paths for the first segment")
     p.add_argument("--force", action="store_true", help="overwrite an existing project")
 
-    p = sub.add_parser("render", parents=[common], help="generate the in-betweens of a project and save it")
+    p = sub.add_parser("render", parents=[common],
+                       help="generate the in-betweens of a project and save it (locked frames are kept; "
+                            "accepted ones are regenerated, as the editor's Generate does)")
     p.add_argument("project", type=Path, metavar="PROJECT.ibw")
     p.add_argument("--segment", type=_int_range(1), metavar="I", help="only segment I (1-based)")
     _add_engine_flags(p, None)
@@ -426,6 +428,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from inbetweener.jobs import JobFrame, frames_command, plan_segment, run_job
     from inbetweener.model.commands import apply
     from inbetweener.model.images import ImageData
+    from inbetweener.model.project import FrameStatus
 
     project = load_project(args.project)
     if not project.segments:
@@ -439,6 +442,11 @@ def cmd_render(args: argparse.Namespace) -> int:
         from inbetweener.engines.base import get_engine
 
         get_engine(args.engine)  # fail before any work if it cannot run here
+    # Locked frames are the animator's: plan_segment leaves them out and they are kept. Accepted frames
+    # are regenerated, as the editor's Generate does (FrameStatus: only locked is never overwritten).
+    kept = sum(len(project.segment(j.segment).frames) - len(j.frames) for j in jobs)
+    accepted = sum(1 for j in jobs for f in j.frames
+                   if f in project.cells and project.cells[f].status == FrameStatus.ACCEPTED)
     total = sum(len(j.frames) for j in jobs)
     bar = _progress_bar(args, total)
     made = 0
@@ -458,7 +466,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         bar.close()
     # Only now, with every segment done, is the file replaced (atomically).
     save_project(project, args.project)
-    _say(args, f"generated {made} in-betweens in {len(jobs)} segment(s); saved {args.project}")
+    note = f"; regenerated {accepted} accepted frame(s) (lock a frame to keep it)" if accepted else ""
+    _say(args, f"generated {made} in-betweens in {len(jobs)} segment(s), kept {kept} locked frame(s){note}; "
+               f"saved {args.project}")
     return 0
 
 

@@ -276,6 +276,32 @@ def test_render_keeps_locked_frames(keys, tmp_path: Path) -> None:
     assert p.cells[1].status == FrameStatus.GENERATED and p.cells[3].status == FrameStatus.GENERATED
 
 
+def test_render_keeps_locked_regenerates_accepted_as_the_editor_does_and_says_so(keys, tmp_path: Path,
+                                                                                capsys) -> None:
+    from inbetweener.io.project_file import load_project, save_project
+    from inbetweener.jobs import plan_segment
+    from inbetweener.model import FrameStatus, ImageData, PutGeneratedFrames, SetFrameStatus, apply
+
+    proj = tmp_path / "p.ibw"
+    assert main(["new", str(proj), str(keys[0]), str(keys[1]), "--every", "5", "--engine", "crossfade", "-q"]) == 0
+    p = load_project(proj)
+    hand = ImageData.from_array(np.full((64, 96, 4), 222, np.uint8))
+    p, _ = apply(p, PutGeneratedFrames(((1, hand), (2, hand))))
+    p, _ = apply(p, SetFrameStatus((1,), FrameStatus.LOCKED))
+    p, _ = apply(p, SetFrameStatus((2,), FrameStatus.ACCEPTED))
+    save_project(p, proj)
+    # What the editor's Generate would redo (it plans with the same function): everything but locked.
+    assert plan_segment(p, 0).frames == (2, 3, 4)
+    capsys.readouterr()
+    assert main(["render", str(proj)]) == 0
+    out = capsys.readouterr().out
+    assert "generated 3 in-betweens" in out and "kept 1 locked frame(s)" in out
+    assert "regenerated 1 accepted frame(s)" in out
+    p = load_project(proj)
+    assert p.cells[1].status == FrameStatus.LOCKED and p.cells[1].image_id == hand.content_id()
+    assert p.cells[2].status == FrameStatus.GENERATED and p.cells[2].image_id != hand.content_id()
+
+
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04 this is not really a zip", b"plain text"])
 @pytest.mark.parametrize("command", ["render", "export"])
 def test_corrupt_project_exit_2_and_untouched(content: bytes, command: str, tmp_path: Path, capsys) -> None:
