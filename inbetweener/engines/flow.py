@@ -4,6 +4,8 @@ backward warps from both keys -> occlusion-aware blend (crisp strokes in line-ar
 The default engine: CPU only, no model download. Frame synthesis follows Baker et al. 2011,
 "A Database and Evaluation Methodology for Optical Flow" (flow splatted to time t, both keys
 warped, visibility-weighted blend), with the paths as hard constraints (flowlib/pathfield.py).
+Where both keys are visible and no path steers, a bilateral check lets the flows read directly at
+the pixel replace the splatted motion when they make the keys agree better (flowlib/candidates.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import cv2
 import numpy as np
 
 from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRequest
+from inbetweener.engines.flowlib.candidates import pick_motion, time_t_candidates
 from inbetweener.engines.flowlib.dense import bidirectional_flow, colour_match, consistency, guide_image
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
 from inbetweener.engines.flowlib.lineart import consensus_share, looks_like_line_art, select_weights
@@ -40,6 +43,10 @@ _OPENING = np.ones((3, 3), np.uint8)
 # edges fray where a half-scale pixel mixes two motions), when its short side stays >= _MOTION_MIN_SIDE.
 _MOTION_DOWNSCALE = {"fast": 2}
 _MOTION_MIN_SIDE = 128
+# Path reach (pin / bend weight) above which a pixel's motion is the paths' to decide.
+_PATH_REACH = 0.05
+# Splat visibility below which a key counts as not seen at a time-t pixel.
+_ONE_SIDED = 0.25
 
 
 class FlowEngine:
@@ -136,6 +143,9 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     # can share one grey level).
     flow_ab = fill_occluded(flow_ab, cons_a * colour_match(guide_a, guide_b, flow_ab, gx, gy), small_a)
     flow_ba = fill_occluded(flow_ba, cons_b * colour_match(guide_b, guide_a, flow_ba, gx, gy), small_b)
+    # The keys at work scale for judging motion candidates (uint8: half the cost of float).
+    match_a = np.clip(small_a + np.float32(0.5), 0, 255).astype(np.uint8)
+    match_b = np.clip(small_b + np.float32(0.5), 0, 255).astype(np.uint8)
     del small_a, small_b
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
@@ -146,16 +156,16 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
     if not transparent:
         premul_a, premul_b = request.key_a, request.key_b
-    yield _Synthesizer(premul_a, premul_b, flow_ab, flow_ba, vis_a, vis_b, field, sharpness, line_art,
-                       _MOTION_DOWNSCALE.get(quality, 1))
+    yield _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
+                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1))
 
 
 class _Synthesizer:
     """Makes the frame at any time t from the per-request state (flows at work scale)."""
 
-    def __init__(self, key_a: np.ndarray, key_b: np.ndarray, flow_ab: np.ndarray,
-                 flow_ba: np.ndarray, vis_a: np.ndarray, vis_b: np.ndarray, field: PathField,
-                 sharpness: float, line_art: bool, motion_downscale: int = 1):
+    def __init__(self, key_a: np.ndarray, key_b: np.ndarray, match_a: np.ndarray, match_b: np.ndarray,
+                 flow_ab: np.ndarray, flow_ba: np.ndarray, vis_a: np.ndarray, vis_b: np.ndarray,
+                 field: PathField, sharpness: float, line_art: bool, motion_downscale: int = 1):
         # Opaque keys are warped as uint8 RGBA; keys with transparency as premultiplied float32.
         self.key_a, self.key_b = key_a, key_b
         self.field = field
@@ -168,6 +178,13 @@ class _Synthesizer:
             flow_ab, flow_ba = resize_flow(flow_ab, w, h), resize_flow(flow_ba, w, h)
             vis_a = cv2.resize(vis_a, (w, h), interpolation=cv2.INTER_AREA)
             vis_b = cv2.resize(vis_b, (w, h), interpolation=cv2.INTER_AREA)
+            match_a = cv2.resize(match_a, (w, h), interpolation=cv2.INTER_AREA)
+            match_b = cv2.resize(match_b, (w, h), interpolation=cv2.INTER_AREA)
+        self.match_a, self.match_b = match_a, match_b
+        self.reach_a, self.reach_b = field.reach() if field else (None, None)
+        if self.reach_a is not None and self.reach_a.shape != (h, w):
+            self.reach_a = cv2.resize(self.reach_a, (w, h), interpolation=cv2.INTER_AREA)
+            self.reach_b = cv2.resize(self.reach_b, (w, h), interpolation=cv2.INTER_AREA)
         self.flow_ab, self.flow_ba = flow_ab, flow_ba
         self.vis_a, self.vis_b = vis_a, vis_b
         self.gx, self.gy = pixel_grid(h, w)
@@ -280,4 +297,14 @@ class _Synthesizer:
         weight_a = np.float32(1.0 - t) * (seen_a + np.float32(1e-3) * np.exp(-0.5 * miss_a) + np.float32(1e-6))
         weight_b = np.float32(t) * (seen_b + np.float32(1e-3) * np.exp(-0.5 * miss_b) + np.float32(1e-6))
         share_a = select_weights(weight_a, weight_b, self.sharpness).astype(np.float32)
-        return to_a, to_b, share_a
+        # Where the splat went astray, the flows read directly at the pixel may make both keys
+        # agree better. Pixels the paths steer keep the splatted motion (it follows their arcs),
+        # and so do pixels it shows from one key only: there the keys cannot agree, and a
+        # candidate that fits by chance would blend in a ghost of what is hidden.
+        plain_share = float(select_weights(np.float32(1.0 - t), np.float32(t), self.sharpness))
+        locked = np.minimum(seen_a, seen_b) < _ONE_SIDED
+        if self.reach_a is not None:
+            locked |= warp(self.reach_a, to_a, self.gx, self.gy) > _PATH_REACH
+            locked |= warp(self.reach_b, to_b, self.gx, self.gy) > _PATH_REACH
+        return pick_motion(self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b, share_a),
+                           time_t_candidates(self.flow_ab, self.flow_ba, t), plain_share, locked)

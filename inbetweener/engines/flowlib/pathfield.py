@@ -83,6 +83,18 @@ class PathField:
             out.append(flow + _combine(coeffs, _gaussian_basis(centres, sigma, self.gx, self.gy)))
         return out[0], out[1]
 
+    def reach(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where the paths steer the motion: (H, W) weights over A's and over B's pixels, > 0
+        within reach of a pin or of a bend (the pixels other motion estimates must not take)."""
+        sigma = max(4.0, 0.04 * self.extent)
+        out = []
+        for centres, bend in ((self.starts, self._bend_a), (self.ends, self._bend_b)):
+            reach = _gaussian_basis(centres, sigma, self.gx, self.gy).max(axis=0)
+            if bend is not None:
+                np.maximum(reach, bend[1].max(axis=0), out=reach)
+            out.append(reach)
+        return out[0], out[1]
+
     def _bend_basis(self, flow: np.ndarray, centres: np.ndarray, disp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Inverse kernel and (n, H, W) weights: near a path's point AND moving like it."""
         sigma = 0.25 * self.extent

@@ -1,0 +1,71 @@
+"""Per-pixel choice among motion candidates at time t by bilateral matching.
+
+A time-t pixel's motion is right when the two keys agree there: A sampled at p + to_a(p) looks
+like B sampled at p + to_b(p). Frame-rate up-conversion calls this bilateral motion estimation
+(e.g. Choi et al. 2007, "Motion-compensated frame interpolation using bilateral motion estimation
+and adaptive overlapped block motion compensation"). Here it only arbitrates between a few whole
+candidate fields: the splatted motion (which knows about occlusion) and the flows read directly
+at p, which are smoother where the splat went astray.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inbetweener.engines.flowlib.fields import warp
+
+# Window (px at work scale) over which a candidate's mismatch is averaged.
+_WINDOW = 7
+# Another candidate must beat the splatted motion by this many grey levels (summed over the
+# channels, window mean) to replace it: where both fit, occlusion reasoning decides.
+_MARGIN = 2.0
+
+
+def time_t_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray,
+                      t: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Displacements (to A, to B) at time-t pixels read straight off the key-to-key flows:
+    the quadratic estimate of Jiang et al. 2018 ("Super SloMo"), A's motion as if it started at p,
+    and B's motion as if it started at p."""
+    t = np.float32(t)
+    s = np.float32(1.0) - t
+    slomo_a = flow_ab * (-s * t)
+    slomo_a += flow_ba * (t * t)
+    slomo_b = flow_ab * (s * s)
+    slomo_b -= flow_ba * (t * s)
+    return [(slomo_a, slomo_b),
+            (flow_ab * -t, flow_ab * s),
+            (flow_ba * t, flow_ba * -s)]
+
+
+def mismatch(key_a: np.ndarray, key_b: np.ndarray, to_a: np.ndarray, to_b: np.ndarray,
+             gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """Window mean of |A(p + to_a) - B(p + to_b)| summed over channels, float32 (H, W)."""
+    diff = cv2.absdiff(warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy))
+    total = diff.reshape(diff.shape[0], diff.shape[1], -1).sum(axis=2, dtype=np.float32)
+    return cv2.blur(total, (_WINDOW, _WINDOW))
+
+
+def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                splatted: tuple[np.ndarray, np.ndarray, np.ndarray],
+                others: list[tuple[np.ndarray, np.ndarray]], other_share: float,
+                locked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep the splatted (to_a, to_b, share_a) except where another candidate matches clearly better.
+
+    Pixels taken from another candidate blend with `other_share` of key A (they carry no
+    occlusion reasoning); `locked` pixels (the animator's paths steer them) never switch.
+    """
+    to_a, to_b, share = (np.array(x, np.float32) for x in splatted)
+    best = mismatch(key_a, key_b, to_a, to_b, gx, gy) - np.float32(_MARGIN)
+    if locked is not None:
+        best[locked] = -np.inf
+    for cand_a, cand_b in others:
+        err = mismatch(key_a, key_b, cand_a, cand_b, gx, gy)
+        better = err < best
+        if not better.any():
+            continue
+        np.copyto(to_a, cand_a, where=better[..., None])
+        np.copyto(to_b, cand_b, where=better[..., None])
+        share[better] = other_share
+        np.minimum(best, err, out=best)
+    return to_a, to_b, share
