@@ -17,14 +17,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbetweener.io.export import MAX_PAD, min_pad
+
 FORMAT_LABELS = {"png": "PNG sequence (alpha kept)", "gif": "Animated GIF", "mp4": "MP4 video (H.264)"}
 
 
 class ExportDialog(QDialog):
     """Asks where and how to export; `settings()` returns the arguments for io.export.export_project."""
 
-    def __init__(self, name: str, folder: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, folder: Path, parent: QWidget | None = None, length: int = 0) -> None:
         super().__init__(parent)
+        self.length = length  # timeline frames: the Digits minimum follows it and the first number
         self.setWindowTitle("Export")
         self.format = QComboBox()
         for key, label in FORMAT_LABELS.items():
@@ -37,11 +40,13 @@ class ExportDialog(QDialog):
         row.addWidget(browse)
         self.name = QLineEdit(name)
         self.pad = QSpinBox()
-        self.pad.setRange(1, 9)
+        self.pad.setRange(1, MAX_PAD)
         self.pad.setValue(4)
         self.start = QSpinBox()
         self.start.setRange(0, 10**6)
         self.start.setValue(1)
+        self.start.valueChanged.connect(self._numbering_changed)
+        self._numbering_changed()
         form = QFormLayout(self)
         form.addRow("Format", self.format)
         form.addRow("Folder", row)
@@ -61,6 +66,11 @@ class ExportDialog(QDialog):
         png = self.format.currentData() == "png"
         self.pad.setEnabled(png)
         self.start.setEnabled(png)
+
+    def _numbering_changed(self) -> None:
+        """Too few digits would make the files sort out of order (name_10 before name_9): the Digits
+        box never goes below what the frame count and first number need (it rises with them)."""
+        self.pad.setMinimum(min(MAX_PAD, max(1, min_pad(self.start.value(), self.length))))
 
     def _browse(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Export into folder", self.folder.text())

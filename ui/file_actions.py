@@ -199,7 +199,8 @@ class FileActions(QObject):
         from ui.export_dialog import ExportDialog
 
         project = self.document.project
-        dialog = ExportDialog(project.name, self._folder() / f"{project.name}-export", self.window)
+        dialog = ExportDialog(project.name, self._folder() / f"{project.name}-export", self.window,
+                              length=project.length)
         if dialog.exec():
             self.export(**dialog.settings())
 
@@ -207,6 +208,12 @@ class FileActions(QObject):
                start: int = 1) -> list[Path]:
         from inbetweener.io.export import export_project
 
+        clean = False
+        if fmt == "png":
+            ready = self._png_ready(out_dir, name, pad, start)
+            if ready is None:
+                return []  # refused (already said why) or cancelled: nothing written, nothing removed
+            clean = ready
         bar = self.window.progress
         bar.setValue(0)
         bar.show()
@@ -216,7 +223,8 @@ class FileActions(QObject):
             QApplication.processEvents()  # keep the window painting during a long export
 
         try:
-            files = export_project(self.document.project, out_dir, fmt, name, pad, start, progress)
+            files = export_project(self.document.project, out_dir, fmt, name, pad, start, progress,
+                                   clean=clean)
         except UserError as exc:
             self.window.report_error(str(exc))
             return []
@@ -232,6 +240,55 @@ class FileActions(QObject):
         note = f"; {what} not generated yet went out as holds (Generate segment, Ctrl+G)" if missing else ""
         self.window.show_message(f"Exported {len(files)} file(s) to {out_dir}{note}")
         return files
+
+    def _png_ready(self, out_dir: Path, name: str | None, pad: int, start: int) -> bool | None:
+        """Before a PNG sequence: None when it must not go ahead (the numbering cannot sort, or older
+        frames it would not overwrite are in the folder and the animator cancelled); else whether to
+        remove those older frames after writing (`clean`)."""
+        from inbetweener.io.export import min_pad, sanitize_name, sequence_leftovers
+
+        project = self.document.project
+        need = min_pad(start, project.length)
+        if pad < need:
+            # io refuses it too, but its sentence names the command line's --pad; here the box is Digits.
+            last = start + max(project.length, 1) - 1
+            self.window.report_error(f"Frame numbers {start} to {last} need {need} digits to sort in order; "
+                                     f"set Digits to {need} or more.")
+            return None
+        stem = sanitize_name(name if name is not None else project.name)
+        try:
+            leftovers = sequence_leftovers(out_dir, stem, pad, range(start, start + project.length), clean=True)
+        except UserError as exc:
+            self.window.report_error(str(exc))
+            return None
+        except OSError as exc:
+            self.window.report_error(f"Cannot read the folder {out_dir} ({exc.strerror or exc}); "
+                                     "choose another folder.")
+            return None
+        if not leftovers:
+            return False
+        if not self.ask_remove_leftovers(Path(out_dir), leftovers):
+            self.window.show_message("Export cancelled; nothing was written or removed.")
+            return None
+        return True
+
+    def ask_remove_leftovers(self, folder: Path, leftovers: list[Path]) -> bool:
+        """Ask whether to remove older frames of this sequence that the export would not overwrite;
+        True for Remove. Cancel (also Escape and the default) exports nothing."""
+        n = len(leftovers)
+        names = leftovers[0].name if n == 1 else f"{leftovers[0].name} … {leftovers[-1].name}"
+        frames = "1 older frame" if n == 1 else f"{n} older frames"
+        box = QMessageBox(QMessageBox.Icon.Question, "Older frames in the folder",
+                          f"{folder} already holds {frames} named {names} from an earlier export, which this "
+                          f"export would not overwrite. Remove {'it' if n == 1 else 'them'} after exporting?",
+                          QMessageBox.StandardButton.NoButton, self.window)
+        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.setInformativeText("Cancel exports nothing and leaves the folder as it is.")
+        box.exec()
+        return box.clickedButton() is remove
 
     # -- recent files ----------------------------------------------------------------------------
     def recent(self) -> list[str]:
