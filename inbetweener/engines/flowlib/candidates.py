@@ -41,9 +41,10 @@ def time_t_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray,
 def mismatch(key_a: np.ndarray, key_b: np.ndarray, to_a: np.ndarray, to_b: np.ndarray,
              gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     """Window mean of |A(p + to_a) - B(p + to_b)| summed over channels, float32 (H, W)."""
-    diff = cv2.absdiff(warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy))
-    total = diff.reshape(diff.shape[0], diff.shape[1], -1).sum(axis=2, dtype=np.float32)
-    return cv2.blur(total, (_WINDOW, _WINDOW))
+    diff = cv2.absdiff(warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy)).astype(np.float32)
+    if diff.ndim == 3:  # the channel sum (cv2.transform: several times faster than numpy's sum)
+        diff = cv2.transform(diff, np.ones((1, diff.shape[2]), np.float32))
+    return cv2.blur(diff, (_WINDOW, _WINDOW))
 
 
 def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,

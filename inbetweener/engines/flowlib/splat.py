@@ -79,30 +79,33 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, g
     back to the source, so sampling the key there hits the source itself (no half-pixel drift).
     """
     h, w = weight.shape
-    dest_x = gx + motion[..., 0]
-    dest_y = gy + motion[..., 1]
+    size = h * w
+    dest_x = (gx + motion[..., 0]).ravel()
+    dest_y = (gy + motion[..., 1]).ravel()
     x0 = np.floor(dest_x)
     y0 = np.floor(dest_y)
-    fx = (dest_x - x0).ravel()
-    fy = (dest_y - y0).ravel()
-    x0 = x0.ravel()
-    y0 = y0.ravel()
-    # The four corners' shares; corners outside the frame get none.
+    fx = dest_x - x0
+    fy = dest_y - y0
+    # The four corners' shares, one row per corner (broadcasting over rows, no tiled copies);
+    # corners outside the frame get none.
     in_x = ((x0 >= 0) & (x0 <= w - 1), (x0 >= -1) & (x0 <= w - 2))
     in_y = ((y0 >= 0) & (y0 <= h - 1), (y0 >= -1) & (y0 <= h - 2))
-    shares = np.concatenate([(1 - fx) * (1 - fy) * (in_x[0] & in_y[0]), fx * (1 - fy) * (in_x[1] & in_y[0]),
-                             (1 - fx) * fy * (in_x[0] & in_y[1]), fx * fy * (in_x[1] & in_y[1])])
+    shares = np.empty((4, size), np.float32)
+    np.multiply((1 - fx) * (1 - fy), in_x[0] & in_y[0], out=shares[0])
+    np.multiply(fx * (1 - fy), in_x[1] & in_y[0], out=shares[1])
+    np.multiply((1 - fx) * fy, in_x[0] & in_y[1], out=shares[2])
+    np.multiply(fx * fy, in_x[1] & in_y[1], out=shares[3])
     corner = (y0 * w + x0).astype(np.int64)
-    size = h * w
-    idx = np.concatenate([corner, corner + 1, corner + w, corner + w + 1])
+    idx = np.stack([corner, corner + 1, corner + w, corner + w + 1])
     np.clip(idx, 0, size - 1, out=idx)  # only corners with no share are clamped
-    landed = shares if trust is None else shares * np.tile(trust.ravel(), 4)
-    count = np.bincount(idx, landed, size)
-    src_w = shares * np.tile(weight.ravel(), 4)
-    total_w = np.bincount(idx, src_w, size)
+    idx = idx.ravel()
+    landed = shares if trust is None else shares * trust.reshape(1, -1)
+    count = np.bincount(idx, landed.ravel(), size)
+    src_w = shares * weight.reshape(1, -1)
+    total_w = np.bincount(idx, src_w.ravel(), size)
     # Sums of weight x source position; the receiving pixel's own coordinate is subtracted after.
-    sum_x = np.bincount(idx, src_w * np.tile(gx.ravel(), 4), size)
-    sum_y = np.bincount(idx, src_w * np.tile(gy.ravel(), 4), size)
+    sum_x = np.bincount(idx, (src_w * gx.reshape(1, -1)).ravel(), size)
+    sum_y = np.bincount(idx, (src_w * gy.reshape(1, -1)).ravel(), size)
     received = total_w > 1e-9
     safe = np.where(received, total_w, 1.0)
     disp = np.empty((h, w, 2), np.float32)
