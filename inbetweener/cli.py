@@ -460,7 +460,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                     done.append(JobFrame(item.frame, ImageData.from_array(item.image).packed()))
                     bar.update(1)
             if done:
-                project, _ = apply(project, frames_command(done))
+                project, _ = apply(project, frames_command(done, fingerprint=job.fingerprint))
                 made += len(done)
     finally:
         bar.close()

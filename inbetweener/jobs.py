@@ -8,13 +8,14 @@ one `PutGeneratedFrames` command at the end, so a cancelled job leaves no trace.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from inbetweener.engines.base import Progress, TweenFrame, TweenRequest, get_engine
 from inbetweener.errors import EngineError
 from inbetweener.model.commands import PutGeneratedFrames
+from inbetweener.model.fingerprint import segment_fingerprint
 from inbetweener.model.images import ImageData
 from inbetweener.model.project import FrameStatus, Project
 
@@ -35,6 +36,9 @@ class SegmentJob:
     engine: str
     frames: tuple[int, ...]
     request: TweenRequest
+    # The inputs the frames are made from (engine and options as run, overrides included); the
+    # frames record it, so they read as out of date once the segment's settings differ.
+    fingerprint: str | None = None
 
 
 def plan_segment(project: Project, segment: int, frames: Iterable[int] | None = None,
@@ -57,7 +61,9 @@ def plan_segment(project: Project, segment: int, frames: Iterable[int] | None = 
         seed=seg.settings.seed,
         options=merged,
     )
-    return SegmentJob(segment, engine or seg.settings.engine, todo, request)
+    engine_name = engine or seg.settings.engine
+    as_run = replace(seg, settings=replace(seg.settings, engine=engine_name, options=tuple(sorted(merged.items()))))
+    return SegmentJob(segment, engine_name, todo, request, segment_fingerprint(as_run))
 
 
 def run_job(job: SegmentJob) -> Iterator[Progress | JobFrame]:
@@ -80,10 +86,14 @@ def run_job(job: SegmentJob) -> Iterator[Progress | JobFrame]:
         gen.close()
 
 
-def frames_command(frames: Iterable[JobFrame], label: str = "Generate frames") -> PutGeneratedFrames:
-    """The one undoable command that puts a finished job's frames into the document."""
+def frames_command(frames: Iterable[JobFrame], label: str = "Generate frames",
+                   fingerprint: str | None = None) -> PutGeneratedFrames:
+    """The one undoable command that puts a finished job's frames into the document.
+
+    `fingerprint` is the job's (SegmentJob.fingerprint): what the frames were made from.
+    """
     return PutGeneratedFrames(tuple((f.frame, f.image if isinstance(f.image, ImageData) else ImageData.from_array(f.image))
-                                    for f in frames), label=label)
+                                    for f in frames), label=label, fingerprint=fingerprint)
 
 
 def generate_segment(project: Project, segment: int, engine: str | None = None,
@@ -97,4 +107,4 @@ def generate_segment(project: Project, segment: int, engine: str | None = None,
             done.append(item)
         elif on_progress is not None:
             on_progress(item)
-    return frames_command(done)
+    return frames_command(done, fingerprint=job.fingerprint)

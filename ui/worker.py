@@ -150,7 +150,8 @@ class GenerationController(QObject):
             self.failed.emit(self._failure)
         elif not self._cancelled and self._frames:
             if self._still_valid():
-                self._document.push(frames_command(self._frames, label=self._label))
+                self._document.push(frames_command(self._frames, label=self._label,
+                                                   fingerprint=self._job.fingerprint))
                 applied = True
             else:
                 self.failed.emit("The segment's keys changed while generating; generate it again.")

@@ -22,6 +22,7 @@ from inbetweener.model.commands import (
     UpdateSegment,
     apply,
 )
+from inbetweener.model.fingerprint import all_stale_frames, segment_fingerprint, stale_frames
 from inbetweener.model.images import ImageData
 from inbetweener.model.lookup import Shown, next_key_frame, shown_at, status_at
 from inbetweener.model.project import (
@@ -40,6 +41,6 @@ __all__ = [
     "ImageData", "InsertFrames", "InsertKeyframe", "Keyframe", "MotionPath", "MoveKeyframe",
     "MovePathPoint", "Project", "PutGeneratedFrames", "RemoveFrames", "RemoveKeyframe", "RemovePath",
     "ReplacePath", "Restore", "Segment", "SegmentSettings", "SetFrameStatus", "SetPaths",
-    "SetProjectSettings", "SetTiming", "Shown", "UpdateSegment", "apply", "next_key_frame",
-    "shown_at", "status_at",
+    "SetProjectSettings", "SetTiming", "Shown", "UpdateSegment", "all_stale_frames", "apply",
+    "next_key_frame", "segment_fingerprint", "shown_at", "stale_frames", "status_at",
 ]

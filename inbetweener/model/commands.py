@@ -407,10 +407,15 @@ class SetTiming(Command):
 # -- generated frames and review -------------------------------------------------------------------
 @dataclass(frozen=True)
 class PutGeneratedFrames(Command):
-    """Store engine results; keys and locked frames are never overwritten."""
+    """Store engine results; keys and locked frames are never overwritten.
+
+    `fingerprint` is the input fingerprint of the segment snapshot the frames were made from
+    (jobs.plan_segment); each new cell records it, so a later edit of the segment shows them as stale.
+    """
 
     frames: tuple[tuple[int, ImageData], ...]
     label: str = "Generate frames"
+    fingerprint: str | None = None
 
     def run(self, project: Project) -> Project:
         images = dict(project.images)
@@ -425,7 +430,7 @@ class PutGeneratedFrames(Command):
             _check_size(project, image)
             image_id = image.content_id()
             images.setdefault(image_id, image)
-            cells[frame] = Cell(image_id, FrameStatus.GENERATED)
+            cells[frame] = Cell(image_id, FrameStatus.GENERATED, self.fingerprint)
         return replace(project, images=images, cells=cells,
                        length=max([project.length] + [f + 1 for f, _ in self.frames]))
 
@@ -444,7 +449,8 @@ class SetFrameStatus(Command):
         cells = dict(project.cells)
         for f in self.frames:
             if f in cells:
-                cells[f] = Cell(cells[f].image_id, self.status)
+                # The fingerprint stays: a frame unlocked back to generated is stale again if it was.
+                cells[f] = replace(cells[f], status=self.status)
         return replace(project, cells=cells)
 
 

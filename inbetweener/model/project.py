@@ -35,10 +35,15 @@ class Keyframe:
 
 @dataclass(frozen=True)
 class Cell:
-    """An in-between frame's image and its review status."""
+    """An in-between frame's image, its review status and what it was generated from.
+
+    `fingerprint` is the segment's input fingerprint when the frame was generated
+    (inbetweener.model.fingerprint); None means unknown (older files, frames put by hand).
+    """
 
     image_id: str
     status: FrameStatus = FrameStatus.GENERATED
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
