@@ -50,6 +50,7 @@ MAX_NAME_CHARS = 256                  # the project's name (shown in titles, use
 MAX_PATH_POINTS = 3 * 1000 + 1        # one path: 1000 cubic pieces
 MAX_TOTAL_PATH_POINTS = 100_000       # the whole project
 MAX_PATHS = 20_000                    # the whole project: 8 autopilot paths x 2500 segments
+MAX_FINGERPRINT_CHARS = 64            # a generated frame's input fingerprint (16 hex digits today)
 
 
 # -- saving ----------------------------------------------------------------------------------------
@@ -73,8 +74,11 @@ def project_to_json(project: Project) -> dict[str, Any]:
             }
             for s in project.segment_settings
         ],
+        # "fingerprint" (what a generated frame was made from) is optional: absent = unknown, as in
+        # files saved before it existed. Older readers ignore it, so the schema version stays.
         "cells": [
-            {"frame": f, "image": c.image_id, "status": c.status.value}
+            {"frame": f, "image": c.image_id, "status": c.status.value,
+             **({"fingerprint": c.fingerprint} if c.fingerprint is not None else {})}
             for f, c in sorted(project.cells.items())
         ],
         "images": {
@@ -97,6 +101,10 @@ def _save_problem(project: Project) -> str | None:
             if not (value is None or isinstance(value, (str, bool, int))
                     or (isinstance(value, float) and math.isfinite(value))):
                 return f"segment {i + 1} option {key!r} is not text, a finite number or true/false; change it"
+    for f, c in project.cells.items():
+        if c.fingerprint is not None and (not isinstance(c.fingerprint, str)
+                                          or len(c.fingerprint) > MAX_FINGERPRINT_CHARS):
+            return f"frame {f + 1} records a damaged fingerprint; regenerate it"
     return None
 
 
@@ -395,7 +403,10 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
             raise r.fail(where, "has an unknown status") from None
         if status == FrameStatus.KEY or frame in cells or frame in key_frames:
             raise r.fail(where, "clashes with a key or another frame")
-        cells[frame] = Cell(image_ref(c.get("image"), f"{where} image"), status)
+        fingerprint = None  # absent in files saved before frames recorded their inputs
+        if "fingerprint" in c:
+            fingerprint = r.str_(c["fingerprint"], f"{where} fingerprint", MAX_FINGERPRINT_CHARS)
+        cells[frame] = Cell(image_ref(c.get("image"), f"{where} image"), status, fingerprint)
 
     try:
         return Project(width=width, height=height, fps=fps, keyframes=tuple(keyframes),

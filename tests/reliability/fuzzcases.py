@@ -28,7 +28,7 @@ Mutator = Callable[[random.Random], bytes]
 
 @lru_cache(maxsize=1)
 def base() -> tuple[bytes, dict[str, Any], dict[str, bytes]]:
-    """A valid project file (2 keys, 1 locked cell, 1 curved path) as (file bytes, doc, PNG members)."""
+    """A valid project file (2 keys, 1 locked cell with a fingerprint, 1 curved path) as (file bytes, doc, PNG members)."""
     from inbetweener.io.project_file import PROJECT_MEMBER, save_project
     from inbetweener.model.images import ImageData
     from inbetweener.model.project import Cell, FrameStatus, Keyframe, MotionPath, Project, SegmentSettings
@@ -40,7 +40,7 @@ def base() -> tuple[bytes, dict[str, Any], dict[str, bytes]]:
     path = MotionPath.straight((2.0, 3.0), (15.0, 9.0), Timing.parse("ease-in-out"), "hand")
     project = Project(20, 12, 24.0, (Keyframe(0, ids[0]), Keyframe(6, ids[1])),
                       (SegmentSettings("flow", 5, (("strength", 0.5),), (path,)),),
-                      {3: Cell(ids[2], FrameStatus.LOCKED)}, dict(zip(ids, imgs, strict=True)), length=8, name="fuzz")
+                      {3: Cell(ids[2], FrameStatus.LOCKED, "0123456789abcdef")}, dict(zip(ids, imgs, strict=True)), length=8, name="fuzz")
 
 
     with tempfile.TemporaryDirectory() as tmp:
