@@ -248,6 +248,8 @@ class MainWindow(QMainWindow):
             what = "not generated"  # an in-between still showing key A is not a hold the animator made
         else:
             what = "hold" if shown.hold else (shown.status.value if shown.status else "empty")
+            if seg is not None and not shown.hold and self.timeline.is_stale(f):
+                what += " · out of date (made for older settings)"
         where = f" · in-between {f - seg.start.frame} of {seg.count}" if seg else ""
         self.frame_info.setText(f"Frame {f + 1} / {project.length}{where} · {what}")
 

@@ -33,6 +33,7 @@ from inbetweener.model.commands import (
     RemoveFrames,
     UpdateSegment,
 )
+from inbetweener.model.fingerprint import stale_frames
 from inbetweener.model.project import FrameStatus, Segment
 from ui.document import Document
 from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
@@ -108,6 +109,11 @@ class SegmentPanel(QWidget):
         self.reason = QLabel()
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet("color: #e5534b;")
+        # Generated frames made for older settings of this segment (kept, but out of date).
+        self.stale = QLabel()
+        self.stale.setWordWrap(True)
+        self.stale.setStyleSheet("color: #db6d28;")
+        self.stale.setVisible(False)
         self.count = QSpinBox()
         self.count.setRange(0, 999)
         self.count.setKeyboardTracking(False)
@@ -139,6 +145,7 @@ class SegmentPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.title)
+        layout.addWidget(self.stale)
         layout.addLayout(form)
         layout.addLayout(self.options_form)
         layout.addWidget(QLabel("Motion paths"))
@@ -165,6 +172,8 @@ class SegmentPanel(QWidget):
     # -- model -> widgets (signals blocked: no feedback loops) ----------------------------------
     def refresh(self, *_: Any, force: bool = False) -> None:
         seg = segment_for_frame(self.document.project, self.state.frame)
+        # Before the early return: generating changes the frames, not the segment's settings.
+        self._show_stale(seg)
         if seg == self._segment and seg is not None and not force:
             return  # same segment, same settings: nothing to redraw while scrubbing
         self._segment = seg
@@ -196,6 +205,20 @@ class SegmentPanel(QWidget):
         self._build_options(s.engine, options)
         self._fill_option_values(s.options_dict)
         self._fill_paths(seg)
+
+    def stale_text(self, seg: Segment | None) -> str:
+        """What the panel says about the segment's out-of-date frames ("" when none)."""
+        n = len(stale_frames(self.document.project, seg.index)) if seg is not None else 0
+        if not n:
+            return ""
+        return (f"{n} in-between{'s are' if n != 1 else ' is'} out of date (made for older settings) "
+                "— Generate to refresh.")
+
+    def _show_stale(self, seg: Segment | None) -> None:
+        text = self.stale_text(seg)
+        if text != self.stale.text():
+            self.stale.setText(text)
+        self.stale.setVisible(bool(text))
 
     def _fill_paths(self, seg: Segment) -> None:
         self.paths.blockSignals(True)

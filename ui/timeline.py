@@ -1,5 +1,8 @@
 """The timeline: one cell per frame with key markers, review state, thumbnails and the playhead.
 
+Generated frames made for older settings of their segment (paths, timing, engine, seed, options or
+a key's drawing changed since) are drawn out of date: a dimmed, hatched strip and an orange corner.
+
 Ruler (top row): click or drag to scrub. Track: click selects a frame; dragging a key retimes it
 (MoveKeyframe, which changes the in-between count). Frame numbers are 1-based on screen.
 """
@@ -23,8 +26,9 @@ from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from inbetweener.errors import UserError
 from inbetweener.model.commands import CommandError, MoveKeyframe
+from inbetweener.model.fingerprint import all_stale_frames
 from inbetweener.model.lookup import shown_at
-from inbetweener.model.project import FrameStatus
+from inbetweener.model.project import FrameStatus, Project
 from ui.document import Document
 from ui.frame_cache import FrameCache, qimage_from_rgba, resized_rgba
 from ui.state import EditorState
@@ -44,6 +48,10 @@ STATUS_COLORS = {
     FrameStatus.LOCKED: QColor("#e5534b"),
 }
 PREVIEW_COLOR = QColor("#b072f0")
+# A generated frame made for older settings of its segment: the generated blue, dimmed and hatched,
+# and a small orange corner mark on the picture (the animator should generate again).
+STALE_STRIP = QColor("#2b4a7d")
+STALE_MARK = QColor("#db6d28")
 BROKEN_THUMB = QColor("#7a2e2e")  # a drawing that cannot be decoded (damaged in the file)
 HOLD_COLOR = QColor("#6e7681")
 BG = QColor("#1e2227")
@@ -73,6 +81,8 @@ class TimelineWidget(QAbstractScrollArea):
         self._drag_key: int | None = None  # frame of the key being retimed
         self._drag_to: int | None = None
         self._thumb_queue: list[str] = []
+        self._stale_for: Project | None = None  # the project `_stale` was worked out for
+        self._stale: frozenset[int] = frozenset()
         self._thumb_timer = QTimer(self)
         self._thumb_timer.setInterval(0)
         self._thumb_timer.timeout.connect(self._make_some_thumbnails)
@@ -145,6 +155,17 @@ class TimelineWidget(QAbstractScrollArea):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
         self.viewport().update()
+
+    # -- queries ---------------------------------------------------------------------------------
+    def stale_frames(self) -> frozenset[int]:
+        """Generated frames made for other settings than their segment's now (worked out once per edit)."""
+        project = self.document.project
+        if project is not self._stale_for:
+            self._stale_for, self._stale = project, all_stale_frames(project)
+        return self._stale
+
+    def is_stale(self, frame: int) -> bool:
+        return frame in self.stale_frames()
 
     # -- painting --------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -228,11 +249,16 @@ class TimelineWidget(QAbstractScrollArea):
             p.setPen(QPen(HOLD_COLOR, 2))
             y = thumb_rect.center().y()
             p.drawLine(r.x(), y, r.right(), y)
-        # State strip: key / generated / accepted / locked / pending preview.
+        # State strip: key / generated / out of date (generated for older settings) / accepted / locked /
+        # pending preview.
         strip = QRect(r.x() + 3, r.y() + THUMB_H + 5, r.width() - 6, STRIP_H)
         status = shown.status if not shown.hold else None
         if preview is not None and not is_key:
             p.fillRect(strip, QBrush(PREVIEW_COLOR, Qt.BrushStyle.BDiagPattern))
+        elif status == FrameStatus.GENERATED and not shown.hold and f in self.stale_frames():
+            p.fillRect(strip, STALE_STRIP)
+            p.fillRect(strip, QBrush(STATUS_COLORS[FrameStatus.GENERATED], Qt.BrushStyle.BDiagPattern))
+            self._paint_stale_mark(p, thumb_rect)
         elif status is not None:
             p.fillRect(strip, STATUS_COLORS[status])
         if is_key:
@@ -270,6 +296,19 @@ class TimelineWidget(QAbstractScrollArea):
         p.setPen(QPen(QColor("#111"), 1))
         p.setBrush(STATUS_COLORS[FrameStatus.KEY])
         p.drawPath(diamond)
+        p.restore()
+
+    def _paint_stale_mark(self, p: QPainter, thumb: QRect) -> None:
+        """An orange corner on the picture: this frame was made for older settings."""
+        corner = QPainterPath()  # a QPainterPath, not QPolygon (see _paint_key_marker)
+        corner.moveTo(thumb.right() - 9, thumb.y())
+        corner.lineTo(thumb.right() + 1, thumb.y())
+        corner.lineTo(thumb.right() + 1, thumb.y() + 10)
+        corner.closeSubpath()
+        p.save()
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(STALE_MARK)
+        p.drawPath(corner)
         p.restore()
 
     def _paint_lock(self, p: QPainter, r: QRect) -> None:
