@@ -192,6 +192,9 @@ def test_new_render_export_round_trip(keys, tmp_path: Path, capsys) -> None:
     assert main(["render", str(proj)]) == 0
     p = load_project(proj)
     assert sorted(p.cells) == [1, 2, 3, 5, 6]
+    # render records what each frame was made from, as the editor does: none is out of date.
+    from inbetweener.model import all_stale_frames
+    assert all(c.fingerprint for c in p.cells.values()) and all_stale_frames(p) == frozenset()
 
     out = tmp_path / "export"
     assert main(["export", str(proj), "--out", str(out), "--pad", "3"]) == 0
