@@ -12,6 +12,8 @@ import cv2
 import numpy as np
 
 HOLE = 0.05  # splat count below which a pixel received nothing from that key
+_TEXTURE_STD = 6.0  # grey levels of local standard deviation at which paint counts as textured
+_SLIDE_PX = 3.0  # px of motion against the dominant one at which flat paint stops being trusted
 
 
 def _relative_motion(flow: np.ndarray) -> np.ndarray:
@@ -19,6 +21,14 @@ def _relative_motion(flow: np.ndarray) -> np.ndarray:
     dominant = np.median(flow[::4, ::4].reshape(-1, 2), axis=0)  # a sample is plenty for the median
     offset = flow - dominant.astype(np.float32)
     return np.sqrt(np.einsum("ijk,ijk->ij", offset, offset))
+
+
+def _texture(colour: np.ndarray) -> np.ndarray:
+    """0 (flat paint) .. 1 (textured): 5x5 standard deviation of the channel mean, over _TEXTURE_STD."""
+    grey = colour.reshape(colour.shape[0], colour.shape[1], -1).mean(axis=2, dtype=np.float32)
+    mean = cv2.blur(grey, (5, 5))
+    var = np.maximum(cv2.blur(grey * grey, (5, 5)) - mean * mean, 0.0)
+    return np.clip(np.sqrt(var) * np.float32(1.0 / _TEXTURE_STD), 0.0, 1.0)
 
 
 def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
@@ -31,10 +41,14 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     it in `colour` ((H, W) or (H, W, C)): an occluded patch of ground joins the ground, the rim of
     a squashing ball joins the ball (a two-layer form of edge-aware sparse-to-dense filling).
     """
-    untrusted = consistency < threshold
+    relative = np.minimum(_relative_motion(flow), 40.0)
+    # On flat paint a motion of its own is no evidence: the flow slides along it (the aperture
+    # problem; think of sky uncovered by a ball that left) and can pass the consistency check both
+    # ways. Such pixels count as untrusted and take a neighbouring surface's motion like the rest.
+    slid = (1.0 - _texture(colour)) * (1.0 - np.exp(relative * np.float32(-1.0 / _SLIDE_PX)))
+    untrusted = consistency * (1.0 - slid) < threshold
     if not untrusted.any():
         return flow
-    relative = np.minimum(_relative_motion(flow), 40.0)
     holes = np.where(untrusted, 0.0, 1.0).astype(np.float32)
     stacked = np.dstack([flow, colour.reshape(colour.shape[0], colour.shape[1], -1)]).astype(np.float32)
     fills = [fill_holes(stacked, holes, known=np.exp(sign * 0.25 * (relative - offset)).astype(np.float32))

@@ -1,0 +1,32 @@
+"""fill_occluded: which pixels' flow is trusted, and what the others get (flowlib/splat.py)."""
+
+import numpy as np
+
+from inbetweener.engines.flowlib.splat import fill_occluded
+
+
+def _scene():
+    """Flat sky (static) with a textured patch moving 12 px right; a slab of the sky got a made-up
+    sideways motion that nevertheless passed the consistency check (the aperture problem)."""
+    h, w = 80, 120
+    rng = np.random.default_rng(3)
+    colour = np.full((h, w, 3), (150.0, 190.0, 240.0), np.float32)
+    colour[20:50, 70:100] = rng.uniform(0, 255, (30, 30, 3))
+    flow = np.zeros((h, w, 2), np.float32)
+    flow[20:50, 70:100, 0] = 12.0
+    flow[30:60, 10:40, 0] = -15.0  # the slid slab of sky
+    consistency = np.ones((h, w), np.float32)
+    return flow, consistency, colour
+
+
+def test_flat_paint_that_slid_takes_its_neighbours_motion():
+    flow, consistency, colour = _scene()
+    out = fill_occluded(flow, consistency, colour)
+    assert np.abs(out[30:60, 10:40]).max() < 1.0  # the sky is static again
+
+
+def test_textured_motion_and_static_flat_paint_are_kept():
+    flow, consistency, colour = _scene()
+    out = fill_occluded(flow, consistency, colour)
+    np.testing.assert_array_equal(out[22:48, 72:98], flow[22:48, 72:98])  # texture: evidence
+    np.testing.assert_array_equal(out[65:, :], flow[65:, :])  # static sky stays as it was
