@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from inbetweener.errors import Cancelled, UserError
 from inbetweener.jobs import JobFrame, SegmentJob, frames_command, run_job
+from inbetweener.model.commands import CommandError
 from inbetweener.model.images import ImageData
 from inbetweener.model.project import Project
 from ui.document import Document
@@ -150,9 +151,12 @@ class GenerationController(QObject):
             self.failed.emit(self._failure)
         elif not self._cancelled and self._frames:
             if self._still_valid():
-                self._document.push(frames_command(self._frames, label=self._label,
-                                                   fingerprint=self._job.fingerprint))
-                applied = True
+                try:
+                    self._document.push(frames_command(self._frames, label=self._label,
+                                                       fingerprint=self._job.fingerprint))
+                    applied = True
+                except CommandError as exc:  # the document refuses them: say why, change nothing
+                    self.failed.emit(str(exc))
             else:
                 self.failed.emit("The segment's keys changed while generating; generate it again.")
         self._cleanup()

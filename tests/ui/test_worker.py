@@ -116,3 +116,22 @@ def test_closing_during_a_job_cancels_and_waits(window, qtbot):
     assert thread is not None and thread.isFinished()
     assert doc.project is before
     assert not window.generation.is_running()
+
+
+def test_frames_the_document_refuses_are_one_line_not_an_exception(window, qtbot, monkeypatch):
+    """If putting the finished frames in fails (a CommandError), the animator reads why; nothing changes."""
+    import ui.worker
+    from inbetweener.model.commands import CommandError
+
+    def refuse(*args, **kwargs):
+        raise CommandError("a generated frame is 10x10 instead of the project's size")
+
+    monkeypatch.setattr(ui.worker, "frames_command", refuse)
+    doc = window.document
+    doc.push(UpdateSegment(0, engine="crossfade"))
+    before = doc.project
+    with qtbot.waitSignal(window.generation.failed, timeout=10000) as failed:
+        window.actions_["generate"].trigger()
+    qtbot.waitUntil(lambda: not window.generation.is_running(), timeout=10000)
+    assert failed.args == ["a generated frame is 10x10 instead of the project's size"]
+    assert doc.project is before
