@@ -7,6 +7,7 @@ from dataclasses import fields
 
 import numpy as np
 import pytest
+from model_builders import ARC, H, W, img  # noqa: E402  (shared tiny images and path)
 
 from inbetweener.model import (
     AddPath,
@@ -32,19 +33,8 @@ from inbetweener.model import (
     UpdateSegment,
     apply,
 )
-from inbetweener.paths import BezierChain, Timing
+from inbetweener.paths import Timing
 
-W, H = 8, 6
-
-
-def img(v: int) -> ImageData:
-    a = np.zeros((H, W, 4), np.uint8)
-    a[..., 0] = v
-    a[..., 3] = 255
-    return ImageData.from_array(a)
-
-
-ARC = MotionPath(BezierChain(((0, 0), (2, -3), (5, -3), (7, 0))), Timing.preset("ease-in"), "arc")
 LINE = MotionPath.straight((1, 1), (6, 4))
 
 

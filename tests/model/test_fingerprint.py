@@ -6,14 +6,13 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
+from model_builders import ARC, H, W, img  # noqa: E402  (shared tiny images and path)
 
 from inbetweener.jobs import generate_segment, plan_segment
 from inbetweener.model import (
     AddPath,
     FrameStatus,
-    ImageData,
     InsertFrames,
     InsertKeyframe,
     Keyframe,
@@ -31,18 +30,6 @@ from inbetweener.model import (
     stale_frames,
 )
 from inbetweener.paths import BezierChain, Timing
-
-W, H = 8, 6
-
-
-def img(v: int) -> ImageData:
-    a = np.zeros((H, W, 4), np.uint8)
-    a[..., 0] = v
-    a[..., 3] = 255
-    return ImageData.from_array(a)
-
-
-ARC = MotionPath(BezierChain(((0, 0), (2, -3), (5, -3), (7, 0))), Timing.preset("ease-in"), "arc")
 
 
 def shot() -> Project:
