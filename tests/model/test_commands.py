@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import numpy as np
 import pytest
-from model_builders import ARC, H, W, img  # noqa: E402  (shared tiny images and path)
+from model_builders import ARC, H, W, img
 
 from inbetweener.model import (
     AddPath,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from model_builders import ARC, H, W, img  # noqa: E402  (shared tiny images and path)
+from model_builders import ARC, H, W, img
 
 from inbetweener.jobs import generate_segment, plan_segment
 from inbetweener.model import (
