@@ -1,6 +1,8 @@
-"""Crossfade: a dissolve from key A to key B, with each path's timing applied to the mix.
+"""Crossfade: a dissolve from key A to key B, eased by its `timing` option.
 
-Useful in its own right (soft transitions) and as the reference every other engine must beat.
+Useful in its own right (soft transitions) and as the reference every other engine must beat. A
+dissolve moves nothing, so it cannot honour motion paths (the one engine exempt from DESIGN's path
+contract); it ignores them, and the README says so.
 """
 
 from __future__ import annotations
