@@ -54,7 +54,8 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     """Keep the splatted (to_a, to_b, share_a) except where another candidate matches clearly better.
 
     Pixels taken from another candidate blend with `other_share` of key A (they carry no
-    occlusion reasoning); `locked` pixels (the animator's paths steer them) never switch.
+    occlusion reasoning); `locked` pixels never switch (the flow engine locks those its paths
+    steer and those the splat shows from one key only).
     """
     to_a, to_b, share = (np.array(x, np.float32) for x in splatted)
     best = mismatch(key_a, key_b, to_a, to_b, gx, gy) - np.float32(_MARGIN)
