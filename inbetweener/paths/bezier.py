@@ -137,12 +137,30 @@ class BezierChain:
         return np.interp(s_arr * lengths[-1], lengths, v)
 
     def point_at_fraction(self, s: float | np.ndarray) -> np.ndarray:
-        """Point at fraction s in [0, 1] of the arc length (exact at both ends)."""
+        """Point at fraction s of the arc length (exact at both ends).
+
+        Past the ends (an overshooting or anticipating timing) the point goes on in a straight line
+        along the end tangent (before the start: back along the start tangent), the extra arc length
+        (s - 1) * length (or -s * length) away, so speed and direction stay continuous.
+        """
         s_arr = np.asarray(s, dtype=np.float64)
         p = self.evaluate(self.parameter_at_fraction(s_arr))
         # Pin the ends exactly: the table interpolation must never move a key's own point.
-        p = np.where((s_arr <= 0.0)[..., None], np.asarray(self.start), p)
-        return np.where((s_arr >= 1.0)[..., None], np.asarray(self.end), p)
+        length = self.length
+        before = np.asarray(self.start) + self._start_direction * (s_arr * length)[..., None]
+        after = np.asarray(self.end) + self._end_direction * ((s_arr - 1.0) * length)[..., None]
+        p = np.where((s_arr <= 0.0)[..., None], before, p)
+        return np.where((s_arr >= 1.0)[..., None], after, p)
+
+    @cached_property
+    def _start_direction(self) -> np.ndarray:
+        """Unit tangent leaving the start (zero for a chain that is a single point)."""
+        return _direction(self.points[0], self.points[1:])
+
+    @cached_property
+    def _end_direction(self) -> np.ndarray:
+        """Unit tangent arriving at the end (zero for a chain that is a single point)."""
+        return -_direction(self.points[-1], self.points[-2::-1])
 
     def split_at_fraction(self, s: float) -> BezierChain:
         """Insert a knot at arc-length fraction s without changing the curve's shape."""
@@ -169,6 +187,18 @@ class BezierChain:
     @staticmethod
     def line(p0: Point, p3: Point) -> BezierChain:
         return BezierChain.from_segments([CubicBezier.line(p0, p3)])
+
+
+def _direction(knot: Point, others: Sequence[Point]) -> np.ndarray:
+    """Unit vector from `knot` to the first of `others` that differs from it: a cubic's tangent at
+    an end (p1 - p0, or p2 - p0 when p1 sits on p0, and so on)."""
+    k = np.asarray(knot, dtype=np.float64)
+    for q in others:
+        d = np.asarray(q, dtype=np.float64) - k
+        n = float(np.hypot(d[0], d[1]))
+        if n > 1e-9:
+            return d / n
+    return np.zeros(2)
 
 
 def _pt(a: np.ndarray) -> Point:

@@ -1,7 +1,8 @@
-"""Timing curves: time t in [0, 1] -> progress s in [0, 1] along a path (a spacing chart as a curve).
+"""Timing curves: time t in [0, 1] -> progress s along a path (a spacing chart as a curve).
 
 Curves are CSS-style cubic-bezier(x1, y1, x2, y2) with fixed ends (0, 0) and (1, 1); the presets use
-the CSS definitions.
+the CSS definitions, plus the back easings (easings.net "easeInBack" / "easeOutBack") for
+anticipation and overshoot, whose progress dips below 0 or passes 1 between the ends.
 """
 
 from __future__ import annotations
@@ -16,12 +17,20 @@ PRESETS: dict[str, tuple[float, float, float, float]] = {
     "ease-in": (0.42, 0.0, 1.0, 1.0),
     "ease-out": (0.0, 0.0, 0.58, 1.0),
     "ease-in-out": (0.42, 0.0, 0.58, 1.0),
+    "anticipate": (0.36, 0.0, 0.66, -0.56),  # ease-in-back: moves back a little before going
+    "overshoot": (0.34, 1.56, 0.64, 1.0),  # ease-out-back: flies past the mark and settles back
 }
+# The one list of preset names; the CLI, paths files, engines and the editor all offer these.
+PRESET_NAMES: tuple[str, ...] = tuple(PRESETS)
+
+# Time handles stay in [0, 1] so time is monotone; progress handles may leave it for overshoot.
+X_RANGE = (0.0, 1.0)
+Y_RANGE = (-1.0, 2.0)
 
 
 @dataclass(frozen=True)
 class Timing:
-    """cubic-bezier(x1, y1, x2, y2); all four in [0, 1], which keeps s(t) single-valued and monotone."""
+    """cubic-bezier(x1, y1, x2, y2): x1, x2 in [0, 1] keep s(t) single-valued; y1, y2 in [-1, 2] may overshoot."""
 
     x1: float = 0.0
     y1: float = 0.0
@@ -31,8 +40,9 @@ class Timing:
     def __post_init__(self) -> None:
         for name in ("x1", "y1", "x2", "y2"):
             v = float(getattr(self, name))
-            if not np.isfinite(v) or not 0.0 <= v <= 1.0:
-                raise ValueError(f"timing handle {name}={v} must be between 0 and 1")
+            lo, hi = X_RANGE if name[0] == "x" else Y_RANGE
+            if not np.isfinite(v) or not lo <= v <= hi:
+                raise ValueError(f"timing handle {name}={v} must be between {lo:g} and {hi:g}")
             object.__setattr__(self, name, v)
 
     @classmethod
@@ -70,12 +80,12 @@ class Timing:
         return self.name or list(self.handles)
 
     def progress(self, t: float | np.ndarray) -> np.ndarray:
-        """Progress s for time t (both in [0, 1]); exact at the ends."""
+        """Progress s for time t in [0, 1]: exactly 0 and 1 at the ends, and free between (below 0
+        for anticipation, above 1 for overshoot) when a y handle leaves [0, 1]."""
         t_arr = np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0)
         u = self._solve_u(t_arr)
         s = _bez1(u, self.y1, self.y2)
-        s = np.where(t_arr <= 0.0, 0.0, np.where(t_arr >= 1.0, 1.0, s))
-        return np.clip(s, 0.0, 1.0)
+        return np.where(t_arr <= 0.0, 0.0, np.where(t_arr >= 1.0, 1.0, s))
 
     def _solve_u(self, t: np.ndarray) -> np.ndarray:
         """Invert x(u) = t: x is monotone for x1, x2 in [0, 1], so bisection always converges."""

@@ -183,3 +183,106 @@ def test_path_position_follows_timing_along_arc(chain: BezierChain, x1: float, x
     path = MotionPath(chain, timing)
     t = np.array([0.2, 0.5, 0.8])
     np.testing.assert_allclose(path.position(t), chain.point_at_fraction(timing.progress(t)), atol=1e-9)
+
+
+# -- overshoot and anticipation -----------------------------------------------------------------
+def test_overshoot_passes_the_mark_and_settles_back() -> None:
+    timing = Timing.preset("overshoot")
+    t = np.linspace(0, 1, 401)
+    s = timing.progress(t)
+    assert s[0] == 0.0 and s[-1] == 1.0
+    assert float(timing.progress(0.0)) == 0.0 and float(timing.progress(1.0)) == 1.0
+    assert s.max() > 1.05  # flies past the end...
+    assert s[-2] > 1.0  # ...and is still coming back just before it lands
+    assert np.all(s >= 0.0)
+
+
+def test_anticipation_backs_up_before_going() -> None:
+    timing = Timing.preset("anticipate")
+    t = np.linspace(0, 1, 401)
+    s = timing.progress(t)
+    assert s[0] == 0.0 and s[-1] == 1.0
+    assert s.min() < -0.05 and s[1] < 0.0
+    assert np.all(s <= 1.0)
+
+
+def test_back_presets_round_trip_by_name() -> None:
+    for name in ("anticipate", "overshoot"):
+        timing = Timing.preset(name)
+        assert timing.name == name and Timing.parse(timing.to_json()) == timing
+    assert PRESETS["overshoot"] == (0.34, 1.56, 0.64, 1.0)
+    assert PRESETS["anticipate"] == (0.36, 0.0, 0.66, -0.56)
+
+
+@pytest.mark.parametrize("handles", [(0.5, -1.0, 0.5, 2.0), (0.0, 2.0, 1.0, -1.0), (0.2, 1.7, 0.8, -0.4)])
+def test_progress_handles_may_leave_zero_one(handles) -> None:
+    timing = Timing(*handles)
+    t = np.array([0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0])
+    np.testing.assert_allclose(timing.progress(t), _css_reference(handles, t), atol=1e-5)
+    assert float(timing.progress(0.0)) == 0.0 and float(timing.progress(1.0)) == 1.0
+
+
+@pytest.mark.parametrize("handles, message", [
+    ((0.5, -1.01, 0.5, 1.0), "y1=-1.01 must be between -1 and 2"),
+    ((0.5, 0.0, 0.5, 2.5), "y2=2.5 must be between -1 and 2"),
+    ((-0.1, 0.0, 0.5, 1.0), "x1=-0.1 must be between 0 and 1"),
+    ((0.5, 0.0, 1.2, 1.0), "x2=1.2 must be between 0 and 1"),
+    ((0.5, float("nan"), 0.5, 1.0), "y1=nan"),
+])
+def test_timing_handle_bounds(handles, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace(".", r"\.")):
+        Timing(*handles)
+
+
+def test_position_past_the_end_goes_on_along_the_end_tangent() -> None:
+    # An arc whose end tangent points down-right (from the last handle (90, 0) to the end (100, 20)).
+    chain = BezierChain(((0.0, 0.0), (10.0, -40.0), (90.0, 0.0), (100.0, 20.0)))
+    tangent = np.array([10.0, 20.0]) / np.hypot(10.0, 20.0)
+    for extra in (0.01, 0.1, 0.3):
+        p = chain.point_at_fraction(1.0 + extra)
+        offset = p - np.asarray(chain.end)
+        assert np.hypot(*offset) == pytest.approx(extra * chain.length, rel=1e-9)
+        np.testing.assert_allclose(offset / np.hypot(*offset), tangent, atol=1e-12)
+    back = np.array([10.0, -40.0]) / np.hypot(10.0, -40.0)
+    p = chain.point_at_fraction(-0.2)
+    np.testing.assert_allclose(p, np.asarray(chain.start) - back * 0.2 * chain.length, atol=1e-9)
+
+
+def test_position_is_continuous_across_the_ends() -> None:
+    chain = BezierChain(((0.0, 0.0), (10.0, -40.0), (90.0, 0.0), (100.0, 20.0)))
+    step = 1e-4 * chain.length
+    for s in (0.0, 1.0):
+        inside = chain.point_at_fraction(s - 1e-4 if s else s + 1e-4)
+        outside = chain.point_at_fraction(s + 1e-4 if s else s - 1e-4)
+        # Both sides of the end sit one small step away from it: no jump, no turn back.
+        for q in (inside, outside):
+            assert np.hypot(*(q - chain.point_at_fraction(s))) == pytest.approx(step, rel=1e-2)
+        assert np.hypot(*(outside - inside)) == pytest.approx(2 * step, rel=1e-2)
+
+
+def test_degenerate_end_handle_uses_the_next_point_back() -> None:
+    # The last handle sits on the end knot: the tangent there is the one from the first handle.
+    chain = BezierChain(((0.0, 0.0), (0.0, 50.0), (100.0, 0.0), (100.0, 0.0)))
+    offset = chain.point_at_fraction(1.5) - np.asarray(chain.end)
+    direction = np.array([100.0, -50.0]) / np.hypot(100.0, -50.0)
+    np.testing.assert_allclose(offset / np.hypot(*offset), direction, atol=1e-12)
+    point = BezierChain(((5.0, 5.0),) * 4)
+    np.testing.assert_array_equal(point.point_at_fraction(np.array([-1.0, 2.0])), [[5.0, 5.0], [5.0, 5.0]])
+
+
+@FAST
+@given(long_chains(), st.floats(-0.5, 1.5, allow_nan=False))
+def test_inside_zero_one_nothing_changes_and_ends_are_exact(chain: BezierChain, s: float) -> None:
+    p = chain.point_at_fraction(s)
+    if 0.0 < s < 1.0:
+        np.testing.assert_array_equal(p, chain.evaluate(chain.parameter_at_fraction(s)))
+    assert tuple(chain.point_at_fraction(0.0)) == chain.start and tuple(chain.point_at_fraction(1.0)) == chain.end
+
+
+def test_overshooting_path_position() -> None:
+    path = MotionPath(BezierChain.line((0.0, 0.0), (100.0, 0.0)), Timing.preset("overshoot"))
+    t = np.linspace(0, 1, 201)
+    x = path.position(t)[:, 0]
+    assert x.max() > 105.0 and x[-1] == 100.0 and x[0] == 0.0
+    np.testing.assert_allclose(path.position(t)[:, 1], 0.0, atol=1e-12)
+    np.testing.assert_allclose(x, 100.0 * path.timing.progress(t), atol=1e-6)
