@@ -27,7 +27,9 @@ if TYPE_CHECKING:  # annotations only: these stay out of `import inbetweener.cli
 PROG = "inbetweener"
 DEFAULT_EVERY = 8
 DEFAULT_PAD = 4
-TIMING_PRESETS = ("linear", "ease-in", "ease-out", "ease-in-out")
+# inbetweener.paths.timing.PRESET_NAMES, spelled out so `import inbetweener.cli` and --help need no
+# numpy; tests/cli check the two agree.
+TIMING_PRESETS = ("linear", "ease-in", "ease-out", "ease-in-out", "anticipate", "overshoot")
 MAX_INBETWEENS = 10_000
 
 

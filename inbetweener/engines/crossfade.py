@@ -14,14 +14,14 @@ import numpy as np
 
 from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRequest
 from inbetweener.errors import EngineError
-from inbetweener.paths.timing import Timing
+from inbetweener.paths.timing import PRESET_NAMES, Timing
 
 
 class CrossfadeEngine:
     name: ClassVar[str] = "crossfade"
     options: ClassVar[tuple[EngineOption, ...]] = (
         EngineOption("timing", "linear", "easing of the dissolve (a preset name)",
-                     choices=("linear", "ease-in", "ease-out", "ease-in-out")),
+                     choices=PRESET_NAMES),
     )
 
     @classmethod
@@ -33,14 +33,15 @@ class CrossfadeEngine:
         try:
             timing = Timing.parse(raw)
         except (ValueError, TypeError):  # a typo in an option is the user's to fix, not a crash
-            raise EngineError(f"option timing={raw!r} is not known; use linear, ease-in, ease-out, "
-                              "ease-in-out or four numbers [x1, y1, x2, y2]") from None
+            raise EngineError(f"option timing={raw!r} is not known; use {', '.join(PRESET_NAMES)} "
+                              "or four numbers [x1, y1, x2, y2]") from None
         # Premultiplied mixing so transparent pixels do not bleed their (meaningless) colour.
         a = _premultiply(request.key_a)
         b = _premultiply(request.key_b)
         n = len(request.times)
         for i, t in enumerate(request.times):
-            w = float(timing.progress(t))
+            # A dissolve cannot pass its keys: overshoot/anticipation hold at B/A instead of inventing colours.
+            w = min(1.0, max(0.0, float(timing.progress(t))))
             mixed = (1.0 - w) * a + w * b
             yield TweenFrame(i, _unpremultiply(mixed))
             yield Progress((i + 1) / max(n, 1), f"frame {i + 1} of {n}")

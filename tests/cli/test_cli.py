@@ -103,6 +103,25 @@ def test_tween_paths_file_with_a_byte_order_mark_and_timing(keys, tmp_path: Path
     assert len(_files(out)) == 3
 
 
+def test_tween_with_an_overshooting_path(keys, tmp_path: Path) -> None:
+    """The disc flies past its mark on key B and settles back: the middle frame is beyond x = 55."""
+    from inbetweener.cli import TIMING_PRESETS
+    from inbetweener.paths.timing import PRESET_NAMES
+
+    assert TIMING_PRESETS == PRESET_NAMES  # the CLI spells the list out to stay numpy-free on --help
+    paths = tmp_path / "p.json"
+    paths.write_text(json.dumps({"paths": [{"from": [25, 32], "to": [55, 32], "timing": "overshoot"}]}))
+    out = tmp_path / "o"
+    assert main(["tween", str(keys[0]), str(keys[1]), "-n", "3", "-o", str(out), "--paths", str(paths), "-q"]) == 0
+    middle = load_image(out / "key_a_0003.png")
+    dark = np.argwhere(middle[..., 0] < 128)
+    centre_x = float(dark[:, 1].mean())
+    assert 55.5 < centre_x < 55 + 0.1 * 30 + 1.0, centre_x  # progress 1.087 at t = 0.5: x = 57.6
+    np.testing.assert_array_equal(load_image(out / "key_a_0005.png"), load_image(keys[1]))  # settles on B
+    assert main(["tween", str(keys[0]), str(keys[1]), "-n", "1", "-o", str(tmp_path / "o2"), "--engine",
+                 "crossfade", "--timing", "anticipate", "-q"]) == 0
+
+
 def test_tween_fit_resizes_key_b(keys, tmp_path: Path) -> None:
     big = tmp_path / "big.png"
     cv2.imwrite(str(big), np.full((128, 192, 3), 200, np.uint8))

@@ -26,3 +26,16 @@ def test_linear_dissolve_mixes_by_time() -> None:
 def test_bad_timing_option_is_an_engine_error_not_a_crash(timing) -> None:
     with pytest.raises(EngineError, match="timing"):
         list(CrossfadeEngine().tween(_request(timing=timing)))
+
+
+def test_every_timing_preset_is_an_option_and_overshoot_holds_at_key_b() -> None:
+    from inbetweener.paths.timing import PRESET_NAMES
+
+    (option,) = CrossfadeEngine.options
+    assert option.choices == PRESET_NAMES and "overshoot" in PRESET_NAMES and "anticipate" in PRESET_NAMES
+    request = TweenRequest(_request().key_a, _request().key_b, (0.2, 0.6), options={"timing": "overshoot"})
+    frames = [f.image for f in CrossfadeEngine().tween(request) if isinstance(f, TweenFrame)]
+    assert int(frames[1][0, 0, 0]) == 255 and int(frames[0][0, 0, 0]) > 64  # past B: held at B, not beyond
+    request = TweenRequest(_request().key_a, _request().key_b, (0.2,), options={"timing": "anticipate"})
+    (frame,) = [f.image for f in CrossfadeEngine().tween(request) if isinstance(f, TweenFrame)]
+    assert int(frame[0, 0, 0]) == 0 and int(frame[0, 0, 3]) == 255  # before A: held at A

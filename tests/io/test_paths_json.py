@@ -27,6 +27,19 @@ def test_round_trip(tmp_path: Path) -> None:
     assert "points" in raw["paths"][2]
 
 
+def test_overshoot_and_anticipation_round_trip(tmp_path: Path) -> None:
+    paths = (
+        MotionPath.straight((0, 0), (100, 0), Timing.preset("overshoot"), "ball"),
+        MotionPath.straight((0, 0), (100, 0), Timing.preset("anticipate")),
+        MotionPath.straight((0, 0), (100, 0), Timing(0.3, 2.0, 0.7, -1.0)),  # the free curve's limits
+    )
+    save_paths(tmp_path / "p.json", paths)
+    assert load_paths(tmp_path / "p.json") == paths
+    raw = json.loads((tmp_path / "p.json").read_text())
+    assert [p["timing"] for p in raw["paths"]] == ["overshoot", "anticipate", [0.3, 2.0, 0.7, -1.0]]
+    assert float(paths_from_json(raw)[0].position(0.5)[0]) > 105.0  # flies past the end (x = 100)
+
+
 def test_documented_example() -> None:
     data = {"paths": [{"from": [10, 20], "to": [110, 20], "via": [[40, -10], [80, -10]], "timing": "ease-in"},
                       {"from": [0, 0], "to": [9, 0]}]}
@@ -44,6 +57,7 @@ def test_documented_example() -> None:
     ({"paths": [{"from": [0, 0], "to": [1, 1], "via": [[0, 0]]}]}, "two control points"),
     ({"paths": [{"from": [0, 0], "to": [1, 1], "timing": "bouncy"}]}, "bouncy"),
     ({"paths": [{"from": [0, 0], "to": [1, 1], "timing": [0, 0, 2, 1]}]}, "between 0 and 1"),
+    ({"paths": [{"from": [0, 0], "to": [1, 1], "timing": [0, 2.5, 1, 1]}]}, "y1=2.5 must be between -1 and 2"),
     ({"paths": [{"points": [[0, 0], [1, 1]]}]}, "3n+1"),
     ({"paths": [{"from": [0, "x"], "to": [1, 1]}]}, "pair of numbers"),
     ({"paths": [{"from": [0, 1e12], "to": [1, 1]}]}, "sensible"),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -13,14 +15,17 @@ import pytest
 from inbetweener.errors import ProjectFileError
 from inbetweener.io.project_file import MAX_FRAMES, load_project, save_project
 from inbetweener.model import (
+    AddPath,
     ImageData,
     InsertFrames,
     InsertKeyframe,
+    MotionPath,
     Project,
     PutGeneratedFrames,
     UpdateSegment,
     apply,
 )
+from inbetweener.paths import Timing
 
 
 def _project(value: int = 0) -> Project:
@@ -74,6 +79,27 @@ def test_a_document_at_the_limits_round_trips(tmp_path: Path) -> None:
     save_project(p, tmp_path / "big.ibw")
     back = load_project(tmp_path / "big.ibw")
     assert back.length == MAX_FRAMES and back.segment_settings == p.segment_settings
+
+
+def test_overshooting_timings_round_trip_and_out_of_range_ones_are_damage(tmp_path: Path) -> None:
+    p = apply(_two_keys(), AddPath(0, MotionPath.straight((1, 1), (6, 4), Timing.preset("overshoot"), "ball")))[0]
+    p = apply(p, AddPath(0, MotionPath.straight((1, 1), (6, 4), Timing(0.2, -1.0, 0.8, 2.0))))[0]
+    save_project(p, tmp_path / "shot.ibw")
+    back = load_project(tmp_path / "shot.ibw")
+    assert back.segment_settings == p.segment_settings
+    assert back.segment(0).settings.paths[0].timing.name == "overshoot"
+    # A timing handle past the editor's range is damage, named in one sentence.
+    with zipfile.ZipFile(tmp_path / "shot.ibw") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    doc = json.loads(members["project.json"])
+    doc["segments"][0]["paths"][1]["timing"] = [0.2, -1.5, 0.8, 2.0]
+    members["project.json"] = json.dumps(doc).encode()
+    with zipfile.ZipFile(tmp_path / "bad.ibw", "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(ProjectFileError, match=r"y1=-1\.5 must be between -1 and 2") as exc:
+        load_project(tmp_path / "bad.ibw")
+    assert "\n" not in str(exc.value)
 
 
 @pytest.mark.parametrize("where", ["keyframes", "cells"])
