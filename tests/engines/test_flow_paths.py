@@ -65,6 +65,23 @@ def test_sprite_follows_curved_eased_path_within_one_pixel(times):
         assert np.hypot(*(found - expected)) <= 1.0, (t, found, expected)
 
 
+@pytest.mark.parametrize("preset, times", [("overshoot", (0.5, 0.7, 0.9)), ("anticipate", (0.3, 0.5, 0.1))])
+def test_sprite_follows_a_path_past_its_ends_within_one_pixel(preset, times):
+    """Overshoot / anticipation: the point leaves the path along its end tangent, and the sprite follows."""
+    background = np.full((120, 160, 4), (200, 210, 220, 255), np.uint8)
+    key_a, key_b, path, sprite = _arc_case(background)
+    path = MotionPath(path.curve, Timing.preset(preset))
+    progress = path.timing.progress(np.asarray(times))
+    assert np.all((progress > 1.0) | (progress < 0.0))  # every time asked is past an end of the path
+    request = TweenRequest(key_a, key_b, times, paths=(path,))
+    frames = {f.index: f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)}
+    assert sorted(frames) == list(range(len(times)))
+    for i, t in enumerate(times):
+        expected = np.asarray(path.position(t), float).reshape(2)
+        found = _locate(frames[i], sprite)
+        assert np.hypot(*(found - expected)) <= 1.0, (t, found, expected)
+
+
 def test_without_the_path_the_sprite_goes_straight():
     """The same keys without the path: the sprite takes the straight line, far from the arc."""
     background = np.full((120, 160, 4), (200, 210, 220, 255), np.uint8)
