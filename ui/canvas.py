@@ -399,6 +399,9 @@ class CanvasView(QGraphicsView):
             time = self.dot_time()
             assert time is not None
             self._redrag_base = split_for_redrag(seg.settings.paths[hit.path_index], time)
+            if self._redrag_base is None:
+                self.message.emit("This in-between is past the end of its path (the timing overshoots); "
+                                  "change the timing curve or drag the path's end handle to move it.")
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._pan_from is not None:

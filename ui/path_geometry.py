@@ -60,8 +60,9 @@ def spacing_ticks(path: MotionPath, times: tuple[float, ...], length: float) -> 
     t = np.asarray(times)
     s = path.timing.progress(t)
     pos = path.curve.point_at_fraction(s)
-    ahead = path.curve.point_at_fraction(np.clip(s + 1e-3, 0, 1))
-    behind = path.curve.point_at_fraction(np.clip(s - 1e-3, 0, 1))
+    # Not clipped to [0, 1]: past the ends (overshoot, anticipation) the path goes on along its end tangent.
+    ahead = path.curve.point_at_fraction(s + 1e-3)
+    behind = path.curve.point_at_fraction(s - 1e-3)
     tangent = ahead - behind
     norm = np.linalg.norm(tangent, axis=1, keepdims=True)
     tangent = np.where(norm > 1e-9, tangent / np.maximum(norm, 1e-9), np.array([[1.0, 0.0]]))
@@ -69,9 +70,15 @@ def spacing_ticks(path: MotionPath, times: tuple[float, ...], length: float) -> 
     return [(p - n, p + n) for p, n in zip(pos, normal, strict=True)]
 
 
-def split_for_redrag(path: MotionPath, time: float) -> tuple[MotionPath, int]:
-    """Make sure a knot sits where the point is at `time`; returns the path and that knot's index."""
+def split_for_redrag(path: MotionPath, time: float) -> tuple[MotionPath, int] | None:
+    """Make sure a knot sits where the point is at `time`; returns the path and that knot's index.
+
+    None when the point is past an end (overshoot, anticipation): no knot can sit there, and how
+    far past is the timing's to say, not the curve's.
+    """
     s = float(path.timing.progress(time))
+    if not 0.0 <= s <= 1.0:
+        return None
     chain = path.curve.split_at_fraction(s)
     target = path.curve.point_at_fraction(s)
     knots = [j for j in range(0, len(chain.points), 3)]

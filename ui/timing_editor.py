@@ -1,7 +1,8 @@
 """Timing curve editor (pyqtgraph): s(t) of the selected path as a CSS cubic-bezier with two handles.
 
 Dragging a handle pushes SetTiming (merged into one undo step per drag); the dots on the curve are
-the segment's in-betweens, so the spacing chart and the canvas ticks update live.
+the segment's in-betweens, so the spacing chart and the canvas ticks update live. Handles go up to
+progress 2 and down to -1 (overshoot, anticipation); the plot grows to show the curve and handles.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from inbetweener.model.commands import CommandError, SetTiming
-from inbetweener.paths.timing import PRESETS, Timing
+from inbetweener.paths.timing import PRESET_NAMES, X_RANGE, Y_RANGE, Timing
 from ui.document import Document
 from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
 
@@ -26,6 +27,17 @@ def bezier_curve(timing: Timing, samples: int = 96) -> tuple[np.ndarray, np.ndar
         return 3 * w * w * u * a + 3 * w * u * u * c + u**3
 
     return b(timing.x1, timing.x2), b(timing.y1, timing.y2)
+
+
+UNIT_Y_RANGE = (-0.05, 1.05)
+
+
+def y_range_for(timing: Timing) -> tuple[float, float]:
+    """The plot's progress range: the unit square, grown to hold the curve and both handles."""
+    _, y = bezier_curve(timing)
+    lo = min(0.0, float(y.min()), timing.y1, timing.y2)
+    hi = max(1.0, float(y.max()), timing.y1, timing.y2)
+    return lo - 0.05, hi + 0.05
 
 
 class TimingEditor(QWidget):
@@ -46,7 +58,8 @@ class TimingEditor(QWidget):
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.plot.setAspectLocked(True)
-        self.plot.setRange(xRange=(-0.05, 1.05), yRange=(-0.05, 1.05), padding=0)
+        self._y_range = UNIT_Y_RANGE
+        self.plot.setRange(xRange=(-0.05, 1.05), yRange=UNIT_Y_RANGE, padding=0)
         self.plot.setLabel("bottom", "time")
         self.plot.setLabel("left", "progress along path")
         self.plot.showGrid(x=True, y=True, alpha=0.15)
@@ -63,7 +76,7 @@ class TimingEditor(QWidget):
             h.sigPositionChangeFinished.connect(lambda *_: self.document.end_drag())
         presets = QHBoxLayout()
         self.preset_buttons: dict[str, QPushButton] = {}
-        for name in PRESETS:
+        for name in PRESET_NAMES:
             b = QPushButton(name)
             b.setToolTip(f"Timing preset: {name}")
             b.clicked.connect(lambda _c=False, n=name: self.apply_timing(Timing.preset(n)))
@@ -126,6 +139,10 @@ class TimingEditor(QWidget):
         self.curve.setData(x, y)
         self.handle_lines[0].setData([0, timing.x1], [0, timing.y1])
         self.handle_lines[1].setData([1, timing.x2], [1, timing.y2])
+        y_range = y_range_for(timing)
+        if y_range != self._y_range:
+            self._y_range = y_range
+            self.plot.setRange(xRange=(-0.05, 1.05), yRange=y_range, padding=0)
         times = np.asarray(seg.times)
         self.spacing.setData(times, timing.progress(times) if len(times) else times)
         self._updating = True
@@ -139,8 +156,11 @@ class TimingEditor(QWidget):
         if self._updating:
             return
         (x1, y1), (x2, y2) = ((float(h.pos().x()), float(h.pos().y())) for h in self.handles)
-        clamp = lambda v: min(1.0, max(0.0, v))  # noqa: E731
-        self.apply_timing(Timing(clamp(x1), clamp(y1), clamp(x2), clamp(y2)), merge=True)
+        def clamp(v: float, bounds: tuple[float, float]) -> float:
+            return min(bounds[1], max(bounds[0], v))
+
+        self.apply_timing(Timing(clamp(x1, X_RANGE), clamp(y1, Y_RANGE), clamp(x2, X_RANGE), clamp(y2, Y_RANGE)),
+                          merge=True)
 
     def apply_timing(self, timing: Timing, merge: bool = False) -> None:
         """Push SetTiming for the selected path; presets are one undo step each."""

@@ -119,11 +119,36 @@ def test_timing_presets_and_handle_drag(window, qtbot):
     editor.handles[0].sigPositionChangeFinished.emit(editor.handles[0])
     assert doc.undo_stack.count() == steps + 1
     assert doc.project.segment(0).settings.paths[0].timing == Timing(0.7, 0.2, 1.0, 1.0)
-    editor.handles[1].setPos((1.4, -0.3))  # dragged outside: clamped into the unit square
-    assert doc.project.segment(0).settings.paths[0].timing.handles[2:] == (1.0, 0.0)
+    editor.handles[1].setPos((1.4, -1.3))  # dragged outside: time clamped to [0, 1], progress to [-1, 2]
+    assert doc.project.segment(0).settings.paths[0].timing.handles[2:] == (1.0, -1.0)
     window.undo_action.trigger()
     window.undo_action.trigger()
     assert doc.project.segment(0).settings.paths[0].timing == Timing.preset("ease-in")
+
+
+def test_overshoot_and_anticipate_in_the_timing_editor(window, qtbot):
+    doc = window.document
+    window.state.set_frame(2)
+    doc.push(AddPath(0, MotionPath.straight((40, 60), (120, 60))))
+    window.state.select_path(0)
+    editor = window.timing
+    view = editor.plot.getViewBox()
+    assert view.viewRange()[1][1] < 1.2  # a plain curve: the unit square
+    editor.preset_buttons["overshoot"].click()
+    assert doc.project.segment(0).settings.paths[0].timing == Timing.preset("overshoot")
+    assert view.viewRange()[1][1] >= 1.56  # the plot grows to show the overshoot and its handle
+    assert editor.spacing.getData()[1].max() > 1.0  # in-betweens past the mark on the spacing chart
+    assert "overshoot" in editor.title.text()
+    editor.preset_buttons["anticipate"].click()
+    assert doc.project.segment(0).settings.paths[0].timing == Timing.preset("anticipate")
+    assert view.viewRange()[1][0] <= -0.56 and view.viewRange()[1][1] < 1.2
+    for y in (1.2, 1.5, 1.8):  # a handle dragged above the square: overshoot, one undo step
+        editor.handles[1].setPos((0.6, y))
+    editor.handles[1].sigPositionChangeFinished.emit(editor.handles[1])
+    assert doc.project.segment(0).settings.paths[0].timing == Timing(0.36, 0.0, 0.6, 1.8)
+    editor.handles[0].setPos((0.3, 2.7))  # past the limit: held at progress 2
+    assert doc.project.segment(0).settings.paths[0].timing.handles[:2] == (0.3, 2.0)
+    assert view.viewRange()[1][1] >= 2.0
 
 
 def test_ctrl_z_and_ctrl_shift_z_shortcuts(window, qtbot):

@@ -127,6 +127,33 @@ def test_spacing_ticks_follow_the_timing():
     assert all(abs(abs(a[1] - b[1]) - 10) < 1e-6 for a, b in ticks)  # across the path
 
 
+def test_spacing_ticks_past_the_end_of_an_overshooting_path():
+    path = MotionPath(BezierChain(((0, 0), (30, -40), (70, -40), (100, 0))), Timing.preset("overshoot"))
+    times = (0.5, 0.7, 0.9)
+    ticks = spacing_ticks(path, times, 10)
+    tangent = np.array([30.0, 40.0]) / 50.0  # the end tangent, from the last handle (70, -40) to (100, 0)
+    for (a, b), t in zip(ticks, times, strict=True):
+        centre = 0.5 * (a + b)
+        assert centre == pytest.approx(path.position(t), abs=1e-9)
+        assert float(np.dot(centre - np.array([100.0, 0.0]), tangent)) > 1.0  # past the end, along it
+        assert abs(float(np.dot(b - a, tangent))) < 1e-6  # still across the path
+        assert float(np.hypot(*(b - a))) == pytest.approx(10)
+
+
+def test_a_dot_past_the_end_is_not_re_dragged_and_says_why(window, qtbot):
+    canvas = window.canvas
+    window.document.push(AddPath(0, MotionPath.straight((40, 60), (120, 60), Timing.preset("overshoot"))))
+    window.state.set_frame(3)  # t = 3/6: progress 1.087, the dot is past B's point
+    t = window.document.project.segment(0).time_of(3)
+    before = paths(window)[0]
+    dot = before.position(t)
+    assert dot[0] > 125
+    with qtbot.waitSignal(canvas.message) as said:
+        drag(canvas.viewport(), [at(canvas, *dot), at(canvas, dot[0] + 2, dot[1] - 12), at(canvas, dot[0], 30)])
+    assert "past the end" in said.args[0]
+    assert paths(window)[0] == before and window.document.undo_stack.count() == 1
+
+
 def test_redrag_geometry_keeps_the_ends_and_hits_the_target():
     path = MotionPath(BezierChain(((0, 0), (30, -40), (70, -40), (100, 0))), Timing.preset("ease-in-out"))
     base, knot = split_for_redrag(path, 0.3)
