@@ -57,7 +57,8 @@ class TimingEditor(QWidget):
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
-        self.plot.setAspectLocked(True)
+        # Not aspect-locked: time stays 0..1 across the width while the progress axis grows to
+        # hold an overshoot (locked, the time axis would widen to -1.5..2.5 instead).
         self._y_range = UNIT_Y_RANGE
         self.plot.setRange(xRange=(-0.05, 1.05), yRange=UNIT_Y_RANGE, padding=0)
         self.plot.setLabel("bottom", "time")
