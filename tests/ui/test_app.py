@@ -103,12 +103,16 @@ def test_export_writes_the_expected_files(window, tmp_path, fmt):
         assert [f.name for f in files] == ["shot.gif"] and files[0].stat().st_size > 0
 
 
-def test_timing_presets_and_handle_drag(window, qtbot):
-    doc = window.document
+def _timing_editor_on_a_new_path(window):
+    """Add a straight path to segment 1, select it; the document and the timing editor showing it."""
     window.state.set_frame(2)
-    doc.push(AddPath(0, MotionPath.straight((40, 60), (120, 60))))
+    window.document.push(AddPath(0, MotionPath.straight((40, 60), (120, 60))))
     window.state.select_path(0)
-    editor = window.timing
+    return window.document, window.timing
+
+
+def test_timing_presets_and_handle_drag(window, qtbot):
+    doc, editor = _timing_editor_on_a_new_path(window)
     tick_before = editor.spacing.getData()[1].copy()
     editor.preset_buttons["ease-in"].click()
     assert doc.project.segment(0).settings.paths[0].timing == Timing.preset("ease-in")
@@ -127,11 +131,7 @@ def test_timing_presets_and_handle_drag(window, qtbot):
 
 
 def test_overshoot_and_anticipate_in_the_timing_editor(window, qtbot):
-    doc = window.document
-    window.state.set_frame(2)
-    doc.push(AddPath(0, MotionPath.straight((40, 60), (120, 60))))
-    window.state.select_path(0)
-    editor = window.timing
+    doc, editor = _timing_editor_on_a_new_path(window)
     view = editor.plot.getViewBox()
     assert view.viewRange()[1][1] < 1.2  # a plain curve: the unit square
     editor.preset_buttons["overshoot"].click()
