@@ -1,4 +1,5 @@
-"""`python -m inbetweener` runs the command line (see cli.py)."""
+"""`python -m inbetweener` runs the core command line (see cli.py); it has no editor, which the
+`inbetweener` program (ui/launch.py, or `python -m ui`) plugs in."""
 
 import sys
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # annotations only: these stay out of `import inbetweener.cli
     from inbetweener.model.project import MotionPath
 
 PROG = "inbetweener"
+# What the `gui` command runs: (project or None, screenshot path or None, 0-based frame or None) -> status.
+EditorLauncher = Callable[[Path | None, Path | None, int | None], int]
 DEFAULT_EVERY = 8
 DEFAULT_PAD = 4
 # inbetweener.paths.timing.PRESET_NAMES, spelled out so `import inbetweener.cli` and --help need no
@@ -194,8 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- main ---------------------------------------------------------------------------------------
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (never raises for user errors)."""
+def main(argv: Sequence[str] | None = None, open_editor: EditorLauncher | None = None) -> int:
+    """Run the command line; returns the exit status (never raises for user errors).
+
+    `open_editor` is what the `gui` command runs. The core knows no Qt: the editor plugs itself in
+    here from its own entry point (ui/launch.py, the installed `inbetweener` program).
+    """
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0].lower().endswith(".ibw"):
         # "Open with" on Windows / macOS and desktop entries pass the project file alone.
@@ -205,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = args.command or "gui"
         if not args.command:
             args.project, args.screenshot, args.frame, args.quiet = None, None, None, False
+        args.open_editor = open_editor
         return int(_COMMANDS[command](args) or 0)
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else 0
@@ -250,17 +257,12 @@ def _say(args: argparse.Namespace, text: str) -> None:
 
 # -- gui ----------------------------------------------------------------------------------------
 def cmd_gui(args: argparse.Namespace) -> int:
-    import importlib.util
-
-    if importlib.util.find_spec("PySide6") is None:
-        raise UserError("PySide6 is missing, so the editor cannot open; install it with: pip install PySide6-Essentials")
-    try:
-        from ui.app import run_gui
-    except ImportError as exc:
-        raise UserError(f"the editor cannot start ({exc}); reinstall inbetweener with its ui package") from None
+    if args.open_editor is None:
+        raise UserError("this entry point has no editor; open it with the `inbetweener` program "
+                        "(or `python -m ui`)")
     if args.project is not None and not args.project.exists():
         raise UserError(f"the project {args.project} does not exist; check the path")
-    return int(run_gui(args.project, args.screenshot, None if args.frame is None else args.frame - 1) or 0)
+    return int(args.open_editor(args.project, args.screenshot, None if args.frame is None else args.frame - 1) or 0)
 
 
 # -- tween --------------------------------------------------------------------------------------

@@ -19,6 +19,6 @@ if __name__ == "__main__":
 
     multiprocessing.freeze_support()  # a frozen app must not re-run itself in spawned children
     _add_addon_site()
-    from inbetweener.cli import main
+    from ui.launch import main
 
     sys.exit(main())

@@ -399,10 +399,12 @@ def test_gui_hands_over_zero_based_frame(tmp_path: Path, monkeypatch) -> None:
     fake = types.ModuleType("ui.app")
     fake.run_gui = lambda project, screenshot, frame: calls.append((project, screenshot, frame)) or 0
     monkeypatch.setitem(sys.modules, "ui.app", fake)
+    from ui.launch import main as program
+
     proj = tmp_path / "p.ibw"
     proj.write_bytes(b"x")
-    assert main(["gui", str(proj), "--screenshot", str(tmp_path / "s.png"), "--frame", "3"]) == 0
-    assert main([]) == 0
+    assert program(["gui", str(proj), "--screenshot", str(tmp_path / "s.png"), "--frame", "3"]) == 0
+    assert program([]) == 0
     assert calls == [(proj, tmp_path / "s.png", 2), (None, None, None)]
 
 
@@ -412,9 +414,11 @@ def test_a_project_file_alone_opens_the_editor(tmp_path: Path, monkeypatch) -> N
     fake = types.ModuleType("ui.app")
     fake.run_gui = lambda project, screenshot, frame: calls.append(project) or 0
     monkeypatch.setitem(sys.modules, "ui.app", fake)
+    from ui.launch import main as program
+
     proj = tmp_path / "Shot.IBW"
     proj.write_bytes(b"x")
-    assert main([str(proj)]) == 0
+    assert program([str(proj)]) == 0
     assert calls == [proj]
 
 
@@ -422,8 +426,16 @@ def test_gui_missing_project(tmp_path: Path, monkeypatch, capsys) -> None:
     fake = types.ModuleType("ui.app")
     fake.run_gui = lambda *a: 0
     monkeypatch.setitem(sys.modules, "ui.app", fake)
-    assert main(["gui", str(tmp_path / "nope.ibw")]) == 2
+    from ui.launch import main as program
+
+    assert program(["gui", str(tmp_path / "nope.ibw")]) == 2
     _one_error_line(capsys)
+
+
+def test_the_core_command_line_has_no_editor_and_says_where_it_is(capsys) -> None:
+    # inbetweener/ never imports Qt: without the editor plugged in, `gui` is one sentence.
+    assert main(["gui"]) == 2
+    assert "`inbetweener` program" in _one_error_line(capsys)
 
 
 def test_models_with_a_missing_folder_says_so(tmp_path: Path, capsys) -> None:
