@@ -47,6 +47,8 @@ _MOTION_MIN_SIDE = 128
 _PATH_REACH = 0.05
 # Splat visibility below which a key counts as not seen at a time-t pixel.
 _ONE_SIDED = 0.25
+# Gaussian sigma (px at work scale) of the blend share's smoothing.
+_SHARE_BLUR = 4.0
 
 
 class FlowEngine:
@@ -139,6 +141,10 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
     cons_a = consistency(flow_ab, flow_ba, gx, gy)
     cons_b = consistency(flow_ba, flow_ab, gx, gy)
+    # The flows as estimated, kept for reading motion straight off them at time t: the fill below
+    # serves the splat's occlusion reasoning, but its borrowed motion is worse where the flow saw
+    # the surface on both sides (flat paint it judges as slid, say).
+    direct = (flow_ab, flow_ba)
     # Colour, not grey, decides which surface an occluded pixel joins (green grass and a red ball
     # can share one grey level).
     flow_ab = fill_occluded(flow_ab, cons_a * colour_match(guide_a, guide_b, flow_ab, gx, gy), small_a)
@@ -157,7 +163,7 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     if not transparent:
         premul_a, premul_b = request.key_a, request.key_b
     yield _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
-                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1))
+                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct)
 
 
 class _Synthesizer:
@@ -165,7 +171,8 @@ class _Synthesizer:
 
     def __init__(self, key_a: np.ndarray, key_b: np.ndarray, match_a: np.ndarray, match_b: np.ndarray,
                  flow_ab: np.ndarray, flow_ba: np.ndarray, vis_a: np.ndarray, vis_b: np.ndarray,
-                 field: PathField, sharpness: float, line_art: bool, motion_downscale: int = 1):
+                 field: PathField, sharpness: float, line_art: bool, motion_downscale: int = 1,
+                 direct: tuple[np.ndarray, np.ndarray] | None = None):
         # Opaque keys are warped as uint8 RGBA; keys with transparency as premultiplied float32.
         self.key_a, self.key_b = key_a, key_b
         self.field = field
@@ -176,6 +183,8 @@ class _Synthesizer:
             # Motion fields are smooth: synthesise them at a lower scale, warp at full size.
             h, w = h // motion_downscale, w // motion_downscale
             flow_ab, flow_ba = resize_flow(flow_ab, w, h), resize_flow(flow_ba, w, h)
+            if direct is not None:
+                direct = (resize_flow(direct[0], w, h), resize_flow(direct[1], w, h))
             vis_a = cv2.resize(vis_a, (w, h), interpolation=cv2.INTER_AREA)
             vis_b = cv2.resize(vis_b, (w, h), interpolation=cv2.INTER_AREA)
             match_a = cv2.resize(match_a, (w, h), interpolation=cv2.INTER_AREA)
@@ -186,6 +195,8 @@ class _Synthesizer:
             self.reach_a = cv2.resize(self.reach_a, (w, h), interpolation=cv2.INTER_AREA)
             self.reach_b = cv2.resize(self.reach_b, (w, h), interpolation=cv2.INTER_AREA)
         self.flow_ab, self.flow_ba = flow_ab, flow_ba
+        # Flows the time-t candidates read straight off (default: the splatted ones).
+        self.direct = direct if direct is not None else (flow_ab, flow_ba)
         self.vis_a, self.vis_b = vis_a, vis_b
         self.gx, self.gy = pixel_grid(h, w)
         factor = _COARSE if min(h, w) >= 16 * _COARSE else 1
@@ -296,15 +307,18 @@ class _Synthesizer:
         # (not one whose source, e.g. a shape that has moved on, lands somewhere else).
         weight_a = np.float32(1.0 - t) * (seen_a + np.float32(1e-3) * np.exp(-0.5 * miss_a) + np.float32(1e-6))
         weight_b = np.float32(t) * (seen_b + np.float32(1e-3) * np.exp(-0.5 * miss_b) + np.float32(1e-6))
-        share_a = select_weights(weight_a, weight_b, self.sharpness).astype(np.float32)
+        share_a = (weight_a / (weight_a + weight_b)).astype(np.float32)
         # Where the splat went astray, the flows read directly at the pixel may make both keys
         # agree better. Pixels the paths steer keep the splatted motion (it follows their arcs),
         # and so do pixels it shows from one key only: there the keys cannot agree, and a
         # candidate that fits by chance would blend in a ghost of what is hidden.
-        plain_share = float(select_weights(np.float32(1.0 - t), np.float32(t), self.sharpness))
         locked = np.minimum(seen_a, seen_b) < _ONE_SIDED
         if self.reach_a is not None:
             locked |= warp(self.reach_a, to_a, self.gx, self.gy) > _PATH_REACH
             locked |= warp(self.reach_b, to_b, self.gx, self.gy) > _PATH_REACH
-        return pick_motion(self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b, share_a),
-                           time_t_candidates(self.flow_ab, self.flow_ba, t), plain_share, locked)
+        to_a, to_b, share_a = pick_motion(self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b, share_a),
+                                          time_t_candidates(*self.direct, t), 1.0 - t, locked)
+        # A share that jumps from pixel to pixel cuts an outline into fragments of either key
+        # wherever one key's warp is a little off; a soft cross-over blends them instead.
+        share_a = cv2.GaussianBlur(share_a, (0, 0), _SHARE_BLUR)
+        return to_a, to_b, select_weights(share_a, 1.0 - share_a, self.sharpness).astype(np.float32)
