@@ -184,6 +184,8 @@ def export_png_sequence(project: Project, out_dir: str | Path, name: str | None 
     Frames with the same names are overwritten; older frames of this name and width that this export
     would not overwrite are refused, or with `clean` removed once the new sequence is written.
     """
+    if project.length == 0:  # else only the sidecar was written, and "0 files" looked like a success
+        raise ExportError("the project has no frames to export; add a key first")
     check_numbering(pad, start, project.length)
     stem = sanitize_name(name if name is not None else project.name)
     leftovers = sequence_leftovers(out_dir, stem, pad, range(start, start + project.length), clean)

@@ -181,6 +181,15 @@ def test_export_project_dispatch(project: Project, tmp_path: Path) -> None:
         export_project(project, tmp_path / "x", "avi")
 
 
+
+@pytest.mark.parametrize("fmt", ["png", "gif", "mp4"])
+def test_an_empty_project_is_refused_in_every_format_and_nothing_is_written(tmp_path: Path, fmt: str) -> None:
+    # A PNG "export" of an empty project wrote only the sidecar and reported 0 files as a success.
+    out = tmp_path / "out"
+    with pytest.raises(ExportError, match="no frames to export"):
+        export_project(Project(W, H, name="empty"), out, fmt)
+    assert not out.exists() or not any(out.iterdir())
+
 # -- numbering wide enough to sort --------------------------------------------------------------
 def test_a_padding_too_narrow_for_the_last_number_is_refused_before_writing(project: Project,
                                                                           tmp_path: Path) -> None:

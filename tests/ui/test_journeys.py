@@ -342,3 +342,10 @@ def test_removing_a_middle_key_drops_frames_generated_for_the_old_spacing(window
     assert {f: c.status for f, c in doc.project.cells.items()} == {8: FrameStatus.ACCEPTED}
     window.undo_action.trigger()  # one step brings key and frames back
     assert doc.project == before
+
+
+def test_exporting_an_empty_project_says_there_is_nothing_to_export(window, tmp_path):
+    window.document.load(Project(320, 240))
+    assert window.files.export(tmp_path / "out", "png") == []
+    assert "no frames to export" in window.statusBar().currentMessage()
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
