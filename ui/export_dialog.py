@@ -28,6 +28,9 @@ class ExportDialog(QDialog):
     def __init__(self, name: str, folder: Path, parent: QWidget | None = None, length: int = 0) -> None:
         super().__init__(parent)
         self.length = length  # timeline frames: the Digits minimum follows it and the first number
+        # A typed relative folder lands beside the suggested one (the project's folder), never in the
+        # folder the program happened to start in.
+        self.base = Path(folder).expanduser().parent
         self.setWindowTitle("Export")
         self.format = QComboBox()
         for key, label in FORMAT_LABELS.items():
@@ -56,11 +59,24 @@ class ExportDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")  # says what pressing it does
         buttons.accepted.connect(self.accept)
+        self.export_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.folder.textChanged.connect(self._folder_changed)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
         # Wide enough that a usual folder path shows whole (it was clipped to its last few letters).
         self.folder.setMinimumWidth(self.folder.fontMetrics().averageCharWidth() * 52)
+
+    def _folder_changed(self) -> None:
+        """No folder, no export (an empty field wrote the files into the program's start folder)."""
+        empty = not self.folder.text().strip()
+        self.export_button.setEnabled(not empty)
+        self.export_button.setToolTip("Choose a folder to export into" if empty else "")
+
+    def out_dir(self) -> Path:
+        """The folder typed or chosen: ~ expanded, a relative one taken from the project's folder."""
+        folder = Path(self.folder.text().strip()).expanduser()
+        return folder if folder.is_absolute() else self.base / folder
 
     def _format_changed(self) -> None:
         png = self.format.currentData() == "png"
@@ -78,5 +94,5 @@ class ExportDialog(QDialog):
             self.folder.setText(chosen)
 
     def settings(self) -> dict:
-        return {"out_dir": Path(self.folder.text()), "fmt": self.format.currentData(),
+        return {"out_dir": self.out_dir(), "fmt": self.format.currentData(),
                 "name": self.name.text() or None, "pad": self.pad.value(), "start": self.start.value()}

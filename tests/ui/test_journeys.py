@@ -349,3 +349,31 @@ def test_exporting_an_empty_project_says_there_is_nothing_to_export(window, tmp_
     assert window.files.export(tmp_path / "out", "png") == []
     assert "no frames to export" in window.statusBar().currentMessage()
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("~/renders", Path.home() / "renders"),
+    ("renders", Path("/home/animator/projects/renders")),
+    ("  /tmp/out  ", Path("/tmp/out")),
+])
+def test_a_typed_export_folder_never_lands_in_the_start_folder(qtbot, typed, expected):
+    from ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog("ball", Path("/home/animator/projects/ball-export"))
+    qtbot.addWidget(dialog)
+    dialog.folder.setText(typed)
+    assert dialog.settings()["out_dir"] == expected  # "~" was a folder named "~" in the start folder
+
+
+def test_the_export_button_is_off_while_the_folder_is_empty(qtbot):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog("ball", Path("/home/animator/projects/ball-export"))
+    qtbot.addWidget(dialog)
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    dialog.folder.setText("   ")
+    assert not ok.isEnabled()  # it exported into the folder the program was started from
+    dialog.folder.setText("/tmp/out")
+    assert ok.isEnabled()
