@@ -345,6 +345,11 @@ class SegmentPanel(QWidget):
         # Either command drops the segment's generated frames (timed for the old count) itself.
         self._push(InsertFrames(seg.end.frame, delta, label="More in-betweens") if delta > 0 else
                    RemoveFrames(seg.end.frame + delta, -delta, label="Fewer in-betweens"))
+        end = seg.end.frame + delta
+        if delta < 0 and self.state.frame >= end and self.document.project.key_at(end) is not None:
+            # A playhead left at or past the moved key sat in the next segment (or past the end): the
+            # panel jumped there, and the next click of this box changed another segment.
+            self.state.set_frame(max(seg.start.frame, end - 1))
 
     def _seed_changed(self, value: int) -> None:
         if self._segment is not None and value != self._segment.settings.seed:

@@ -377,3 +377,24 @@ def test_the_export_button_is_off_while_the_folder_is_empty(qtbot):
     assert not ok.isEnabled()  # it exported into the folder the program was started from
     dialog.folder.setText("/tmp/out")
     assert ok.isEnabled()
+
+
+def test_fewer_in_betweens_keep_the_panel_on_the_segment_being_edited(window):
+    from ui_projects import disc_image
+
+    from inbetweener.model.commands import InsertKeyframe
+
+    doc = window.document
+    doc.push(InsertKeyframe(12, disc_image(160, 120, 60, 60)))  # keys at 1, 7, 13 (1-based)
+    window.state.set_frame(5)  # in-between 5 of 5 of segment 1
+    window.panel.refresh(force=True)
+    window.panel.count.setValue(1)
+    assert doc.project.segment(0).count == 1
+    # The playhead was left in segment 2, so the panel jumped there and the next click of the same
+    # spin box changed the other segment.
+    window.panel.refresh(force=True)
+    assert window.panel.title.text().startswith("<b>Segment 1</b>")
+    window.panel.count.setValue(0)
+    window.panel.refresh(force=True)
+    assert window.panel.count.isEnabled() and window.panel.count.value() == 0  # not "No segment here"
+    assert doc.project.segment(0).count == 0 and doc.project.segment(1).count == 5
