@@ -232,7 +232,8 @@ class FileActions(QObject):
             self.window.report_error(f"Export failed ({exc.strerror or exc}); choose another folder.")
             return []
         finally:
-            bar.hide()
+            # The bar is shared with a generation that may still be running: it keeps its bar.
+            bar.setVisible(self.window.generation.is_running())
         project = self.document.project
         missing = sum(1 for seg in project.segments for f in seg.frames if f not in project.cells)
         # An export of keys only looks like a broken export; say why it does not move.

@@ -398,3 +398,24 @@ def test_fewer_in_betweens_keep_the_panel_on_the_segment_being_edited(window):
     window.panel.refresh(force=True)
     assert window.panel.count.isEnabled() and window.panel.count.value() == 0  # not "No segment here"
     assert doc.project.segment(0).count == 0 and doc.project.segment(1).count == 5
+
+
+def test_exporting_while_generating_keeps_the_generation_progress_bar(window, qtbot, tmp_path):
+    import gated_engine
+
+    from inbetweener.model.commands import UpdateSegment
+
+    gated_engine.GATE.clear()
+    try:
+        window.document.push(UpdateSegment(0, engine="gated"))
+        window.state.set_frame(1)
+        window.actions_["generate"].trigger()
+        qtbot.waitUntil(lambda: 1 in window.state.previews, timeout=10000)
+        assert window.files.export(tmp_path / "out", "png")
+        assert window.generation.is_running()
+        assert window.progress.isVisible()  # the export hid it, beside a Cancel button still there
+        gated_engine.GATE.set()
+        qtbot.waitUntil(lambda: not window.generation.is_running(), timeout=10000)
+        assert not window.progress.isVisible()
+    finally:
+        gated_engine.GATE.set()
