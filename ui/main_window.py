@@ -336,6 +336,11 @@ class MainWindow(QMainWindow):
         if f not in self.document.project.cells:
             self.show_message("Only generated in-betweens can be accepted, locked or unlocked.")
             return
+        if self.document.project.cells[f].status == status:
+            # A step that changes nothing made Ctrl+Z look dead and marked a saved file modified.
+            word = "unlocked" if status == FrameStatus.GENERATED else status.value
+            self.show_message(f"Frame {f + 1} is already {word}.")
+            return
         self.push(SetFrameStatus((f,), status, label=f"{status.value.capitalize()} frame"))
 
     def accept_segment(self) -> None:

@@ -419,3 +419,18 @@ def test_exporting_while_generating_keeps_the_generation_progress_bar(window, qt
         assert not window.progress.isVisible()
     finally:
         gated_engine.GATE.set()
+
+
+@pytest.mark.parametrize("action", ["accept", "lock", "unlock"])
+def test_a_frame_already_in_that_state_adds_no_undo_step_and_stays_saved(window, tmp_path, action):
+    doc = window.document
+    _generate_by_hand(doc, range(1, 6))
+    window.state.set_frame(3)
+    window.actions_[action].trigger()
+    window.files.save_to(tmp_path / "p.ibw")
+    steps = doc.undo_stack.count()
+    window.actions_[action].trigger()  # pressed again: nothing to change
+    # It pushed a step that changed nothing (Ctrl+Z looked dead) and marked the saved file modified.
+    assert doc.undo_stack.count() == steps and doc.is_clean()
+    state = {"accept": "accepted", "lock": "locked", "unlock": "unlocked"}[action]
+    assert f"already {state}" in window.statusBar().currentMessage()
