@@ -408,7 +408,10 @@ class MainWindow(QMainWindow):
             self.report_error(summarise(exc))
             return
         if not job.frames:
-            self.show_message("Nothing to generate: every in-between here is locked.")
+            if frames:  # one frame asked for: "every in-between here" did not say which or what to do
+                self.show_message(f"Frame {frames[0] + 1} is locked; unlock it (U) to regenerate it.")
+            else:
+                self.show_message("Nothing to generate: every in-between here is locked.")
             return
         label = "Generate segment" if frames is None else f"Regenerate frame {frames[0] + 1}"
         cell = project.cells.get(frames[0]) if frames else None

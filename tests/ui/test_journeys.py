@@ -434,3 +434,13 @@ def test_a_frame_already_in_that_state_adds_no_undo_step_and_stays_saved(window,
     assert doc.undo_stack.count() == steps and doc.is_clean()
     state = {"accept": "accepted", "lock": "locked", "unlock": "unlocked"}[action]
     assert f"already {state}" in window.statusBar().currentMessage()
+
+
+def test_regenerating_a_locked_frame_says_to_unlock_it(window):
+    _generate_by_hand(window.document, range(1, 6))
+    window.state.set_frame(3)
+    window.actions_["lock"].trigger()
+    window.actions_["regenerate"].trigger()
+    assert not window.generation.is_running()
+    message = window.statusBar().currentMessage()
+    assert "Frame 4 is locked" in message and "(U)" in message
