@@ -80,6 +80,11 @@ class _CoreCommandAdapter(QUndoCommand):
         return True
 
 
+def project_file_name(path: Path) -> Path:
+    """`path` with .ibw added if it lacks it ("scene1.final" -> "scene1.final.ibw", never over "scene1.ibw")."""
+    return path if path.suffix.lower() == ".ibw" else path.with_name(path.name + ".ibw")
+
+
 class Document(QObject):
     """Owns the current Project, its path and the undo stack; emits `changed` on every edit."""
 
@@ -163,8 +168,7 @@ class Document(QObject):
         target = Path(path) if path is not None else self._path
         if target is None:
             raise ValueError("no file name: use Save As")
-        if target.suffix.lower() != ".ibw":
-            target = target.with_suffix(".ibw")
+        target = project_file_name(target)
         save_project(self._project, target)
         if target != self._path:
             self._path = target

@@ -12,6 +12,7 @@ from inbetweener.errors import UserError
 from inbetweener.model.commands import InsertKeyframe
 from inbetweener.model.images import ImageData
 from inbetweener.model.project import Project
+from ui.document import project_file_name
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -58,7 +59,16 @@ class FileActions(QObject):
     def save_as(self) -> bool:
         start = str(self.document.path or Path.home() / f"{self.document.project.name}.ibw")
         name, _ = QFileDialog.getSaveFileName(self.window, "Save project", start, PROJECT_FILTER)
-        return bool(name) and self.save_to(Path(name))
+        if not name:
+            return False
+        target = project_file_name(Path(name))
+        if target != Path(name) and target.exists():
+            # The dialog asked about the name typed, not the .ibw file that would be replaced.
+            answer = QMessageBox.question(self.window, "Replace project",
+                                          f"{target.name} already exists. Replace it?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        return self.save_to(target)
 
     def save_to(self, path: Path) -> bool:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inbetweener.model.commands import AddPath, CommandError, InsertFrames, MovePathPoint, SetTiming
-from inbetweener.model.project import MotionPath
+from inbetweener.model.project import MotionPath, Project
 from inbetweener.paths.timing import Timing
 from ui.document import Document
 
@@ -82,3 +82,31 @@ def test_save_open_roundtrip_and_clean_state(qtbot, project, tmp_path):
     other.open(target)
     assert other.project.length == doc.project.length
     assert [k.frame for k in other.project.keyframes] == [k.frame for k in doc.project.keyframes]
+
+
+def test_save_under_a_dotted_name_never_replaces_another_project(qtbot, project, tmp_path):
+    from inbetweener.io.project_file import load_project, save_project
+
+    other = tmp_path / "scene1.ibw"
+    save_project(Project(32, 32, name="the other scene"), other)
+    doc = Document(project)
+    target = doc.save(tmp_path / "scene1.final")  # ".final" became ".ibw": scene1.ibw was overwritten
+    assert target == tmp_path / "scene1.final.ibw" and target.exists()
+    assert load_project(other).name == "the other scene"
+
+
+def test_save_as_without_the_suffix_asks_before_replacing_that_project(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from inbetweener.io.project_file import save_project
+
+    existing = tmp_path / "ball.ibw"
+    save_project(Project(32, 32, name="keep me"), existing)
+    before = existing.read_bytes()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "ball"), ""))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    assert not window.files.save_as()  # the dialog asked about "ball", not the ball.ibw written
+    assert asked and "ball.ibw" in asked[0]
+    assert existing.read_bytes() == before
