@@ -49,6 +49,10 @@ _PATH_REACH = 0.05
 _ONE_SIDED = 0.25
 # Gaussian sigma (px at work scale) of the blend share's smoothing.
 _SHARE_BLUR = 4.0
+# px (work scale) by which a key's "seen" shrinks around a region it does not see, where the other
+# key sees all around.
+_SEEN_MARGIN = 2
+_SEEN_KERNEL = np.ones((2 * _SEEN_MARGIN + 1, 2 * _SEEN_MARGIN + 1), np.uint8)
 
 
 class FlowEngine:
@@ -281,8 +285,14 @@ class _Synthesizer:
             visible = np.clip(cv2.blur(count, (3, 3)) / _FULL_COVER, 0.0, 1.0)
             # Opening: a few stray landings inside a region the key left are not "seen" (they would
             # blend a ghost of what moved away into the frame).
-            visible = cv2.dilate(cv2.erode(visible, _OPENING), _OPENING)
-            seen.append(cv2.resize(visible, (w, h), interpolation=cv2.INTER_LINEAR))
+            seen.append(cv2.dilate(cv2.erode(visible, _OPENING), _OPENING))
+        # The outermost pixels around a region a key does not see (where a shape left, or will
+        # land) are mixed with that shape's outline, yet move with the background: counted as seen,
+        # they leave a ghost ring of the outline. Where the other key sees all around, they are
+        # handed to it.
+        core_a, core_b = (cv2.erode(v, _SEEN_KERNEL) for v in seen)
+        seen = [seen[0] + core_b * (core_a - seen[0]), seen[1] + core_a * (core_b - seen[1])]
+        seen = [cv2.resize(v, (w, h), interpolation=cv2.INTER_LINEAR) for v in seen]
         return to_a, seen[0], to_b, seen[1]
 
     def motion_at(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -319,6 +329,10 @@ class _Synthesizer:
         to_a, to_b, share_a = pick_motion(self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b, share_a),
                                           time_t_candidates(*self.direct, t), 1.0 - t, locked)
         # A share that jumps from pixel to pixel cuts an outline into fragments of either key
-        # wherever one key's warp is a little off; a soft cross-over blends them instead.
-        share_a = cv2.GaussianBlur(share_a, (0, 0), _SHARE_BLUR)
+        # wherever one key's warp is a little off; a soft cross-over blends them instead. It must
+        # not carry a key into where that key is not seen (a soft ghost of what left).
+        smooth = cv2.GaussianBlur(share_a, (0, 0), _SHARE_BLUR)
+        np.minimum(smooth, share_a, out=smooth, where=seen_a < _ONE_SIDED)
+        np.maximum(smooth, share_a, out=smooth, where=seen_b < _ONE_SIDED)
+        share_a = smooth
         return to_a, to_b, select_weights(share_a, 1.0 - share_a, self.sharpness).astype(np.float32)
