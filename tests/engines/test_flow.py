@@ -191,3 +191,26 @@ def test_no_ghost_outline_where_the_sample_ball_took_off():
     for frame in frames.values():  # b is sky where the ball started
         error = np.abs(frame[..., :3].astype(int) - b[..., :3]).max(axis=2)[ring]
         assert np.percentile(error, 99) <= 8
+
+
+def test_flat_outlined_disc_over_a_flat_sky_keeps_its_whole_outline():
+    # At a flat shape's edge, reading the sky in both keys agrees perfectly; that chance match must
+    # not replace the shape's own motion (it cut most of the outline away).
+    h, w = 128, 256
+    sky = np.zeros((h, w, 4), np.uint8)
+    sky[..., 0] = sky[..., 1] = np.linspace(120, 220, h).astype(np.uint8)[:, None]
+    sky[..., 2:] = (250, 255)
+    a, b = sky.copy(), sky.copy()
+    for key, x in ((a, 50), (b, 150)):
+        cv2.circle(key, (x, 60), 22, (200, 30, 30, 255), -1, cv2.LINE_AA)
+        cv2.circle(key, (x, 60), 22, (40, 10, 10, 255), 2, cv2.LINE_AA)
+    ys, xs = np.mgrid[:h, :w]
+    times = (0.25, 0.5, 0.75)
+    frames = _frames(TweenRequest(a, b, times))
+    for i, t in enumerate(times):
+        frame = frames[i]
+        dist = np.hypot(xs - (50 + 100 * t), ys - 60)
+        red = (frame[..., 0] > 150) & (frame[..., 2] < 100)
+        dark = frame[..., :3].max(axis=2) < 110
+        assert red[dist < 18].mean() >= 0.99
+        assert dark[np.abs(dist - 22) <= 0.7].mean() >= 0.95

@@ -20,6 +20,10 @@ _WINDOW = 7
 # Another candidate must beat the splatted motion by this many grey levels (summed over the
 # channels, window mean) to replace it: where both fit, occlusion reasoning decides.
 _MARGIN = 2.0
+# Mismatch (same units) below which the splatted motion stands whatever the others score: at the
+# edge of a flat shape over flat paint, a candidate that reads the background in both keys agrees
+# perfectly and would cut the shape's outline away.
+_GOOD_ENOUGH = 30.0
 
 
 def time_t_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray,
@@ -51,14 +55,17 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
                 splatted: tuple[np.ndarray, np.ndarray, np.ndarray],
                 others: list[tuple[np.ndarray, np.ndarray]], other_share: float,
                 locked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keep the splatted (to_a, to_b, share_a) except where another candidate matches clearly better.
+    """Keep the splatted (to_a, to_b, share_a) except where it matches poorly and another
+    candidate matches clearly better.
 
     Pixels taken from another candidate blend with `other_share` of key A (they carry no
     occlusion reasoning); `locked` pixels never switch (the flow engine locks those its paths
     steer and those the splat shows from one key only).
     """
     to_a, to_b, share = (np.array(x, np.float32) for x in splatted)
-    best = mismatch(key_a, key_b, to_a, to_b, gx, gy) - np.float32(_MARGIN)
+    own = mismatch(key_a, key_b, to_a, to_b, gx, gy)
+    best = own - np.float32(_MARGIN)
+    best[own < _GOOD_ENOUGH] = -np.inf
     if locked is not None:
         best[locked] = -np.inf
     for cand_a, cand_b in others:
