@@ -1,5 +1,6 @@
-"""The flow engine: the animator's paths + optional autopilot matches + dense optical flow ->
-backward warps from both keys -> occlusion-aware blend (crisp strokes in line-art mode).
+"""The flow engine: the animator's paths + optional autopilot matches + matched paint regions +
+dense optical flow -> backward warps from both keys -> occlusion-aware blend (crisp strokes in
+line-art mode).
 
 The default engine: CPU only, no model download. Frame synthesis follows Baker et al. 2011,
 "A Database and Evaluation Methodology for Optical Flow" (flow splatted to time t, both keys
@@ -22,6 +23,7 @@ from inbetweener.engines.flowlib.dense import bidirectional_flow, colour_match, 
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
 from inbetweener.engines.flowlib.lineart import consensus_share, looks_like_line_art, select_weights
 from inbetweener.engines.flowlib.pathfield import PathField
+from inbetweener.engines.flowlib.regions import region_seeds
 from inbetweener.engines.flowlib.splat import (
     HOLE,
     fill_holes,
@@ -29,6 +31,7 @@ from inbetweener.engines.flowlib.splat import (
     splat_displacement,
     splat_importance,
     splat_trust,
+    texture,
 )
 from inbetweener.errors import EngineError
 
@@ -137,8 +140,15 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
         init_ab, init_ba = field.initial_flows()
     yield Progress(0.2, "optical flow")
     quality = str(request.option("quality", "medium"))
-    flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, quality,
-                                          init_ab, init_ba)
+    # The keys at work scale in uint8 (half the cost of float): colour judges flow candidates here
+    # and motion candidates at time t later.
+    match_a = np.clip(small_a + np.float32(0.5), 0, 255).astype(np.uint8)
+    match_b = np.clip(small_b + np.float32(0.5), 0, 255).astype(np.uint8)
+    colours = (np.ascontiguousarray(match_a[..., :3]), np.ascontiguousarray(match_b[..., :3]))
+    # Flat paint regions matched across the keys seed large motions that flow alone loses.
+    regions = region_seeds(*colours)
+    flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, quality, init_ab, init_ba, regions, colours)
+    del colours, regions
     del init_ab, init_ba
     yield Progress(0.8, "applying paths")
     if field:
@@ -153,9 +163,6 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     # can share one grey level).
     flow_ab = fill_occluded(flow_ab, cons_a * colour_match(guide_a, guide_b, flow_ab, gx, gy), small_a)
     flow_ba = fill_occluded(flow_ba, cons_b * colour_match(guide_b, guide_a, flow_ba, gx, gy), small_b)
-    # The keys at work scale for judging motion candidates (uint8: half the cost of float).
-    match_a = np.clip(small_a + np.float32(0.5), 0, 255).astype(np.uint8)
-    match_b = np.clip(small_b + np.float32(0.5), 0, 255).astype(np.uint8)
     del small_a, small_b
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
@@ -194,6 +201,7 @@ class _Synthesizer:
             match_a = cv2.resize(match_a, (w, h), interpolation=cv2.INTER_AREA)
             match_b = cv2.resize(match_b, (w, h), interpolation=cv2.INTER_AREA)
         self.match_a, self.match_b = match_a, match_b
+        self.textures = (texture(match_a), texture(match_b))
         self.reach_a, self.reach_b = field.reach() if field else (None, None)
         if self.reach_a is not None and self.reach_a.shape != (h, w):
             self.reach_a = cv2.resize(self.reach_a, (w, h), interpolation=cv2.INTER_AREA)
@@ -327,7 +335,8 @@ class _Synthesizer:
             locked |= warp(self.reach_a, to_a, self.gx, self.gy) > _PATH_REACH
             locked |= warp(self.reach_b, to_b, self.gx, self.gy) > _PATH_REACH
         to_a, to_b, share_a = pick_motion(self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b, share_a),
-                                          time_t_candidates(*self.direct, t), 1.0 - t, locked)
+                                          time_t_candidates(*self.direct, t), 1.0 - t, locked,
+                                          self.textures)
         # A share that jumps from pixel to pixel cuts an outline into fragments of either key
         # wherever one key's warp is a little off; a soft cross-over blends them instead. It must
         # not carry a key into where that key is not seen (a soft ghost of what left).

@@ -24,6 +24,12 @@ _MARGIN = 2.0
 # edge of a flat shape over flat paint, a candidate that reads the background in both keys agrees
 # perfectly and would cut the shape's outline away.
 _GOOD_ENOUGH = 30.0
+# Over flat paint (texture below _FLAT_EVIDENCE in both keys, 0..1) agreement is no evidence: there
+# a candidate may only refine the splatted motion (differ by at most _NEAR of its length, or
+# _NEAR_PX), not jump to another surface (the sky behind a flat figure, read in both keys).
+_FLAT_EVIDENCE = 0.3
+_NEAR = 0.25
+_NEAR_PX = 4.0
 
 
 def time_t_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray,
@@ -54,13 +60,15 @@ def mismatch(key_a: np.ndarray, key_b: np.ndarray, to_a: np.ndarray, to_b: np.nd
 def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,
                 splatted: tuple[np.ndarray, np.ndarray, np.ndarray],
                 others: list[tuple[np.ndarray, np.ndarray]], other_share: float,
-                locked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                locked: np.ndarray | None = None,
+                textures: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keep the splatted (to_a, to_b, share_a) except where it matches poorly and another
     candidate matches clearly better.
 
     Pixels taken from another candidate blend with `other_share` of key A (they carry no
     occlusion reasoning); `locked` pixels never switch (the flow engine locks those its paths
-    steer and those the splat shows from one key only).
+    steer and those the splat shows from one key only). With `textures` (0 flat .. 1 textured, per
+    key pixel), a candidate over flat paint may only refine the splatted motion.
     """
     to_a, to_b, share = (np.array(x, np.float32) for x in splatted)
     own = mismatch(key_a, key_b, to_a, to_b, gx, gy)
@@ -68,9 +76,18 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     best[own < _GOOD_ENOUGH] = -np.inf
     if locked is not None:
         best[locked] = -np.inf
+    if textures is not None:
+        splat_a = to_a.copy()
+        reach2 = np.maximum(np.float32(_NEAR_PX ** 2), np.einsum("ijk,ijk->ij", splat_a, splat_a) * np.float32(_NEAR ** 2))
     for cand_a, cand_b in others:
         err = mismatch(key_a, key_b, cand_a, cand_b, gx, gy)
         better = err < best
+        if textures is not None:
+            step = cand_a - splat_a
+            allowed = np.einsum("ijk,ijk->ij", step, step) <= reach2
+            detail = np.minimum(warp(textures[0], cand_a, gx, gy), warp(textures[1], cand_b, gx, gy))
+            allowed |= cv2.blur(detail, (_WINDOW, _WINDOW)) >= _FLAT_EVIDENCE
+            better &= allowed
         if not better.any():
             continue
         np.copyto(to_a, cand_a, where=better[..., None])

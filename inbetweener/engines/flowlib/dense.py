@@ -51,17 +51,20 @@ def make_dis(quality: str) -> cv2.DISOpticalFlow:
 
 def photometric_error(guide_a: np.ndarray, guide_b: np.ndarray, flow: np.ndarray,
                       gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
-    """Local mean of |A(x) - B(x + flow(x))|, float32 (H, W)."""
+    """Local mean of |A(x) - B(x + flow(x))| (channel mean for colour), float32 (H, W)."""
     warped = warp(guide_b, flow, gx, gy)
     err = cv2.absdiff(guide_a, warped).astype(np.float32)
+    if err.ndim == 3:
+        err = cv2.transform(err, np.full((1, err.shape[2]), 1.0 / err.shape[2], np.float32))
     return cv2.blur(err, (_FUSION_WINDOW, _FUSION_WINDOW))
 
 
 def fuse_candidates(candidates: list[np.ndarray], guide_a: np.ndarray, guide_b: np.ndarray) -> np.ndarray:
-    """Per pixel, keep the candidate flow with the lowest local warping error."""
+    """Per pixel, keep the candidate flow with the lowest local warping error (of grey or colour
+    images)."""
     if len(candidates) == 1:
         return candidates[0]
-    h, w = guide_a.shape
+    h, w = guide_a.shape[:2]
     gx, gy = pixel_grid(h, w)
     # Where errors tie (flat or stripe-like areas: the aperture problem) the shorter motion wins;
     # a long made-up motion there tears holes when the frame is splatted.
@@ -115,10 +118,18 @@ def coarse_search(guide_a: np.ndarray, guide_b: np.ndarray, side: int = 40, radi
 
 def bidirectional_flow(guide_a: np.ndarray, guide_b: np.ndarray, quality: str,
                        init_ab: np.ndarray | None = None,
-                       init_ba: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Flow A->B and B->A; with initial fields (from paths), the better of plain and guided per pixel."""
+                       init_ba: np.ndarray | None = None,
+                       seeds: tuple[np.ndarray, np.ndarray] | None = None,
+                       colours: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Flow A->B and B->A; with initial fields (from paths), the better of plain and guided per pixel.
+    `seeds` (A->B, B->A), e.g. from matched paint regions, are finished by DIS and fused likewise.
+    `colours` (uint8 images of A and B), when given, judge the fusion instead of the grey guides:
+    two paints of one grey level (an orange body over a blue sky) look alike in grey."""
     flows = []
-    for src, dst, init in ((guide_a, guide_b, init_ab), (guide_b, guide_a, init_ba)):
+    seed_ab, seed_ba = seeds if seeds is not None else (None, None)
+    judge_a, judge_b = colours if colours is not None else (guide_a, guide_b)
+    for src, dst, init, seed, judge_src, judge_dst in ((guide_a, guide_b, init_ab, seed_ab, judge_a, judge_b),
+                                                        (guide_b, guide_a, init_ba, seed_ba, judge_b, judge_a)):
         # A fresh DIS object per call: a reused one carries state from its previous call.
         candidates = [make_dis(quality).calc(src, dst, None)] if PLAIN_CANDIDATE else []
         # The coarse-search start is already close: a cheaper DIS finishes it.
@@ -126,7 +137,10 @@ def bidirectional_flow(guide_a: np.ndarray, guide_b: np.ndarray, quality: str,
         if init is not None:
             candidates.append(make_dis(quality).calc(src, dst, init.copy()))
             candidates.append(init)
-        fused = fuse_candidates(candidates, src, dst)
+        if seed is not None:
+            candidates.append(make_dis(SEEDED_QUALITY.get(quality, quality)).calc(src, dst, seed.copy()))
+            candidates.append(seed)
+        fused = fuse_candidates(candidates, judge_src, judge_dst)
         if MEDIAN_SIZE:
             # Per-pixel fusion leaves isolated picks of the wrong candidate; they would splat as debris.
             fused = np.dstack([cv2.medianBlur(np.ascontiguousarray(fused[..., c]), MEDIAN_SIZE) for c in (0, 1)])

@@ -23,7 +23,7 @@ def _relative_motion(flow: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ijk,ijk->ij", offset, offset))
 
 
-def _texture(colour: np.ndarray) -> np.ndarray:
+def texture(colour: np.ndarray) -> np.ndarray:
     """0 (flat paint) .. 1 (textured): 5x5 standard deviation of the channel mean, over _TEXTURE_STD."""
     grey = colour.reshape(colour.shape[0], colour.shape[1], -1).mean(axis=2, dtype=np.float32)
     mean = cv2.blur(grey, (5, 5))
@@ -45,7 +45,7 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     # On flat paint a motion of its own is no evidence: the flow slides along it (the aperture
     # problem; think of sky uncovered by a ball that left) and can pass the consistency check both
     # ways. Such pixels count as untrusted and take a neighbouring surface's motion like the rest.
-    slid = (1.0 - _texture(colour)) * (1.0 - np.exp(relative * np.float32(-1.0 / _SLIDE_PX)))
+    slid = (1.0 - texture(colour)) * (1.0 - np.exp(relative * np.float32(-1.0 / _SLIDE_PX)))
     untrusted = consistency * (1.0 - slid) < threshold
     if not untrusted.any():
         return flow
