@@ -23,6 +23,8 @@ _FLAT_STEP = 12
 _MAX_SIDE = 512
 # px (at that size) over which lines and edges take the motion of the regions beside them.
 _EDGE_REACH = 3
+# Axis ratio from which a region's major axis tells how it turned.
+_ELONGATED = 1.2
 # Colour standard deviation (grey levels) above which a region is shading, not flat paint.
 _PAINT_SPREAD = 4.0
 # Regions smaller than this share of the image are too small to match reliably.
@@ -39,7 +41,8 @@ _MAX_COST = 60.0
 def _regions(rgb: np.ndarray) -> tuple[np.ndarray, ...]:
     """Labels (H, W) of flat-paint regions (0 = edge or line), and per label: area, centroid (x, y),
     mean colour, the lengths of the principal axes (square roots of the second moments'
-    eigenvalues: a rotation-free description of the shape) and whether it is flat paint."""
+    eigenvalues: a rotation-free description of the shape), whether it is flat paint, and the
+    major axis's direction."""
     colour = rgb.astype(np.float32)
     step = cv2.morphologyEx(rgb, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)).max(axis=2)
     flat = (step < _FLAT_STEP).astype(np.uint8)
@@ -60,13 +63,14 @@ def _regions(rgb: np.ndarray) -> tuple[np.ndarray, ...]:
     half_trace = 0.5 * (mxx + myy)
     offset = np.sqrt(np.maximum(half_trace ** 2 - (mxx * myy - mxy ** 2), 0.0))
     axes = np.sqrt(np.maximum(np.stack([half_trace + offset, half_trace - offset], axis=1), 0.25))
-    return labels, areas, centroids, means, axes, paint
+    orientation = 0.5 * np.arctan2(2.0 * mxy, mxx - myy)  # of the major axis, radians
+    return labels, areas, centroids, means, axes, paint, orientation
 
 
 def _match(a: tuple, b: tuple, size: int, diagonal: float) -> list[tuple[int, int]]:
     """Mutually best (label in A, label in B) pairs under the colour + size + place cost."""
-    _, area_a, cent_a, mean_a, axes_a, paint_a = a
-    _, area_b, cent_b, mean_b, axes_b, paint_b = b
+    _, area_a, cent_a, mean_a, axes_a, paint_a, _ = a
+    _, area_b, cent_b, mean_b, axes_b, paint_b, _ = b
     keep_a = np.nonzero(paint_a & (area_a >= _MIN_AREA * size) & (area_a <= _BACKDROP * size))[0]
     keep_b = np.nonzero(paint_b & (area_b >= _MIN_AREA * size) & (area_b <= _BACKDROP * size))[0]
     keep_a = keep_a[keep_a != 0]  # label 0 is the edges
@@ -84,6 +88,17 @@ def _match(a: tuple, b: tuple, size: int, diagonal: float) -> list[tuple[int, in
             if best_a[j] == i and cost[i, j] <= _MAX_COST]
 
 
+def _similarity(src: tuple, dst: tuple, i: int, j: int) -> np.ndarray:
+    """2x2 turn-and-scale taking region i of one key onto region j of the other: the scale from
+    the areas, the turn from the major axes (none for round regions, whose axes say nothing)."""
+    scale = np.sqrt(dst[1][j] / max(src[1][i], 1.0))
+    turn = 0.0
+    if min(src[4][i, 0] / src[4][i, 1], dst[4][j, 0] / dst[4][j, 1]) >= _ELONGATED:
+        turn = (dst[6][j] - src[6][i] + np.pi / 2) % np.pi - np.pi / 2  # axes have no sign
+    c, s = np.cos(turn) * scale, np.sin(turn) * scale
+    return np.array([[c, -s], [s, c]], np.float32)
+
+
 def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Seed flows A->B and B->A (H, W, 2) from matched paint regions; None when nothing matched
     that moves (textured keys, or only the backdrop)."""
@@ -99,22 +114,33 @@ def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.n
     moves = [(i, j, reg_b[2][j] - reg_a[2][i]) for i, j in pairs]
     if not any(np.hypot(*m) >= 2.0 for _, _, m in moves):
         return None
+    gy, gx = np.mgrid[:h, :w].astype(np.float32)
     seeds = []
-    for (labels, areas), sign, index in ((reg_a[0:2], 1.0, 0), (reg_b[0:2], -1.0, 1)):
-        table = np.zeros((len(areas), 2), np.float32)
+    for src, dst, index in ((reg_a, reg_b, 0), (reg_b, reg_a, 1)):
+        labels, areas = src[0], src[1]
+        # Per label: a similarity transform (turn, scale, then the centroids' displacement).
+        centre_src = np.zeros((len(areas), 2), np.float32)
+        centre_dst = np.zeros((len(areas), 2), np.float32)
+        linear = np.zeros((len(areas), 2, 2), np.float32)
+        linear[:] = np.eye(2, dtype=np.float32)
         known = np.zeros(len(areas), np.float32)
         known[areas > _BACKDROP * h * w] = 1.0  # the backdrop stays put
-        for i, j, move in moves:
-            label = (i, j)[index]
-            table[label] = sign * move
-            known[label] = 1.0
+        for pair in moves:
+            i, j = pair[index], pair[1 - index]
+            centre_src[i], centre_dst[i] = src[2][i], dst[2][j]
+            linear[i] = _similarity(src, dst, i, j)
+            known[i] = 1.0
         known[0] = 0.0
+        rel_x, rel_y = gx - centre_src[labels, 0], gy - centre_src[labels, 1]
+        m = linear[labels]
+        seed = np.dstack([centre_dst[labels, 0] + m[..., 0, 0] * rel_x + m[..., 0, 1] * rel_y - gx,
+                          centre_dst[labels, 1] + m[..., 1, 0] * rel_x + m[..., 1, 1] * rel_y - gy])
         # Lines and edges take their neighbours' motion (unmatched regions far from any stay still).
         weight = known[labels]
-        seed = table[labels]
+        seed *= weight[..., None]
         reach = (2 * _EDGE_REACH + 1, 2 * _EDGE_REACH + 1)
         total = cv2.blur(weight, reach)[..., None]
-        spread = cv2.blur(seed * weight[..., None], reach) / np.maximum(total, 1e-6)
+        spread = cv2.blur(seed, reach) / np.maximum(total, 1e-6)
         seed = np.where(weight[..., None] > 0, seed, np.where(total > 1e-3, spread, 0.0)).astype(np.float32)
         seeds.append(resize_flow(seed, full_w, full_h))
     return seeds[0], seeds[1]
