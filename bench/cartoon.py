@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -104,7 +105,6 @@ def crossfade(a: np.ndarray, b: np.ndarray, k: int) -> list[np.ndarray]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "bench"))
     import baselines  # noqa: E402
 
-    import tempfile
     with tempfile.TemporaryDirectory() as td:
         tdp = Path(td)
         cv2.imwrite(str(tdp / "a.png"), cv2.cvtColor(a, cv2.COLOR_RGB2BGR))

@@ -145,8 +145,9 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     match_a = np.clip(small_a + np.float32(0.5), 0, 255).astype(np.uint8)
     match_b = np.clip(small_b + np.float32(0.5), 0, 255).astype(np.uint8)
     colours = (np.ascontiguousarray(match_a[..., :3]), np.ascontiguousarray(match_b[..., :3]))
-    # Flat paint regions matched across the keys seed large motions that flow alone loses.
-    regions = region_seeds(*colours)
+    # Flat paint regions matched across the keys seed large motions that flow alone loses. Not on
+    # line art: its "regions" are paper between strokes, alike everywhere, and match by chance.
+    regions = None if line_art else region_seeds(*colours)
     flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, quality, init_ab, init_ba, regions, colours)
     del colours, regions
     del init_ab, init_ba

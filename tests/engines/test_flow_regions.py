@@ -83,3 +83,20 @@ def test_flat_character_that_moves_and_turns_stays_whole():
         # one piece: the body's largest connected part holds nearly all of it
         _, labels, stats, _ = cv2.connectedComponentsWithStats(body.astype(np.uint8))
         assert stats[1:, cv2.CC_STAT_AREA].max() >= 0.95 * body.sum()
+
+
+def test_line_art_is_not_matched_as_paint_regions(monkeypatch):
+    # Paper between strokes is alike everywhere: matched by chance, it once threw an ink sprite on a
+    # path 112 px off in bench/paths.py.
+    from inbetweener.engines import flow as flow_module
+
+    def refuse(*_):
+        raise AssertionError("region matching ran on line art")
+
+    monkeypatch.setattr(flow_module, "region_seeds", refuse)
+    a = np.full((96, 128, 4), 255, np.uint8)
+    b = a.copy()
+    cv2.circle(a, (40, 48), 14, (0, 0, 0, 255), 2, cv2.LINE_AA)
+    cv2.circle(b, (80, 48), 14, (0, 0, 0, 255), 2, cv2.LINE_AA)
+    frames = [f for f in FlowEngine().tween(TweenRequest(a, b, (0.5,))) if isinstance(f, TweenFrame)]
+    assert len(frames) == 1

@@ -3,7 +3,8 @@
 Optical flow has no texture to hold on to inside a flat region, and its pyramid loses a small
 shape that moved far. Cartoon colouring makes the regions themselves the features: each key is cut
 into regions of flat paint bounded by lines or colour edges, regions are matched across the keys by
-colour, size and place, and each matched region's pixels start from its centroid's displacement.
+colour, size, shape and place, and each matched region's pixels start from the similarity transform
+(centroid shift, turn of the major axis, scale from the areas) that takes it onto its partner.
 This is the segment-guided matching of Li et al. 2021 ("Deep Animation Video Interpolation in the
 Wild"), done with classical features instead of learned ones. The seed only starts a flow
 estimate; per-pixel fusion keeps it where it warps better than the plain estimate.
