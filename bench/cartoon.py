@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paths import engine_frames, naive_dis  # noqa: E402  (bench/paths.py)
+from paths import engine_frames, naive_dis, shared_baseline  # noqa: E402  (bench/paths.py)
 
 W, H = 512, 384
 BODY = (240, 180, 40)    # the same grey level as the sky behind it
@@ -101,20 +100,6 @@ def paint_iou(frame: np.ndarray, truth: np.ndarray, colour) -> float:
     return float((a & b).sum() / max(1, (a | b).sum()))
 
 
-def crossfade(a: np.ndarray, b: np.ndarray, k: int) -> list[np.ndarray]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "bench"))
-    import baselines  # noqa: E402
-
-    with tempfile.TemporaryDirectory() as td:
-        tdp = Path(td)
-        cv2.imwrite(str(tdp / "a.png"), cv2.cvtColor(a, cv2.COLOR_RGB2BGR))
-        cv2.imwrite(str(tdp / "b.png"), cv2.cvtColor(b, cv2.COLOR_RGB2BGR))
-        out = tdp / "out"
-        out.mkdir()
-        baselines.gen_crossfade(tdp / "a.png", tdp / "b.png", k, out)
-        return [cv2.cvtColor(cv2.imread(str(out / f"gt_{j:03d}.png")), cv2.COLOR_BGR2RGB) for j in range(1, k)]
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--frames", type=int, default=7, help="in-betweens per case (t = j/(N+1))")
@@ -125,7 +110,7 @@ def main() -> int:
     methods = {
         "flow engine": lambda a, b: engine_frames(a, b, times, ()),
         "naive DIS": lambda a, b: naive_dis(a, b, k),
-        "crossfade": lambda a, b: crossfade(a, b, k),
+        "crossfade": lambda a, b: shared_baseline("gen_crossfade", a, b, k),
     }
     rows, totals = [], {m: [] for m in methods}
     for name, (draw, grass, spec_a, spec_b, colour) in CASES.items():

@@ -82,8 +82,9 @@ def locate(frame_rgb: np.ndarray, sprite: np.ndarray) -> np.ndarray:
     return np.array([mx + SPRITE / 2, my + SPRITE / 2], float)
 
 
-def naive_dis(a_rgb: np.ndarray, b_rgb: np.ndarray, k: int) -> list[np.ndarray]:
-    """shared/bench's DIS baseline, run through its own file interface."""
+def shared_baseline(generator: str, a_rgb: np.ndarray, b_rgb: np.ndarray, k: int) -> list[np.ndarray]:
+    """The k-1 in-betweens of one of shared/bench's baselines (`gen_flow`, `gen_crossfade`, ...),
+    run through its own file interface."""
     sys.path.insert(0, str(SHARED_BENCH))
     import baselines  # noqa: E402
 
@@ -93,8 +94,13 @@ def naive_dis(a_rgb: np.ndarray, b_rgb: np.ndarray, k: int) -> list[np.ndarray]:
         cv2.imwrite(str(tdp / "b.png"), cv2.cvtColor(b_rgb, cv2.COLOR_RGB2BGR))
         out = tdp / "out"
         out.mkdir()
-        baselines.gen_flow(tdp / "a.png", tdp / "b.png", k, out)
+        getattr(baselines, generator)(tdp / "a.png", tdp / "b.png", k, out)
         return [cv2.cvtColor(cv2.imread(str(out / f"gt_{j:03d}.png")), cv2.COLOR_BGR2RGB) for j in range(1, k)]
+
+
+def naive_dis(a_rgb: np.ndarray, b_rgb: np.ndarray, k: int) -> list[np.ndarray]:
+    """shared/bench's naive DIS flow baseline."""
+    return shared_baseline("gen_flow", a_rgb, b_rgb, k)
 
 
 def engine_frames(a_rgb, b_rgb, times, paths) -> list[np.ndarray]:

@@ -32,3 +32,15 @@ class GatedEngine:
             while i == 0 and not GATE.wait(0.005):
                 yield Progress(0.0, "waiting for the gate")
             yield Progress((i + 1) / len(request.times), f"frame {i + 1}")
+
+
+def start_held_generation(window, qtbot) -> None:
+    """Close the gate, switch segment 0 to this engine and Generate from frame 1; returns once the
+    first frame has arrived and the job is held open (the caller opens GATE when done)."""
+    from inbetweener.model.commands import UpdateSegment
+
+    GATE.clear()
+    window.document.push(UpdateSegment(0, engine="gated"))
+    window.state.set_frame(1)
+    window.actions_["generate"].trigger()
+    qtbot.waitUntil(lambda: 1 in window.state.previews, timeout=10000)

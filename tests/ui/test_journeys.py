@@ -291,16 +291,11 @@ def test_opening_a_project_while_generating_stops_the_job_quietly(window, qtbot,
     from ui_projects import make_project
 
     from inbetweener.io.project_file import save_project
-    from inbetweener.model.commands import UpdateSegment
 
     other = tmp_path / "other.ibw"
     save_project(make_project(count=7), other)
-    gated_engine.GATE.clear()
     try:
-        window.document.push(UpdateSegment(0, engine="gated"))
-        window.state.set_frame(1)
-        window.actions_["generate"].trigger()
-        qtbot.waitUntil(lambda: 1 in window.state.previews, timeout=10000)
+        gated_engine.start_held_generation(window, qtbot)
         assert window.files.open_path(other, ask=False)
         assert not window.generation.is_running()  # stopped before the document was replaced
         assert window.state.previews == {}
@@ -403,14 +398,8 @@ def test_fewer_in_betweens_keep_the_panel_on_the_segment_being_edited(window):
 def test_exporting_while_generating_keeps_the_generation_progress_bar(window, qtbot, tmp_path):
     import gated_engine
 
-    from inbetweener.model.commands import UpdateSegment
-
-    gated_engine.GATE.clear()
     try:
-        window.document.push(UpdateSegment(0, engine="gated"))
-        window.state.set_frame(1)
-        window.actions_["generate"].trigger()
-        qtbot.waitUntil(lambda: 1 in window.state.previews, timeout=10000)
+        gated_engine.start_held_generation(window, qtbot)
         assert window.files.export(tmp_path / "out", "png")
         assert window.generation.is_running()
         assert window.progress.isVisible()  # the export hid it, beside a Cancel button still there
