@@ -149,8 +149,7 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     # line art: its "regions" are paper between strokes, alike everywhere, and match by chance.
     regions = None if line_art else region_seeds(*colours)
     flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, quality, init_ab, init_ba, regions, colours)
-    del colours, regions
-    del init_ab, init_ba
+    del colours, regions, init_ab, init_ba
     yield Progress(0.8, "applying paths")
     if field:
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
