@@ -45,7 +45,8 @@ def _regions(rgb: np.ndarray) -> tuple[np.ndarray, ...]:
     eigenvalues: a rotation-free description of the shape), whether it is flat paint, and the
     major axis's direction."""
     colour = rgb.astype(np.float32)
-    step = cv2.morphologyEx(rgb, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)).max(axis=2)
+    ranges = cv2.morphologyEx(rgb, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    step = cv2.max(cv2.max(ranges[..., 0], ranges[..., 1]), ranges[..., 2])  # numpy's max is slower
     flat = (step < _FLAT_STEP).astype(np.uint8)
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(flat, connectivity=4)
     areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
