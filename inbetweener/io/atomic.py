@@ -21,12 +21,13 @@ def real_target(path: str | Path) -> Path:
     return Path(os.path.realpath(p)) if p.is_symlink() else p
 
 
-def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
+def write_atomic(path: str | Path, write: Callable[[BinaryIO], None], durable: bool = True) -> Path:
     """Replace the file at `path` (a symlink's target) with what `write(fh)` writes; returns the file written.
 
     Raises OSError, the old file intact, when the folder or the file cannot be written: a file
     marked read-only is refused (os.replace alone would swap it out, since renaming needs only
-    the folder's permission).
+    the folder's permission). `durable=False` skips the fsyncs (still never a half-written file,
+    but a power cut may lose the newest version): for exports written many files at a time.
     """
     target = real_target(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -40,7 +41,8 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         try:  # keep the user's file permissions; a new file gets the usual ones
             os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o644)
         except OSError:
@@ -49,7 +51,8 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(folder)
+    if durable:
+        fsync_dir(folder)
     return target
 
 

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from inbetweener.errors import UserError
+from inbetweener.io.atomic import write_atomic
 from inbetweener.model.lookup import shown_at
 from inbetweener.model.project import Project
 
@@ -88,15 +89,17 @@ def _inside(out_dir: Path, file_name: str) -> Path:
     return target
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.part")
+def _write_atomic(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """io/atomic's replace-by-rename, without fsyncs (an export writes many files), as ExportError."""
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
+        write_atomic(target, write, durable=False)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {target}: {exc.strerror}") from None
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def _require_frames(project: Project) -> None:
+    if project.length == 0:  # else a PNG export wrote only the sidecar and "0 files" looked like a success
+        raise ExportError("the project has no frames to export; add a key first")
 
 
 # -- generic image sequences -------------------------------------------------------------------
@@ -114,7 +117,8 @@ def write_png_sequence(images: Iterable[np.ndarray], out_dir: str | Path, name: 
         if start + i >= 10 ** pad:  # more images than `total` said (or none said): same refusal
             check_numbering(pad, start, i + 1)
         target = _inside(folder, frame_file_name(stem, start + i, pad))
-        _write_atomic(target, encode_png_rgba(img))
+        data = encode_png_rgba(img)
+        _write_atomic(target, lambda fh, data=data: fh.write(data))
         written.append(target)
         if progress is not None:
             progress(i + 1, total if total is not None else i + 1)
@@ -184,8 +188,7 @@ def export_png_sequence(project: Project, out_dir: str | Path, name: str | None 
     Frames with the same names are overwritten; older frames of this name and width that this export
     would not overwrite are refused, or with `clean` removed once the new sequence is written.
     """
-    if project.length == 0:  # else only the sidecar was written, and "0 files" looked like a success
-        raise ExportError("the project has no frames to export; add a key first")
+    _require_frames(project)
     check_numbering(pad, start, project.length)
     stem = sanitize_name(name if name is not None else project.name)
     leftovers = sequence_leftovers(out_dir, stem, pad, range(start, start + project.length), clean)
@@ -203,7 +206,8 @@ def export_png_sequence(project: Project, out_dir: str | Path, name: str | None 
         "pad": pad,
         "frames": frame_records(project, stem, pad, start),
     }
-    _write_atomic(_inside(folder, f"{stem}.json"), json.dumps(sidecar, indent=2).encode("utf-8"))
+    text = json.dumps(sidecar, indent=2).encode("utf-8")
+    _write_atomic(_inside(folder, f"{stem}.json"), lambda fh: fh.write(text))
     remove_leftovers(leftovers)
     return files
 
@@ -283,28 +287,21 @@ def export_gif(project: Project, out_dir: str | Path, name: str | None = None,
                background: tuple[int, int, int] = (255, 255, 255),
                progress: ProgressFn | None = None) -> Path:
     """An endlessly looping GIF at the project's fps (flattened on `background`), written frame by frame."""
-    if project.length == 0:
-        raise ExportError("the project has no frames to export; add a key first")
+    _require_frames(project)
     folder = _ensure_dir(Path(out_dir))
     target = _inside(folder, f"{sanitize_name(name if name is not None else project.name)}.gif")
     # GIF delays are whole 1/100 s: 24 fps becomes 4 (browsers clamp anything under 2).
     frame_cs = max(2, round(100.0 / project.fps))
-    tmp = target.with_name(f".{target.name}.part")
-    try:
-        with open(tmp, "wb") as fh:
-            gif = _GifStream(fh, frame_cs)
-            for i, img in enumerate(timeline_images(project)):
-                gif.add(_flatten(img, background))
-                if progress is not None:
-                    progress(i + 1, project.length)
-            gif.close()
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    def write(fh: BinaryIO) -> None:
+        gif = _GifStream(fh, frame_cs)
+        for i, img in enumerate(timeline_images(project)):
+            gif.add(_flatten(img, background))
+            if progress is not None:
+                progress(i + 1, project.length)
+        gif.close()
+
+    _write_atomic(target, write)
     return target
 
 
@@ -314,8 +311,7 @@ def export_mp4(project: Project, out_dir: str | Path, name: str | None = None,
     """H.264 MP4 (yuv420p, so players everywhere open it) via the ffmpeg bundled with imageio-ffmpeg."""
     import imageio_ffmpeg
 
-    if project.length == 0:
-        raise ExportError("the project has no frames to export; add a key first")
+    _require_frames(project)
     folder = _ensure_dir(Path(out_dir))
     target = _inside(folder, f"{sanitize_name(name if name is not None else project.name)}.mp4")
     # yuv420p needs even sides: pad with the background rather than rescale the drawing.

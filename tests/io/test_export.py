@@ -223,13 +223,13 @@ def test_gif_frames_reach_the_file_as_they_come(tmp_path: Path, monkeypatch) -> 
         p, _ = apply(p, InsertKeyframe(f, ImageData.from_array(_img(10 * f))))
     # Every frame differs from the one before (no holds to merge).
     p, _ = apply(p, PutGeneratedFrames(tuple((f, ImageData.from_array(_img(10 * f))) for f in range(13) if f % 4)))
-    part = tmp_path / ".long.gif.part"
     sizes: list[int] = []
     real = export.timeline_images
 
     def watched(project):
         for k, image in enumerate(real(project)):
-            sizes.append(part.stat().st_size if part.exists() else 0)
+            parts = list(tmp_path.glob(".long.gif.*"))  # the temp file the GIF is streamed into
+            sizes.append(parts[0].stat().st_size if parts else 0)
             if k >= 2:  # one frame may wait (its delay grows while it repeats); the one before is written
                 assert sizes[k] > sizes[k - 1], f"frame {k - 2} was not written before frame {k} was asked for"
             yield image
