@@ -161,8 +161,12 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     direct = (flow_ab, flow_ba)
     # Colour, not grey, decides which surface an occluded pixel joins (green grass and a red ball
     # can share one grey level).
-    flow_ab = fill_occluded(flow_ab, cons_a * colour_match(guide_a, guide_b, flow_ab, gx, gy), small_a)
-    flow_ba = fill_occluded(flow_ba, cons_b * colour_match(guide_b, guide_a, flow_ba, gx, gy), small_b)
+    # How textured each key is (0 flat paint .. 1): the fill and the time-t candidate check both ask.
+    textures = (texture(match_a), texture(match_b))
+    flow_ab = fill_occluded(flow_ab, cons_a * colour_match(guide_a, guide_b, flow_ab, gx, gy), small_a,
+                            textured=textures[0])
+    flow_ba = fill_occluded(flow_ba, cons_b * colour_match(guide_b, guide_a, flow_ba, gx, gy), small_b,
+                            textured=textures[1])
     del small_a, small_b
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
@@ -174,7 +178,7 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     if not transparent:
         premul_a, premul_b = request.key_a, request.key_b
     yield _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
-                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct)
+                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures)
 
 
 class _Synthesizer:
@@ -183,7 +187,8 @@ class _Synthesizer:
     def __init__(self, key_a: np.ndarray, key_b: np.ndarray, match_a: np.ndarray, match_b: np.ndarray,
                  flow_ab: np.ndarray, flow_ba: np.ndarray, vis_a: np.ndarray, vis_b: np.ndarray,
                  field: PathField, sharpness: float, line_art: bool, motion_downscale: int = 1,
-                 direct: tuple[np.ndarray, np.ndarray] | None = None):
+                 direct: tuple[np.ndarray, np.ndarray] | None = None,
+                 textures: tuple[np.ndarray, np.ndarray] | None = None):
         # Opaque keys are warped as uint8 RGBA; keys with transparency as premultiplied float32.
         self.key_a, self.key_b = key_a, key_b
         self.field = field
@@ -200,8 +205,9 @@ class _Synthesizer:
             vis_b = cv2.resize(vis_b, (w, h), interpolation=cv2.INTER_AREA)
             match_a = cv2.resize(match_a, (w, h), interpolation=cv2.INTER_AREA)
             match_b = cv2.resize(match_b, (w, h), interpolation=cv2.INTER_AREA)
+            textures = None  # measured again on the smaller keys
         self.match_a, self.match_b = match_a, match_b
-        self.textures = (texture(match_a), texture(match_b))
+        self.textures = textures if textures is not None else (texture(match_a), texture(match_b))
         self.reach_a, self.reach_b = field.reach() if field else (None, None)
         if self.reach_a is not None and self.reach_a.shape != (h, w):
             self.reach_a = cv2.resize(self.reach_a, (w, h), interpolation=cv2.INTER_AREA)

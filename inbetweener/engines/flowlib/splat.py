@@ -32,7 +32,7 @@ def texture(colour: np.ndarray) -> np.ndarray:
 
 
 def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
-                  threshold: float = 0.1) -> np.ndarray:
+                  threshold: float = 0.1, textured: np.ndarray | None = None) -> np.ndarray:
     """Replace the flow of pixels with no partner in the other key by a neighbouring surface's motion.
 
     Such pixels are occluded in the other key (or deform past what the flow could follow), so
@@ -45,7 +45,8 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     # On flat paint a motion of its own is no evidence: the flow slides along it (the aperture
     # problem; think of sky uncovered by a ball that left) and can pass the consistency check both
     # ways. Such pixels count as untrusted and take a neighbouring surface's motion like the rest.
-    slid = (1.0 - texture(colour)) * (1.0 - np.exp(relative * np.float32(-1.0 / _SLIDE_PX)))
+    textured = texture(colour) if textured is None else textured  # callers may have it already
+    slid = (1.0 - textured) * (1.0 - np.exp(relative * np.float32(-1.0 / _SLIDE_PX)))
     untrusted = consistency * (1.0 - slid) < threshold
     if not untrusted.any():
         return flow
