@@ -214,3 +214,23 @@ def test_flat_outlined_disc_over_a_flat_sky_keeps_its_whole_outline():
         dark = frame[..., :3].max(axis=2) < 110
         assert red[dist < 18].mean() >= 0.99
         assert dark[np.abs(dist - 22) <= 0.7].mean() >= 0.95
+
+
+def test_no_ground_is_dragged_along_under_the_flying_sample_ball():
+    # Grass blades touching the landed ball in key B pass the flow's checks with the ball's motion;
+    # their landings under the flying ball won the splat over the sky yet counted as the sky's "seen".
+    from pathlib import Path
+
+    from inbetweener.io.paths_json import load_paths
+
+    samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
+    a, b = (cv2.cvtColor(cv2.imread(str(samples / f"ball_{k}.png")), cv2.COLOR_BGR2RGBA) for k in "ab")
+    paths = load_paths(samples / "ball_paths.json")
+    times = (0.25, 0.5, 0.75)
+    frames = _frames(TweenRequest(a, b, times, paths=paths))
+    grass = 0
+    for i, t in enumerate(times):
+        x, y = (round(v) for v in paths[0].position(t))
+        below = frames[i][y + 30:y + 60, x - 60:x + 60, :3].astype(int)  # sky under the ball
+        grass += int(((below[..., 1] > below[..., 0] + 10) & (below[..., 1] > below[..., 2] + 10)).sum())
+    assert grass <= 10  # a sliver of blades was about 150 pixels

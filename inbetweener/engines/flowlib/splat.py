@@ -114,10 +114,15 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, g
     idx = np.stack([corner, corner + 1, corner + w, corner + w + 1])
     np.clip(idx, 0, size - 1, out=idx)  # only corners with no share are clamped
     idx = idx.ravel()
-    landed = shares if trust is None else shares * trust.reshape(1, -1)
-    count = np.bincount(idx, landed.ravel(), size)
     src_w = shares * weight.reshape(1, -1)
     total_w = np.bincount(idx, src_w.ravel(), size)
+    count = np.bincount(idx, shares.ravel(), size)
+    if trust is not None:
+        # What landed counts as seen as far as the sources that win the pixel (by weight) are
+        # trusted: a stray untrusted landing that wins the z-order over a trusted background (ground
+        # dragged along the rim of a moving shape) must not count as seen for that background.
+        won = np.bincount(idx, (src_w * trust.reshape(1, -1)).ravel(), size)
+        count *= won / np.maximum(total_w, 1e-9)
     # Sums of weight x source position; the receiving pixel's own coordinate is subtracted after.
     sum_x = np.bincount(idx, (src_w * gx.reshape(1, -1)).ravel(), size)
     sum_y = np.bincount(idx, (src_w * gy.reshape(1, -1)).ravel(), size)
