@@ -2,15 +2,15 @@
 """Flat-painted cartoon figures with known in-betweens: does the figure stay whole and in place?
 
 Synthetic cases drawn here (flat paint, ink outlines, a sky gradient; one over grass): a figure
-that travels far while turning, one that grows, an outlined disc crossing the sky, and a small
-move for reference. Each true in-between is the figure drawn at the linearly interpolated centre,
-angle and scale, so linear timing is right and every miss is motion. No paths are given: this
-measures what the engine finds on its own. Reports, per case and method, PSNR against the true
+that travels far while turning, one that grows, an outlined disc crossing the sky, one that falls
+and squashes, and a small move for reference. Each true in-between is the figure drawn at the
+linearly interpolated centre, angle and scale (or squash), so linear timing is right and every
+miss is motion. No paths are given: this measures what the engine finds on its own. Reports, per case and method, PSNR against the true
 frames and the body's paint IoU (the share of the true body's pixels painted body-colour in the
 frame, over their union: 1 = whole and in place). Methods: the flow engine, and shared/bench's
 naive DIS flow and crossfade (same run).
 
-Usage: python bench/cartoon.py [--frames N]
+Usage: python bench/cartoon.py [--frames N] [--only SUBSTR] [--save DIR]
 """
 
 from __future__ import annotations
@@ -71,12 +71,24 @@ def disc(img: np.ndarray, centre, angle: float, scale: float) -> np.ndarray:
     return out
 
 
+def squashed_disc(img: np.ndarray, centre, angle: float, squash: float) -> np.ndarray:
+    """The outlined disc stretched (1 + squash) times along `angle` and as much thinner across."""
+    out = img.copy()
+    c = (round(centre[0]), round(centre[1]))
+    axes = (round(40 * (1.0 + squash)), round(40 / (1.0 + squash)))
+    cv2.ellipse(out, c, axes, -angle, 0, 360, DISC, -1, cv2.LINE_AA)
+    cv2.ellipse(out, c, axes, -angle, 0, 360, INK, 3, cv2.LINE_AA)
+    return out
+
+
 # name: (drawing, grass, (centre, angle, scale) on key A, (centre, angle, scale) on key B, body colour)
 CASES = {
     "figure travels 200 px, turns 30 deg": (figure, False, ((130, 220), 0, 1.0), ((330, 200), 30, 1.0), BODY),
     "figure over grass travels 180 px, turns 10 deg": (figure, True, ((130, 200), 0, 1.0), ((310, 200), 10, 1.0), BODY),
     "figure grows 0.8 -> 1.25": (figure, False, ((256, 230), 0, 0.8), ((256, 210), 0, 1.25), BODY),
     "outlined disc crosses 200 px of sky": (disc, False, ((100, 190), 0, 1.0), ((300, 190), 0, 1.0), DISC),
+    "outlined disc falls 150 px, squashes 1.3x wide": (squashed_disc, False, ((150, 110), 0, 0.0),
+                                                        ((300, 250), 0, 0.3), DISC),
     "figure steps 40 px": (figure, False, ((230, 220), 0, 1.0), ((270, 220), 0, 1.0), BODY),
 }
 
@@ -103,6 +115,7 @@ def paint_iou(frame: np.ndarray, truth: np.ndarray, colour) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--frames", type=int, default=7, help="in-betweens per case (t = j/(N+1))")
+    ap.add_argument("--only", default="", help="run only the cases whose name contains this")
     ap.add_argument("--save", type=Path, default=None, help="write a contact sheet per case here")
     args = ap.parse_args()
     k = args.frames + 1
@@ -114,6 +127,8 @@ def main() -> int:
     }
     rows, totals = [], {m: [] for m in methods}
     for name, (draw, grass, spec_a, spec_b, colour) in CASES.items():
+        if args.only not in name:
+            continue
         back = sky(grass)
         a, b = draw(back, *spec_a), draw(back, *spec_b)
         truths = [draw(back, *at_time(spec_a, spec_b, t)) for t in times]

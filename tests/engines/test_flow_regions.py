@@ -58,6 +58,20 @@ def test_region_seeds_carry_each_flat_shape_by_its_own_displacement():
     assert np.allclose(seed_ab[5, 190], (0, 0), atol=0.5)      # the backdrop stays put
 
 
+def test_region_seeds_squash_a_disc_into_the_ellipse_it_becomes():
+    # Squash and stretch: a round disc lands as an ellipse 1.3x as wide and as much flatter. Each
+    # axis is scaled to its partner's length (a plain scale from the areas would keep it round).
+    h, w = 160, 260
+    a, b = np.full((h, w, 3), 230, np.uint8), np.full((h, w, 3), 230, np.uint8)
+    cv2.circle(a, (60, 60), 30, (200, 40, 40), -1)
+    cv2.ellipse(b, (180, 100), (39, 23), 0, 0, 360, (200, 40, 40), -1)
+    seed_ab, _ = region_seeds(a, b)
+    for x, y in ((85, 60), (35, 60), (60, 40), (60, 80)):  # 25 px right, left, up, down of the centre
+        lands = np.array((x, y)) + seed_ab[y, x]
+        expected = (180 + (x - 60) * 1.3, 100 + (y - 60) / 1.3)
+        assert np.allclose(lands, expected, atol=1.0), (x, y, lands, expected)
+
+
 def test_region_seeds_give_nothing_for_texture():
     rng = np.random.default_rng(0)
     a = rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)

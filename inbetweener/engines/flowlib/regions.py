@@ -3,8 +3,9 @@
 Optical flow has no texture to hold on to inside a flat region, and its pyramid loses a small
 shape that moved far. Cartoon colouring makes the regions themselves the features: each key is cut
 into regions of flat paint bounded by lines or colour edges, regions are matched across the keys by
-colour, size, shape and place, and each matched region's pixels start from the similarity transform
-(centroid shift, turn of the major axis, scale from the areas) that takes it onto its partner.
+colour, size, shape and place, and each matched region's pixels start from the affine map that
+takes it onto its partner (centroid shift, turn of the major axis, each principal axis scaled to
+its partner's length: squash and stretch).
 This is the segment-guided matching of Li et al. 2021 ("Deep Animation Video Interpolation in the
 Wild"), done with classical features instead of learned ones. The seed only starts a flow
 estimate; per-pixel fusion keeps it where it warps better than the plain estimate.
@@ -90,15 +91,28 @@ def _match(a: tuple, b: tuple, size: int, diagonal: float) -> list[tuple[int, in
             if best_a[j] == i and cost[i, j] <= _MAX_COST]
 
 
-def _similarity(src: tuple, dst: tuple, i: int, j: int) -> np.ndarray:
-    """2x2 turn-and-scale taking region i of one key onto region j of the other: the scale from
-    the areas, the turn from the major axes (none for round regions, whose axes say nothing)."""
-    scale = np.sqrt(dst[1][j] / max(src[1][i], 1.0))
+def _rotation(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, -s], [s, c]])
+
+
+def _linear_map(src: tuple, dst: tuple, i: int, j: int) -> np.ndarray:
+    """2x2 map taking region i of one key onto region j of the other: the turn of the major axes
+    (none unless both are elongated: a round region's axes say nothing), then each principal axis
+    scaled to its partner's length (squash and stretch; a plain scale for a shape that only grows)."""
+    elongated_src = src[4][i, 0] / src[4][i, 1] >= _ELONGATED
+    elongated_dst = dst[4][j, 0] / dst[4][j, 1] >= _ELONGATED
     turn = 0.0
-    if min(src[4][i, 0] / src[4][i, 1], dst[4][j, 0] / dst[4][j, 1]) >= _ELONGATED:
+    if elongated_src and elongated_dst:
         turn = (dst[6][j] - src[6][i] + np.pi / 2) % np.pi - np.pi / 2  # axes have no sign
-    c, s = np.cos(turn) * scale, np.sin(turn) * scale
-    return np.array([[c, -s], [s, c]], np.float32)
+    if elongated_src or elongated_dst:
+        # The axes the lengths are measured along, in the source's frame.
+        frame = _rotation(src[6][i] if elongated_src else dst[6][j] - turn)
+        stretch = np.diag(dst[4][j] / np.maximum(src[4][i], 0.5))
+    else:
+        frame = np.eye(2)
+        stretch = np.eye(2) * np.sqrt(dst[1][j] / max(src[1][i], 1.0))
+    return (_rotation(turn) @ frame @ stretch @ frame.T).astype(np.float32)
 
 
 def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -120,7 +134,7 @@ def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.n
     seeds = []
     for src, dst, index in ((reg_a, reg_b, 0), (reg_b, reg_a, 1)):
         labels, areas = src[0], src[1]
-        # Per label: a similarity transform (turn, scale, then the centroids' displacement).
+        # Per label: an affine map (turn, squash or stretch, then the centroids' displacement).
         centre_src = np.zeros((len(areas), 2), np.float32)
         centre_dst = np.zeros((len(areas), 2), np.float32)
         linear = np.zeros((len(areas), 2, 2), np.float32)
@@ -130,7 +144,7 @@ def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.n
         for pair in moves:
             i, j = pair[index], pair[1 - index]
             centre_src[i], centre_dst[i] = src[2][i], dst[2][j]
-            linear[i] = _similarity(src, dst, i, j)
+            linear[i] = _linear_map(src, dst, i, j)
             known[i] = 1.0
         known[0] = 0.0
         rel_x, rel_y = gx - centre_src[labels, 0], gy - centre_src[labels, 1]
