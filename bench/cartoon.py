@@ -101,7 +101,7 @@ def at_time(spec_a, spec_b, t: float):
 
 def psnr(x: np.ndarray, y: np.ndarray) -> float:
     mse = np.mean((x.astype(np.float64) - y.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255.0 ** 2 / max(mse, 1e-10)))
+    return min(60.0, float(10 * np.log10(255.0 ** 2 / max(mse, 1e-10))))  # capped as in shared/bench
 
 
 def paint_iou(frame: np.ndarray, truth: np.ndarray, colour) -> float:

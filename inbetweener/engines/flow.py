@@ -23,7 +23,7 @@ from inbetweener.engines.flowlib.dense import bidirectional_flow, colour_match, 
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
 from inbetweener.engines.flowlib.lineart import consensus_share, looks_like_line_art, select_weights
 from inbetweener.engines.flowlib.pathfield import PathField
-from inbetweener.engines.flowlib.regions import region_seeds
+from inbetweener.engines.flowlib.regions import follows_seed, region_seeds
 from inbetweener.engines.flowlib.splat import (
     HOLE,
     fill_holes,
@@ -149,6 +149,9 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     # line art: its "regions" are paper between strokes, alike everywhere, and match by chance.
     regions = None if line_art else region_seeds(*colours)
     flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, quality, init_ab, init_ba, regions, colours)
+    # Paint that moves as its matched region does: the fill below must not take that for sliding.
+    matched = (None, None) if regions is None else (follows_seed(flow_ab, regions[0]),
+                                                     follows_seed(flow_ba, regions[1]))
     del colours, regions, init_ab, init_ba
     yield Progress(0.8, "applying paths")
     if field:
@@ -164,9 +167,9 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     # How textured each key is (0 flat paint .. 1): the fill and the time-t candidate check both ask.
     textures = (texture(match_a), texture(match_b))
     flow_ab = fill_occluded(flow_ab, cons_a * colour_match(guide_a, guide_b, flow_ab, gx, gy), small_a,
-                            textured=textures[0])
+                            textured=textures[0], matched=matched[0])
     flow_ba = fill_occluded(flow_ba, cons_b * colour_match(guide_b, guide_a, flow_ba, gx, gy), small_b,
-                            textured=textures[1])
+                            textured=textures[1], matched=matched[1])
     del small_a, small_b
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)

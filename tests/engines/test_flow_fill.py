@@ -30,3 +30,13 @@ def test_textured_motion_and_static_flat_paint_are_kept():
     out = fill_occluded(flow, consistency, colour)
     np.testing.assert_array_equal(out[22:48, 72:98], flow[22:48, 72:98])  # texture: evidence
     np.testing.assert_array_equal(out[65:, :], flow[65:, :])  # static sky stays as it was
+
+
+def test_flat_paint_that_moves_as_its_matched_region_keeps_its_motion():
+    # A flat shape whose flow follows its matched paint region's own map is not sliding: its
+    # motion must survive (filled from its outline, a squashing shape lost its squash).
+    flow, consistency, colour = _scene()
+    matched = np.zeros(flow.shape[:2], bool)
+    matched[30:60, 10:40] = True
+    out = fill_occluded(flow, consistency, colour, matched=matched)
+    np.testing.assert_array_equal(out[30:60, 10:40], flow[30:60, 10:40])

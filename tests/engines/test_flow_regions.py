@@ -72,6 +72,22 @@ def test_region_seeds_squash_a_disc_into_the_ellipse_it_becomes():
         assert np.allclose(lands, expected, atol=1.0), (x, y, lands, expected)
 
 
+def test_an_ink_outline_moves_by_the_map_of_the_shape_it_encloses():
+    # The outline ring is flat paint too, but its moments are spread by arc length: by its own
+    # moments a squashing ring was mapped 7 px off; shared with the backdrop, its outer half stayed.
+    h, w = 200, 320
+    a, b = np.full((h, w, 3), 230, np.uint8), np.full((h, w, 3), 230, np.uint8)
+    cv2.circle(a, (70, 70), 40, (200, 40, 40), -1)
+    cv2.circle(a, (70, 70), 40, (30, 20, 10), 3)
+    cv2.ellipse(b, (220, 120), (52, 31), 0, 0, 360, (200, 40, 40), -1)
+    cv2.ellipse(b, (220, 120), (52, 31), 0, 0, 360, (30, 20, 10), 3)
+    seed_ab, _ = region_seeds(a, b)
+    for x, y in ((110, 70), (30, 70), (70, 30), (70, 110)):  # on the outline: right, left, top, bottom
+        lands = np.array((x, y)) + seed_ab[y, x]
+        expected = (220 + (x - 70) * 1.3, 120 + (y - 70) / 1.3)
+        assert np.allclose(lands, expected, atol=1.5), (x, y, lands, expected)
+
+
 def test_region_seeds_give_nothing_for_texture():
     rng = np.random.default_rng(0)
     a = rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)

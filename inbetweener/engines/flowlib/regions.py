@@ -5,7 +5,7 @@ shape that moved far. Cartoon colouring makes the regions themselves the feature
 into regions of flat paint bounded by lines or colour edges, regions are matched across the keys by
 colour, size, shape and place, and each matched region's pixels start from the affine map that
 takes it onto its partner (centroid shift, turn of the major axis, each principal axis scaled to
-its partner's length: squash and stretch).
+its partner's length: squash and stretch). Ink outlines go with the shape they enclose.
 This is the segment-guided matching of Li et al. 2021 ("Deep Animation Video Interpolation in the
 Wild"), done with classical features instead of learned ones. The seed only starts a flow
 estimate; per-pixel fusion keeps it where it warps better than the plain estimate.
@@ -25,6 +25,9 @@ _FLAT_STEP = 12
 _MAX_SIDE = 512
 # px (at that size) over which lines and edges take the motion of the regions beside them.
 _EDGE_REACH = 3
+# px (at that size) over which a line or edge moves with the matched region it borders (an ink
+# outline is about as thick as the band of colour change it lies in).
+_OUTLINE_REACH = 6
 # Axis ratio from which a region's major axis tells how it turned.
 _ELONGATED = 1.2
 # Colour standard deviation (grey levels) above which a region is shading, not flat paint.
@@ -115,6 +118,31 @@ def _linear_map(src: tuple, dst: tuple, i: int, j: int) -> np.ndarray:
     return (_rotation(turn) @ frame @ stretch @ frame.T).astype(np.float32)
 
 
+def _hollow(regions: tuple, i: int) -> bool:
+    """True when region i does not contain its own centroid (a ring, or a shape bent around)."""
+    labels = regions[0]
+    x, y = (int(round(v)) for v in regions[2][i])
+    return not (0 <= y < labels.shape[0] and 0 <= x < labels.shape[1] and labels[y, x] == i)
+
+
+def _with_outlines(labels: np.ndarray, matched: list[int], known: np.ndarray) -> np.ndarray:
+    """Labels with each line or edge pixel within _OUTLINE_REACH of a matched region given to the
+    nearest one: a cartoon's ink outline moves with the shape it encloses (sharing it with the
+    backdrop drags its outer half behind, a dent in the moving shape), and it moves by that
+    region's own map, squash and turn included."""
+    owned = np.zeros(len(known), bool)
+    owned[matched] = True
+    own = owned[labels]
+    if not own.any():
+        return labels
+    distance, nearest = cv2.distanceTransformWithLabels((~own).astype(np.uint8), cv2.DIST_L2, 3,
+                                                        labelType=cv2.DIST_LABEL_PIXEL)
+    owner = np.zeros(int(nearest.max()) + 1, labels.dtype)
+    owner[nearest[own]] = labels[own]  # each matched pixel is its own nearest
+    inherit = (known[labels] == 0) & (distance <= _OUTLINE_REACH)
+    return np.where(inherit, owner[nearest], labels)
+
+
 def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Seed flows A->B and B->A (H, W, 2) from matched paint regions; None when nothing matched
     that moves (textured keys, or only the backdrop)."""
@@ -126,7 +154,10 @@ def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.n
         rgb_b = cv2.resize(rgb_b, size, interpolation=cv2.INTER_AREA)
     h, w = rgb_a.shape[:2]
     reg_a, reg_b = _regions(rgb_a), _regions(rgb_b)
-    pairs = _match(reg_a, reg_b, h * w, float(np.hypot(h, w)))
+    # A ring (an outline around a shape) says little by its own moments: its points are spread
+    # by arc length, not area. It moves with the shape it encloses (see _with_outlines).
+    pairs = [(i, j) for i, j in _match(reg_a, reg_b, h * w, float(np.hypot(h, w)))
+             if not (_hollow(reg_a, i) or _hollow(reg_b, j))]
     moves = [(i, j, reg_b[2][j] - reg_a[2][i]) for i, j in pairs]
     if not any(np.hypot(*m) >= 2.0 for _, _, m in moves):
         return None
@@ -147,16 +178,27 @@ def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.n
             linear[i] = _linear_map(src, dst, i, j)
             known[i] = 1.0
         known[0] = 0.0
-        rel_x, rel_y = gx - centre_src[labels, 0], gy - centre_src[labels, 1]
-        m = linear[labels]
-        seed = np.dstack([centre_dst[labels, 0] + m[..., 0, 0] * rel_x + m[..., 0, 1] * rel_y - gx,
-                          centre_dst[labels, 1] + m[..., 1, 0] * rel_x + m[..., 1, 1] * rel_y - gy])
-        # Lines and edges take their neighbours' motion (unmatched regions far from any stay still).
+        outlined = _with_outlines(labels, [pair[index] for pair in moves], known)
+        rel_x, rel_y = gx - centre_src[outlined, 0], gy - centre_src[outlined, 1]
+        m = linear[outlined]
+        mapped = np.dstack([centre_dst[outlined, 0] + m[..., 0, 0] * rel_x + m[..., 0, 1] * rel_y - gx,
+                            centre_dst[outlined, 1] + m[..., 1, 0] * rel_x + m[..., 1, 1] * rel_y - gy])
+        # Other lines and edges take their neighbouring regions' motion (not an outline's: the
+        # ground a figure stands on does not walk off with it); unmatched regions far from any stay.
         weight = known[labels]
-        seed *= weight[..., None]
         reach = (2 * _EDGE_REACH + 1, 2 * _EDGE_REACH + 1)
         total = cv2.blur(weight, reach)[..., None]
-        spread = cv2.blur(seed, reach) / np.maximum(total, 1e-6)
-        seed = np.where(weight[..., None] > 0, seed, np.where(total > 1e-3, spread, 0.0)).astype(np.float32)
+        spread = cv2.blur(mapped * weight[..., None], reach) / np.maximum(total, 1e-6)
+        spread = np.where(total > 1e-3, spread, 0.0)
+        seed = np.where(known[outlined][..., None] > 0, mapped, spread).astype(np.float32)
         seeds.append(resize_flow(seed, full_w, full_h))
     return seeds[0], seeds[1]
+
+
+def follows_seed(flow: np.ndarray, seed: np.ndarray, tolerance: float = 1.0) -> np.ndarray:
+    """(H, W) bool: where the seed moves (>= 1 px) and the flow follows it within `tolerance` px
+    (paint that moves as its matched region does: its motion is evidence, not the flow sliding
+    along a flat surface)."""
+    miss = flow - seed
+    return ((np.einsum("ijk,ijk->ij", miss, miss) <= tolerance ** 2)
+            & (np.einsum("ijk,ijk->ij", seed, seed) >= 1.0))

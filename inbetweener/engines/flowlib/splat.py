@@ -32,7 +32,8 @@ def texture(colour: np.ndarray) -> np.ndarray:
 
 
 def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
-                  threshold: float = 0.1, textured: np.ndarray | None = None) -> np.ndarray:
+                  threshold: float = 0.1, textured: np.ndarray | None = None,
+                  matched: np.ndarray | None = None) -> np.ndarray:
     """Replace the flow of pixels with no partner in the other key by a neighbouring surface's motion.
 
     Such pixels are occluded in the other key (or deform past what the flow could follow), so
@@ -40,6 +41,8 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     (dominant) motion, one the foreground: each pixel takes the one whose source pixels look like
     it in `colour` ((H, W) or (H, W, C)): an occluded patch of ground joins the ground, the rim of
     a squashing ball joins the ball (a two-layer form of edge-aware sparse-to-dense filling).
+    `matched` (bool (H, W)) marks flat paint whose motion was found otherwise (a paint region
+    matched across the keys): its own motion is evidence there.
     """
     relative = np.minimum(_relative_motion(flow), 40.0)
     # On flat paint a motion of its own is no evidence: the flow slides along it (the aperture
@@ -47,6 +50,8 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     # ways. Such pixels count as untrusted and take a neighbouring surface's motion like the rest.
     textured = texture(colour) if textured is None else textured  # callers may have it already
     slid = (1.0 - textured) * (1.0 - np.exp(relative * np.float32(-1.0 / _SLIDE_PX)))
+    if matched is not None:
+        slid[matched] = 0.0
     untrusted = consistency * (1.0 - slid) < threshold
     if not untrusted.any():
         return flow
