@@ -39,7 +39,7 @@ _BACKDROP = 0.25
 # Match cost: mean colour distance (grey levels) + these terms; matches costlier than _MAX_COST drop.
 _AREA_COST = 40.0      # per unit of |log(area ratio)|
 _PLACE_COST = 60.0     # per image diagonal of centroid displacement
-_SHAPE_COST = 40.0     # per unit of |log(axis ratio)|, summed over the two principal axes
+_SHAPE_COST = 40.0     # per unit of change in log aspect (major / minor axis): shape, not size
 _MAX_COST = 60.0
 
 
@@ -86,7 +86,10 @@ def _match(a: tuple, b: tuple, size: int, diagonal: float) -> list[tuple[int, in
     colour = np.abs(mean_a[keep_a][:, None, :] - mean_b[keep_b][None, :, :]).mean(axis=2)
     area = np.abs(np.log(area_a[keep_a][:, None] / area_b[keep_b][None, :]))
     place = np.hypot(*(cent_a[keep_a][:, None, :] - cent_b[keep_b][None, :, :]).transpose(2, 0, 1)) / diagonal
-    shape = np.abs(np.log(axes_a[keep_a][:, None, :] / axes_b[keep_b][None, :, :])).sum(axis=2)
+    # Shape apart from size (the area term has size): a figure that grows keeps its proportions.
+    aspect_a = np.log(axes_a[keep_a, 0] / axes_a[keep_a, 1])
+    aspect_b = np.log(axes_b[keep_b, 0] / axes_b[keep_b, 1])
+    shape = np.abs(aspect_a[:, None] - aspect_b[None, :])
     cost = colour + _AREA_COST * area + _PLACE_COST * place + _SHAPE_COST * shape
     best_b = cost.argmin(axis=1)
     best_a = cost.argmin(axis=0)
