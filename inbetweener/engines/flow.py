@@ -28,6 +28,7 @@ from inbetweener.engines.flowlib.splat import (
     HOLE,
     fill_holes,
     fill_occluded,
+    relative_motion,
     splat_displacement,
     splat_importance,
     splat_trust,
@@ -56,6 +57,8 @@ _SHARE_BLUR = 4.0
 # key sees all around.
 _SEEN_MARGIN = 2
 _SEEN_KERNEL = np.ones((2 * _SEEN_MARGIN + 1, 2 * _SEEN_MARGIN + 1), np.uint8)
+# Colour difference (sum over RGB) from which two keys show different surfaces at a pixel.
+_UNCOVER_DIFF = 60.0
 
 
 class FlowEngine:
@@ -166,10 +169,15 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     # can share one grey level).
     # How textured each key is (0 flat paint .. 1): the fill and the time-t candidate check both ask.
     textures = (texture(match_a), texture(match_b))
+    # Where one key's shape moves off (or onto) a pixel that shows another surface in the other
+    # key, that surface is being uncovered (or covered): background.
+    moving_a = (cons_a > 0.5) & (relative_motion(flow_ab) > 3.0)
+    moving_b = (cons_b > 0.5) & (relative_motion(flow_ba) > 3.0)
+    differs = cv2.absdiff(match_a[..., :3], match_b[..., :3]).astype(np.float32).sum(axis=2) > _UNCOVER_DIFF
     flow_ab = fill_occluded(flow_ab, cons_a * colour_match(guide_a, guide_b, flow_ab, gx, gy), small_a,
-                            textured=textures[0], matched=matched[0])
+                            textured=textures[0], matched=matched[0], uncovered=moving_b & differs)
     flow_ba = fill_occluded(flow_ba, cons_b * colour_match(guide_b, guide_a, flow_ba, gx, gy), small_b,
-                            textured=textures[1], matched=matched[1])
+                            textured=textures[1], matched=matched[1], uncovered=moving_a & differs)
     del small_a, small_b
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)

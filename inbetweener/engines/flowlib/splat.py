@@ -16,7 +16,7 @@ _TEXTURE_STD = 6.0  # grey levels of local standard deviation at which paint cou
 _SLIDE_PX = 3.0  # px of motion against the dominant one at which flat paint stops being trusted
 
 
-def _relative_motion(flow: np.ndarray) -> np.ndarray:
+def relative_motion(flow: np.ndarray) -> np.ndarray:
     """Per pixel, how far the motion is from the dominant (median) motion, in px."""
     dominant = np.median(flow[::4, ::4].reshape(-1, 2), axis=0)  # a sample is plenty for the median
     offset = flow - dominant.astype(np.float32)
@@ -33,7 +33,7 @@ def texture(colour: np.ndarray) -> np.ndarray:
 
 def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
                   threshold: float = 0.1, textured: np.ndarray | None = None,
-                  matched: np.ndarray | None = None) -> np.ndarray:
+                  matched: np.ndarray | None = None, uncovered: np.ndarray | None = None) -> np.ndarray:
     """Replace the flow of pixels with no partner in the other key by a neighbouring surface's motion.
 
     Such pixels are occluded in the other key (or deform past what the flow could follow), so
@@ -42,9 +42,11 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     it in `colour` ((H, W) or (H, W, C)): an occluded patch of ground joins the ground, the rim of
     a squashing ball joins the ball (a two-layer form of edge-aware sparse-to-dense filling).
     `matched` (bool (H, W)) marks flat paint whose motion was found otherwise (a paint region
-    matched across the keys): its own motion is evidence there.
+    matched across the keys): its own motion is evidence there. `uncovered` (bool (H, W)) marks
+    pixels where the other key shows a different surface that moves away (or in): a shape left
+    them, or will cover them; untrusted, they join the background.
     """
-    relative = np.minimum(_relative_motion(flow), 40.0)
+    relative = np.minimum(relative_motion(flow), 40.0)
     # On flat paint a motion of its own is no evidence: the flow slides along it (the aperture
     # problem; think of sky uncovered by a ball that left) and can pass the consistency check both
     # ways. Such pixels count as untrusted and take a neighbouring surface's motion like the rest.
@@ -63,7 +65,12 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     # pixel's own motion, weak as it is, tips the balance (0.5 grey levels per px).
     misfit = [np.abs(f[..., 2:] - stacked[..., 2:]).sum(axis=2)
               + 0.5 * np.sqrt(np.einsum("ijk,ijk->ij", f[..., :2] - flow, f[..., :2] - flow)) for f in fills]
-    pick_fg = (misfit[1] < misfit[0])[..., None]
+    pick_fg = misfit[1] < misfit[0]
+    if uncovered is not None:
+        # There the nearest trusted pixels may be another surface (ground at a figure's feet,
+        # where the sky it uncovers is untrusted all round) and colour alone can mislead.
+        pick_fg &= ~uncovered
+    pick_fg = pick_fg[..., None]
     out = flow.copy()
     np.copyto(out, np.where(pick_fg, fills[1][..., :2], fills[0][..., :2]), where=untrusted[..., None])
     return out
@@ -71,7 +78,7 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
 
 def splat_importance(flow: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     """Softmax splatting weight: forward-backward consistency x exp(motion against the dominant one)."""
-    boost = np.exp(np.minimum(_relative_motion(flow), 40.0) * 0.25)
+    boost = np.exp(np.minimum(relative_motion(flow), 40.0) * 0.25)
     return (np.maximum(visibility, 0.05) * boost).astype(np.float32)
 
 
@@ -83,7 +90,7 @@ def splat_trust(flow: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     of a shape that deforms, a mismatch) counts little: otherwise its stray landings leave a ghost
     of the shape where it started or where it will end.
     """
-    background = np.exp(-_relative_motion(flow) * np.float32(1.0 / 8.0))
+    background = np.exp(-relative_motion(flow) * np.float32(1.0 / 8.0))
     return np.maximum(visibility, background).astype(np.float32)
 
 
