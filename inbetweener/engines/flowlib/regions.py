@@ -5,7 +5,8 @@ shape that moved far. Cartoon colouring makes the regions themselves the feature
 into regions of flat paint bounded by lines or colour edges, regions are matched across the keys by
 colour, size, shape and place, and each matched region's pixels start from the affine map that
 takes it onto its partner (centroid shift, turn of the major axis, each principal axis scaled to
-its partner's length: squash and stretch). Ink outlines go with the shape they enclose.
+its partner's length: squash and stretch). Ink outlines go with the shape they enclose; a stroke
+drawn on from an outline (an arm) is cut free of it and matched as a shape of its own.
 This is the segment-guided matching of Li et al. 2021 ("Deep Animation Video Interpolation in the
 Wild"), done with classical features instead of learned ones. The seed only starts a flow
 estimate; per-pixel fusion keeps it where it warps better than the plain estimate.
@@ -44,17 +45,20 @@ _MAX_COST = 60.0
 
 
 def _regions(rgb: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Labels (H, W) of flat-paint regions (0 = edge or line), and per label: area, centroid (x, y),
-    mean colour, the lengths of the principal axes (square roots of the second moments'
-    eigenvalues: a rotation-free description of the shape), whether it is flat paint, and the
-    major axis's direction."""
-    colour = rgb.astype(np.float32)
+    """Flat-paint regions of `rgb`, as _describe gives them (label 0 = edge or line)."""
     ranges = cv2.morphologyEx(rgb, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     step = cv2.max(cv2.max(ranges[..., 0], ranges[..., 1]), ranges[..., 2])  # numpy's max is slower
-    flat = (step < _FLAT_STEP).astype(np.uint8)
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(flat, connectivity=4)
-    areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    count, labels = cv2.connectedComponents((step < _FLAT_STEP).astype(np.uint8), connectivity=4)
+    return _describe(rgb, labels, count)
+
+
+def _describe(rgb: np.ndarray, labels: np.ndarray, count: int) -> tuple[np.ndarray, ...]:
+    """Labels (H, W) and per label: area, centroid (x, y), mean colour, the lengths of the principal
+    axes (square roots of the second moments' eigenvalues: a rotation-free description of the
+    shape), whether it is flat paint, and the major axis's direction."""
+    colour = rgb.astype(np.float32)
     flat_labels = labels.ravel()
+    areas = np.bincount(flat_labels, minlength=count).astype(np.float64)
 
     def label_mean(values: np.ndarray) -> np.ndarray:
         return np.bincount(flat_labels, values.ravel().astype(np.float64), count) / np.maximum(areas, 1.0)
@@ -64,13 +68,13 @@ def _regions(rgb: np.ndarray) -> tuple[np.ndarray, ...]:
     # Smooth shading is not paint: such regions drift with the light, not with the object.
     paint = np.sqrt(np.maximum(squares - means ** 2, 0.0)).mean(axis=1) <= _PAINT_SPREAD
     ys, xs = np.mgrid[:labels.shape[0], :labels.shape[1]].astype(np.float64)
-    cx, cy = centroids[:, 0], centroids[:, 1]
+    cx, cy = label_mean(xs), label_mean(ys)
     mxx, myy, mxy = label_mean(xs * xs) - cx * cx, label_mean(ys * ys) - cy * cy, label_mean(xs * ys) - cx * cy
     half_trace = 0.5 * (mxx + myy)
     offset = np.sqrt(np.maximum(half_trace ** 2 - (mxx * myy - mxy ** 2), 0.0))
     axes = np.sqrt(np.maximum(np.stack([half_trace + offset, half_trace - offset], axis=1), 0.25))
     orientation = 0.5 * np.arctan2(2.0 * mxy, mxx - myy)  # of the major axis, radians
-    return labels, areas, centroids, means, axes, paint, orientation
+    return labels, areas, np.stack([cx, cy], axis=1), means, axes, paint, orientation
 
 
 def _match(a: tuple, b: tuple, size: int, diagonal: float) -> list[tuple[int, int]]:
@@ -146,6 +150,44 @@ def _with_outlines(labels: np.ndarray, matched: list[int], known: np.ndarray) ->
     return np.where(inherit, owner[nearest], labels)
 
 
+def _strokes(rgb: np.ndarray, regions: tuple, matched: list[int]) -> tuple[np.ndarray, ...]:
+    """The parts of unmatched paint regions that touch a matched shape, with what lies within
+    _OUTLINE_REACH of it cut away, as regions of their own (described like _regions'): an arm drawn
+    as one stroke with the body's outline is part of a ring that matches nothing, but once cut
+    free of the outline it is a shape like any other."""
+    labels, areas = regions[0], regions[1]
+    owned = np.zeros(len(areas), bool)
+    owned[matched] = True
+    reach = 2 * _OUTLINE_REACH + 1
+    near = cv2.dilate(owned[labels].astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+    loose = regions[5] & ~owned & (areas <= _BACKDROP * labels.size)
+    loose[0] = False
+    cut = np.zeros(len(areas), bool)
+    cut[np.unique(labels[(near > 0) & loose[labels]])] = True
+    count, free = cv2.connectedComponents((cut[labels] & (near == 0)).astype(np.uint8), connectivity=4)
+    return _describe(rgb, free, count)
+
+
+def _with_strokes(rgb_a: np.ndarray, rgb_b: np.ndarray, reg_a: tuple, reg_b: tuple,
+                  pairs: list[tuple[int, int]]) -> tuple[tuple, tuple, list[tuple[int, int]]]:
+    """The regions of both keys extended by their strokes cut free (see _strokes), and the pairs
+    extended by the strokes matched across the keys."""
+    free_a = _strokes(rgb_a, reg_a, [i for i, _ in pairs])
+    free_b = _strokes(rgb_b, reg_b, [j for _, j in pairs])
+    h, w = reg_a[0].shape
+    more = [(i, j) for i, j in _match(free_a, free_b, h * w, float(np.hypot(h, w)))
+            if not (_hollow(free_a, i) or _hollow(free_b, j))]
+    if not more:
+        return reg_a, reg_b, pairs
+    out = []
+    for reg, free in ((reg_a, free_a), (reg_b, free_b)):
+        n = len(reg[1])
+        labels = np.where(free[0] > 0, free[0] + n, reg[0])
+        out.append((labels,) + tuple(np.concatenate([r, f]) for r, f in zip(reg[1:], free[1:], strict=True)))
+    n_a, n_b = len(reg_a[1]), len(reg_b[1])
+    return out[0], out[1], pairs + [(i + n_a, j + n_b) for i, j in more]
+
+
 def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Seed flows A->B and B->A (H, W, 2) from matched paint regions; None when nothing matched
     that moves (textured keys, or only the backdrop)."""
@@ -161,6 +203,7 @@ def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.n
     # by arc length, not area. It moves with the shape it encloses (see _with_outlines).
     pairs = [(i, j) for i, j in _match(reg_a, reg_b, h * w, float(np.hypot(h, w)))
              if not (_hollow(reg_a, i) or _hollow(reg_b, j))]
+    reg_a, reg_b, pairs = _with_strokes(rgb_a, rgb_b, reg_a, reg_b, pairs)
     moves = [(i, j, reg_b[2][j] - reg_a[2][i]) for i, j in pairs]
     if not any(np.hypot(*m) >= 2.0 for _, _, m in moves):
         return None
