@@ -26,9 +26,9 @@ _FLAT_STEP = 12
 _MAX_SIDE = 512
 # px (at that size) over which lines and edges take the motion of the regions beside them.
 _EDGE_REACH = 3
-# px (at that size) over which a line or edge moves with the matched region it borders (an ink
-# outline is about as thick as the band of colour change it lies in).
-_OUTLINE_REACH = 6
+# px (at that size) over which a line or edge moves with the matched region it borders: a 3 px ink
+# outline with its anti-aliased edges and the colour-change bands on both sides spans about 10.
+_OUTLINE_REACH = 10
 # Axis ratio from which a region's major axis tells how it turned.
 _ELONGATED = 1.2
 # Colour standard deviation (grey levels) above which a region is shading, not flat paint.
