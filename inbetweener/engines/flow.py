@@ -4,7 +4,8 @@ line-art mode).
 
 The default engine: CPU only, no model download. Frame synthesis follows Baker et al. 2011,
 "A Database and Evaluation Methodology for Optical Flow" (flow splatted to time t, both keys
-warped, visibility-weighted blend), with the paths as hard constraints (flowlib/pathfield.py).
+warped, visibility-weighted blend), with the paths as hard constraints (flowlib/pathfield.py) and
+matched paint regions turning along arcs rather than chords (flowlib/regions.py).
 Where both keys are visible and no path steers, a bilateral check lets the flows read directly at
 the pixel replace the splatted motion when they make the keys agree better (flowlib/candidates.py).
 """
@@ -23,7 +24,7 @@ from inbetweener.engines.flowlib.dense import bidirectional_flow, colour_match, 
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
 from inbetweener.engines.flowlib.lineart import consensus_share, looks_like_line_art, select_weights
 from inbetweener.engines.flowlib.pathfield import PathField
-from inbetweener.engines.flowlib.regions import follows_seed, region_seeds
+from inbetweener.engines.flowlib.regions import RegionTurns, follows_seed, region_motion
 from inbetweener.engines.flowlib.splat import (
     HOLE,
     fill_holes,
@@ -150,12 +151,15 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     colours = (np.ascontiguousarray(match_a[..., :3]), np.ascontiguousarray(match_b[..., :3]))
     # Flat paint regions matched across the keys seed large motions that flow alone loses. Not on
     # line art: its "regions" are paper between strokes, alike everywhere, and match by chance.
-    regions = None if line_art else region_seeds(*colours)
+    motion = None if line_art else region_motion(*colours)
+    regions = None if motion is None else (motion.seed_ab, motion.seed_ba)
     flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, quality, init_ab, init_ba, regions, colours)
-    # Paint that moves as its matched region does: the fill below must not take that for sliding.
+    # Paint that moves as its matched region does: the fill below must not take that for sliding,
+    # and at time t it turns as its region does.
     matched = (None, None) if regions is None else (follows_seed(flow_ab, regions[0]),
                                                      follows_seed(flow_ba, regions[1]))
-    del colours, regions, init_ab, init_ba
+    turns = None if motion is None else RegionTurns(motion, *matched)
+    del colours, regions, motion, init_ab, init_ba
     yield Progress(0.8, "applying paths")
     if field:
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
@@ -189,7 +193,8 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     if not transparent:
         premul_a, premul_b = request.key_a, request.key_b
     yield _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
-                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures)
+                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures,
+                       turns if turns else None)
 
 
 class _Synthesizer:
@@ -199,10 +204,12 @@ class _Synthesizer:
                  flow_ab: np.ndarray, flow_ba: np.ndarray, vis_a: np.ndarray, vis_b: np.ndarray,
                  field: PathField, sharpness: float, line_art: bool, motion_downscale: int = 1,
                  direct: tuple[np.ndarray, np.ndarray] | None = None,
-                 textures: tuple[np.ndarray, np.ndarray] | None = None):
+                 textures: tuple[np.ndarray, np.ndarray] | None = None,
+                 turns: RegionTurns | None = None):
         # Opaque keys are warped as uint8 RGBA; keys with transparency as premultiplied float32.
         self.key_a, self.key_b = key_a, key_b
         self.field = field
+        self.turns = turns
         self.sharpness = sharpness
         self.line_art = line_art
         h, w = flow_ab.shape[:2]
@@ -326,6 +333,19 @@ class _Synthesizer:
         h, w = self.flow_ab.shape[:2]
         if bend_a is not None and bend_a.shape[:2] != (h, w):
             bend_a, bend_b = resize_flow(bend_a, w, h), resize_flow(bend_b, w, h)
+        turned = None
+        if self.turns is not None:
+            turn_a, turn_b = self.turns.bends(t)
+            if turn_a.shape[:2] != (h, w):
+                turn_a, turn_b = resize_flow(turn_a, w, h), resize_flow(turn_b, w, h)
+            if self.reach_a is not None:  # the paths' arcs are the animator's word
+                turn_a[self.reach_a > _PATH_REACH] = 0.0
+                turn_b[self.reach_b > _PATH_REACH] = 0.0
+            # Where a region turns, its motion is not straight: time-t candidates read off the
+            # flows (straight by nature) must not replace it.
+            turned = [(np.abs(turn).max(axis=2) > 0.5).astype(np.float32) for turn in (turn_a, turn_b)]
+            bend_a = turn_a if bend_a is None else bend_a + turn_a
+            bend_b = turn_b if bend_b is None else bend_b + turn_b
         move_a = self.flow_ab * np.float32(t)
         if bend_a is not None:
             move_a += bend_a
@@ -351,6 +371,9 @@ class _Synthesizer:
         if self.reach_a is not None:
             locked |= warp(self.reach_a, to_a, self.gx, self.gy) > _PATH_REACH
             locked |= warp(self.reach_b, to_b, self.gx, self.gy) > _PATH_REACH
+        if turned is not None:
+            locked |= warp(turned[0], to_a, self.gx, self.gy) > 0.5
+            locked |= warp(turned[1], to_b, self.gx, self.gy) > 0.5
         to_a, to_b, share_a = pick_motion(self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b, share_a),
                                           time_t_candidates(*self.direct, t), 1.0 - t, locked,
                                           self.textures)

@@ -139,7 +139,7 @@ def test_line_art_is_not_matched_as_paint_regions(monkeypatch):
     def refuse(*_):
         raise AssertionError("region matching ran on line art")
 
-    monkeypatch.setattr(flow_module, "region_seeds", refuse)
+    monkeypatch.setattr(flow_module, "region_motion", refuse)
     a = np.full((96, 128, 4), 255, np.uint8)
     b = a.copy()
     cv2.circle(a, (40, 48), 14, (0, 0, 0, 255), 2, cv2.LINE_AA)
@@ -191,3 +191,30 @@ def test_an_arm_drawn_as_one_stroke_with_the_outline_turns_with_its_figure():
     x, y = np.round(arm_point((130, 220), 0.0)).astype(int)
     lands = np.array((x, y)) + seed_ab[y, x]
     assert np.hypot(*(lands - arm_point((330, 200), 30.0))) <= 2.0, lands
+
+
+def test_a_turning_shape_turns_along_an_arc_and_keeps_its_length():
+    # A flat bar turns 60 degrees while it moves. Straight-line motion would take its ends along
+    # the chord: mid-way it would have turned 30 degrees but shrunk to cos(30) = 0.87 of its length.
+    sky = _sky(240, 320)
+
+    def bar(centre: tuple[float, float], angle: float) -> np.ndarray:
+        out = sky.copy()
+        box = cv2.boxPoints(((centre[0], centre[1]), (120, 16), -angle))  # counter-clockwise on screen
+        cv2.fillConvexPoly(out, np.round(box).astype(np.int32), BODY, cv2.LINE_AA)
+        return out
+
+    a, b = bar((110, 120), 0.0), bar((200, 120), 60.0)
+    frame = [f.image for f in FlowEngine().tween(TweenRequest(a, b, (0.5,))) if isinstance(f, TweenFrame)][0]
+
+    def length_and_angle(image: np.ndarray) -> tuple[float, float]:
+        ys, xs = np.nonzero(_mask(image, BODY))
+        cov = np.cov(np.stack([xs, ys]).astype(float))
+        values, vectors = np.linalg.eigh(cov)
+        major = vectors[:, 1]
+        return float(np.sqrt(12 * values[1])), float(np.degrees(np.arctan2(-major[1], major[0])) % 180)
+
+    length_a, _ = length_and_angle(a)
+    length, angle = length_and_angle(frame)
+    assert length >= 0.95 * length_a, (length, length_a)
+    assert abs(angle - 30.0) <= 3.0, angle

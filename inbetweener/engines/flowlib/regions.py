@@ -14,6 +14,8 @@ estimate; per-pixel fusion keeps it where it warps better than the plain estimat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -188,9 +190,29 @@ def _with_strokes(rgb_a: np.ndarray, rgb_b: np.ndarray, reg_a: tuple, reg_b: tup
     return out[0], out[1], pairs + [(i + n_a, j + n_b) for i, j in more]
 
 
+@dataclass(frozen=True)
+class RegionMotion:
+    """What matched paint regions do between the keys (at the keys' size): seed flows A->B and
+    B->A, and for the turn at time t, which matched region each pixel of A and of B goes with
+    (`owner_*`, -1 for none), the regions' centres in A and in B, and their 2x2 maps A->B."""
+    seed_ab: np.ndarray
+    seed_ba: np.ndarray
+    owner_a: np.ndarray
+    owner_b: np.ndarray
+    centre_a: np.ndarray
+    centre_b: np.ndarray
+    linear: np.ndarray
+
+
 def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Seed flows A->B and B->A (H, W, 2) from matched paint regions; None when nothing matched
     that moves (textured keys, or only the backdrop)."""
+    motion = region_motion(rgb_a, rgb_b)
+    return None if motion is None else (motion.seed_ab, motion.seed_ba)
+
+
+def region_motion(rgb_a: np.ndarray, rgb_b: np.ndarray) -> RegionMotion | None:
+    """Matched paint regions' motion (see RegionMotion); None when nothing matched that moves."""
     full_h, full_w = rgb_a.shape[:2]
     factor = min(1.0, _MAX_SIDE / max(full_h, full_w))
     if factor < 1.0:
@@ -208,7 +230,7 @@ def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.n
     if not any(np.hypot(*m) >= 2.0 for _, _, m in moves):
         return None
     gy, gx = np.mgrid[:h, :w].astype(np.float32)
-    seeds = []
+    seeds, owners = [], []
     for src, dst, index in ((reg_a, reg_b, 0), (reg_b, reg_a, 1)):
         labels, areas = src[0], src[1]
         # Per label: an affine map (turn, squash or stretch, then the centroids' displacement).
@@ -238,7 +260,15 @@ def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.n
         spread = np.where(total > 1e-3, spread, 0.0)
         seed = np.where(known[outlined][..., None] > 0, mapped, spread).astype(np.float32)
         seeds.append(resize_flow(seed, full_w, full_h))
-    return seeds[0], seeds[1]
+        # Which pair each pixel goes with (its own region's, or the outlined shape's).
+        pair_of = np.full(len(areas), -1, np.int32)
+        pair_of[[pair[index] for pair in moves]] = np.arange(len(moves), dtype=np.int32)
+        owners.append(cv2.resize(pair_of[outlined], (full_w, full_h), interpolation=cv2.INTER_NEAREST))
+    to_full = np.array([full_w / w, full_h / h])
+    return RegionMotion(seeds[0], seeds[1], owners[0], owners[1],
+                        np.array([reg_a[2][i] for i, _, _ in moves]).reshape(-1, 2) * to_full,
+                        np.array([reg_b[2][j] for _, j, _ in moves]).reshape(-1, 2) * to_full,
+                        np.array([_linear_map(reg_a, reg_b, i, j) for i, j, _ in moves]).reshape(-1, 2, 2))
 
 
 def follows_seed(flow: np.ndarray, seed: np.ndarray, tolerance: float = 1.0) -> np.ndarray:
@@ -248,3 +278,54 @@ def follows_seed(flow: np.ndarray, seed: np.ndarray, tolerance: float = 1.0) -> 
     miss = flow - seed
     return ((np.einsum("ijk,ijk->ij", miss, miss) <= tolerance ** 2)
             & (np.einsum("ijk,ijk->ij", seed, seed) >= 1.0))
+
+
+def _rotation_stack(angles: np.ndarray) -> np.ndarray:
+    c, s = np.cos(angles), np.sin(angles)
+    return np.stack([np.stack([c, -s], axis=-1), np.stack([s, c], axis=-1)], axis=-2)
+
+
+class RegionTurns:
+    """Per-time corrections that carry matched regions round their turn instead of along the chord.
+
+    Straight-line motion takes each point of a shape that turns by an angle between the keys along
+    the chord: mid-way the shape has turned half as far but shrunk (to cos(angle / 2) across, for
+    a quarter turn 0.71) and its far end has swung inwards. Each region's 2x2 map splits into a
+    turn and a stretch (polar decomposition); at time t the shape is turned by t x the angle and
+    stretched by the matching share of the stretch (as-rigid-as-possible interpolation, Alexa et
+    al. 2000, "As-Rigid-As-Possible Shape Interpolation", for one affine map per region). Only
+    pixels whose motion follows their region's map (`keep_a`, `keep_b`) are corrected.
+    """
+
+    def __init__(self, motion: RegionMotion, keep_a: np.ndarray, keep_b: np.ndarray):
+        linear = motion.linear.astype(np.float64)
+        self.angle = np.arctan2(linear[:, 1, 0] - linear[:, 0, 1], linear[:, 0, 0] + linear[:, 1, 1])
+        self.stretch = np.transpose(_rotation_stack(self.angle), (0, 2, 1)) @ linear
+        self.linear = linear
+        self.inverse = np.linalg.inv(linear)
+        self.shape = keep_a.shape
+        self.sides = []
+        for owner, keep, centres in ((motion.owner_a, keep_a, motion.centre_a),
+                                     (motion.owner_b, keep_b, motion.centre_b)):
+            where = np.flatnonzero((owner >= 0) & keep)
+            own = owner.ravel()[where]
+            ys, xs = np.divmod(where, self.shape[1])
+            rel = np.stack([xs - centres[own, 0], ys - centres[own, 1]], axis=1)
+            self.sides.append((where, own, rel))
+
+    def __bool__(self) -> bool:
+        # Only a turn bends the path: a stretch alone interpolates linearly, as the chord does.
+        return bool(len(self.angle)) and bool(np.any(np.abs(self.angle) > np.radians(2.0)))
+
+    def bends(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(H, W, 2) offsets from straight-line motion at time t for the pixels of A and of B."""
+        eye = np.eye(2)
+        at_t = _rotation_stack(t * self.angle) @ ((1.0 - t) * eye + t * self.stretch)
+        corrections = (at_t - ((1.0 - t) * eye + t * self.linear),
+                       at_t @ self.inverse - (t * eye + (1.0 - t) * self.inverse))
+        out = []
+        for (where, own, rel), correction in zip(self.sides, corrections, strict=True):
+            bend = np.zeros(self.shape + (2,), np.float32)
+            bend.reshape(-1, 2)[where] = np.einsum("kij,kj->ki", correction[own], rel)
+            out.append(bend)
+        return out[0], out[1]
