@@ -310,7 +310,7 @@ class RegionTurns:
             where = np.flatnonzero((owner >= 0) & keep)
             own = owner.ravel()[where]
             ys, xs = np.divmod(where, self.shape[1])
-            rel = np.stack([xs - centres[own, 0], ys - centres[own, 1]], axis=1)
+            rel = np.stack([xs - centres[own, 0], ys - centres[own, 1]], axis=1).astype(np.float32)
             self.sides.append((where, own, rel))
 
     def __bool__(self) -> bool:
@@ -326,6 +326,6 @@ class RegionTurns:
         out = []
         for (where, own, rel), correction in zip(self.sides, corrections, strict=True):
             bend = np.zeros(self.shape + (2,), np.float32)
-            bend.reshape(-1, 2)[where] = np.einsum("kij,kj->ki", correction[own], rel)
+            bend.reshape(-1, 2)[where] = np.einsum("kij,kj->ki", correction.astype(np.float32)[own], rel)
             out.append(bend)
         return out[0], out[1]
