@@ -44,6 +44,10 @@ _AREA_COST = 40.0      # per unit of |log(area ratio)|
 _PLACE_COST = 60.0     # per image diagonal of centroid displacement
 _SHAPE_COST = 40.0     # per unit of change in log aspect (major / minor axis): shape, not size
 _MAX_COST = 60.0
+# A pair with no rival within _UNIQUE_MARGIN (the only paint of its colour in both keys, say) may
+# cost up to _MAX_COST_UNIQUE: a shape that both grows and travels far.
+_MAX_COST_UNIQUE = 100.0
+_UNIQUE_MARGIN = 40.0
 
 
 def _regions(rgb: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -99,8 +103,14 @@ def _match(a: tuple, b: tuple, size: int, diagonal: float) -> list[tuple[int, in
     cost = colour + _AREA_COST * area + _PLACE_COST * place + _SHAPE_COST * shape
     best_b = cost.argmin(axis=1)
     best_a = cost.argmin(axis=0)
+    # How much costlier the next candidate is, on either side (no rival: as good as unique).
+    padded = np.pad(cost, ((0, 1), (0, 1)), constant_values=np.inf)
+    runner_up = np.minimum(np.partition(padded, 1, axis=1)[:-1, 1][:, None],
+                           np.partition(padded, 1, axis=0)[1, :-1][None, :])
+    margin = runner_up - cost
     return [(int(keep_a[i]), int(keep_b[j])) for i, j in enumerate(best_b)
-            if best_a[j] == i and cost[i, j] <= _MAX_COST]
+            if best_a[j] == i and (cost[i, j] <= _MAX_COST
+                                   or (cost[i, j] <= _MAX_COST_UNIQUE and margin[i, j] >= _UNIQUE_MARGIN))]
 
 
 def _rotation(angle: float) -> np.ndarray:
@@ -128,10 +138,22 @@ def _linear_map(src: tuple, dst: tuple, i: int, j: int) -> np.ndarray:
 
 
 def _hollow(regions: tuple, i: int) -> bool:
-    """True when region i does not contain its own centroid (a ring, or a shape bent around)."""
+    """True when region i's moments misdescribe how it moves: its centroid lies outside it, in a
+    ring (an outline: less than half of what its outer edge encloses) or beside a bent shape (a
+    stroke curving round). A shape with a dot or an eye at its centre is not hollow."""
     labels = regions[0]
-    x, y = (int(round(v)) for v in regions[2][i])
-    return not (0 <= y < labels.shape[0] and 0 <= x < labels.shape[1] and labels[y, x] == i)
+    cx, cy = (int(round(v)) for v in regions[2][i])
+    if 0 <= cy < labels.shape[0] and 0 <= cx < labels.shape[1] and labels[cy, cx] == i:
+        return False
+    ys, xs = np.nonzero(labels == i)
+    if len(ys) == 0:
+        return True
+    top, left = ys.min(), xs.min()
+    mask = np.ascontiguousarray(labels[top:ys.max() + 1, left:xs.max() + 1] == i).astype(np.uint8)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    centre = (float(cx - left), float(cy - top))
+    around = [c for c in contours if cv2.pointPolygonTest(c, centre, False) >= 0]
+    return not around or len(ys) < 0.5 * sum(cv2.contourArea(c) for c in around)
 
 
 def _with_outlines(labels: np.ndarray, matched: list[int], known: np.ndarray) -> np.ndarray:
