@@ -127,3 +127,31 @@ def test_a_squashing_ball_on_an_arc_leaves_no_ghost_and_no_cracks():
     core = frame[cy - 6:cy + 7, cx - 8:cx + 9, :3]
     reddish = (core[..., 0] > core[..., 2] + 60) | ((core[..., 0] > 200) & (core[..., 1] > 180))
     assert reddish.mean() > 0.9
+
+
+def test_a_path_carries_its_shape_whole_squash_included():
+    # The shape a path carries moves by one map from its outline in A onto its outline in B:
+    # flow follows a squash only part way and the rim not at all, which blended two outlines.
+    from inbetweener.engines.flowlib.fields import pixel_grid
+    from inbetweener.engines.flowlib.pathfield import PathField
+
+    h, w = 160, 260
+    gx, gy = pixel_grid(h, w)
+    start, end = np.array([60.0, 60.0]), np.array([200.0, 100.0])
+    in_a = np.hypot(gx - start[0], gy - start[1]) <= 20
+    in_b = ((gx - end[0]) / 26) ** 2 + ((gy - end[1]) / 15.4) ** 2 <= 1
+    flow_ab = np.zeros((h, w, 2), np.float32)
+    flow_ba = np.zeros((h, w, 2), np.float32)
+    flow_ab[in_a] = end - start          # the flow moved it, but did not squash it
+    flow_ba[in_b] = start - end
+    curve = BezierChain.from_segments([CubicBezier(tuple(start), (100.0, 60.0), (160.0, 100.0), tuple(end))])
+    field = PathField([MotionPath(curve, Timing.preset("linear"))], 1.0, gx, gy)
+    carried_a, carried_b = field.carried(flow_ab, flow_ba)
+    for x, y in ((79, 60), (60, 41), (45, 60)):  # A's rim: right, top, left
+        assert carried_a.body[y, x]
+        lands = np.array((x, y)) + carried_a.motion[y, x]
+        assert np.allclose(lands, (200 + (x - 60) * 1.3, 100 + (y - 60) / 1.3), atol=0.8), (x, y, lands)
+    assert carried_a.near[60, 85] and not carried_a.body[60, 85]  # beyond the rim: only if it joins
+    assert not carried_a.near[150, 250]                              # far away: untouched
+    x, y = 225, 100                                                   # B's rim maps back onto A's
+    assert np.allclose(np.array((x, y)) + carried_b.motion[y, x], (60 + 25 / 1.3, 60), atol=0.8)

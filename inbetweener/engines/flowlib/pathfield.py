@@ -8,13 +8,24 @@ gated by motion similarity so only what moves with a path's point follows its ar
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
+import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.fields import sample_points
+from inbetweener.engines.flowlib.regions import shape_map
 from inbetweener.model.project import MotionPath
 
 _RIDGE = 1e-4  # keeps the RBF system solvable when two paths start at (nearly) the same point
+# What a path carries: pixels connected to its point whose flow is within this share of the path's
+# displacement; the shape's motion reaches _CARRY_REACH px beyond them (its rim, which the flow
+# could not follow). Paths shorter than _CARRY_MIN px carry nothing of their own.
+_CARRY_SHARE = 0.2
+_CARRY_REACH = 10
+_CARRY_MIN = 8.0
+# Share of the path's displacement within which a carried shape's pixel takes the shape's motion.
+_CARRY_OWN = 0.1
 
 
 def _gaussian_basis(centres: np.ndarray, sigma: float, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
@@ -40,6 +51,15 @@ def _combine(coeffs: np.ndarray, basis: np.ndarray) -> np.ndarray:
         field[..., 0] += c[0] * b
         field[..., 1] += c[1] * b
     return field
+
+
+class Carried(NamedTuple):
+    """The motion of the shapes paths carry, over one key's pixels (H, W, 2); `near`: the shapes
+    and _CARRY_REACH px around them (a pixel there that joins a shape moves by this, not by its
+    neighbours' average); `body`: the shapes' pixels that move by it outright."""
+    motion: np.ndarray
+    near: np.ndarray
+    body: np.ndarray
 
 
 class PathField:
@@ -119,6 +139,52 @@ class PathField:
             return
         self._bend_a = self._bend_basis(flow_ab, self.starts, self.ends - self.starts)
         self._bend_b = self._bend_basis(flow_ba, self.ends, self.starts - self.ends)
+
+    def carried(self, flow_ab: np.ndarray, flow_ba: np.ndarray) -> list[Carried] | None:
+        """For each key, the whole motion of the shapes the paths carry (see Carried): a map from
+        each shape in one key onto its partner in the other, centred on the path's ends, its
+        squash and turn from the two shapes' moments. None when no path carries a shape."""
+        h, w = self.gx.shape
+        out = [Carried(np.zeros((h, w, 2), np.float32), np.zeros((h, w), bool), np.zeros((h, w), bool))
+               for _ in range(2)]
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_REACH + 1,) * 2)
+        found = False
+        for start, end in zip(self.starts, self.ends, strict=True):
+            disp = end - start
+            if np.hypot(*disp) < _CARRY_MIN:
+                continue
+            masks = [self._shape_at(flow_ab, start, disp), self._shape_at(flow_ba, end, -disp)]
+            if any(m is None for m in masks):
+                continue
+            linear = shape_map(masks[0], masks[1])
+            tolerance = max(3.0, _CARRY_OWN * float(np.hypot(*disp)))
+            for (motion, near, body), flow, mask, src, dst, m in (
+                    (out[0], flow_ab, masks[0], start, end, linear),
+                    (out[1], flow_ba, masks[1], end, start, np.linalg.inv(linear))):
+                around = cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+                rel_x, rel_y = self.gx[around] - np.float32(src[0]), self.gy[around] - np.float32(src[1])
+                motion[around, 0] = dst[0] + m[0, 0] * rel_x + m[0, 1] * rel_y - self.gx[around]
+                motion[around, 1] = dst[1] + m[1, 0] * rel_x + m[1, 1] * rel_y - self.gy[around]
+                near |= around
+                # The shape's own pixels take its whole motion where their flow is near it anyway
+                # (shading drifts; the flow follows a squash only part way); a part that moves on
+                # its own (a limb swinging further) keeps its flow.
+                miss = np.hypot(flow[..., 0] - motion[..., 0], flow[..., 1] - motion[..., 1])
+                body |= mask & (miss <= tolerance)
+            found = True
+        return out if found else None
+
+    @staticmethod
+    def _shape_at(flow: np.ndarray, point: np.ndarray, disp: np.ndarray) -> np.ndarray | None:
+        """The pixels connected to `point` whose flow is within _CARRY_SHARE of `disp`."""
+        miss = np.hypot(flow[..., 0] - np.float32(disp[0]), flow[..., 1] - np.float32(disp[1]))
+        moving = (miss <= _CARRY_SHARE * float(np.hypot(*disp))).astype(np.uint8)
+        x, y = int(round(point[0])), int(round(point[1]))
+        if not (0 <= y < moving.shape[0] and 0 <= x < moving.shape[1]) or not moving[y, x]:
+            return None
+        labels = cv2.connectedComponents(moving, connectivity=8)[1]
+        shape = labels == labels[y, x]
+        return shape if shape.sum() >= 20 else None
 
     def _curved(self) -> bool:
         """True if any path departs from straight, uniform motion (else bends are all zero)."""

@@ -293,6 +293,15 @@ def region_motion(rgb_a: np.ndarray, rgb_b: np.ndarray) -> RegionMotion | None:
                         np.array([_linear_map(reg_a, reg_b, i, j) for i, j, _ in moves]).reshape(-1, 2, 2))
 
 
+def shape_map(mask_src: np.ndarray, mask_dst: np.ndarray) -> np.ndarray:
+    """2x2 map taking the shape `mask_src` (bool (H, W)) onto `mask_dst` as _linear_map does for
+    matched regions (turn of the major axes, each axis scaled to its partner's length)."""
+    blank = np.zeros(mask_src.shape + (3,), np.uint8)
+    src = _describe(blank, mask_src.astype(np.int32), 2)
+    dst = _describe(blank, mask_dst.astype(np.int32), 2)
+    return _linear_map(src, dst, 1, 1)
+
+
 def follows_seed(flow: np.ndarray, seed: np.ndarray, tolerance: float = 1.0) -> np.ndarray:
     """(H, W) bool: where the seed moves (>= 1 px) and the flow follows it within `tolerance` px
     (paint that moves as its matched region does: its motion is evidence, not the flow sliding

@@ -33,7 +33,8 @@ def texture(colour: np.ndarray) -> np.ndarray:
 
 def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
                   threshold: float = 0.1, textured: np.ndarray | None = None,
-                  matched: np.ndarray | None = None, uncovered: np.ndarray | None = None) -> np.ndarray:
+                  matched: np.ndarray | None = None, uncovered: np.ndarray | None = None,
+                  carried: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Replace the flow of pixels with no partner in the other key by a neighbouring surface's motion.
 
     Such pixels are occluded in the other key (or deform past what the flow could follow), so
@@ -70,9 +71,15 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
         # There the nearest trusted pixels may be another surface (ground at a figure's feet,
         # where the sky it uncovers is untrusted all round) and colour alone can mislead.
         pick_fg &= ~uncovered
+    foreground = fills[1][..., :2]
+    if carried is not None:
+        # Near a shape whose whole motion is known (carried by a path, squash included), that
+        # motion, not its neighbours' average, is what a pixel joining the shape moves by.
+        motion, zone = carried
+        foreground = np.where(zone[..., None], motion, foreground)
     pick_fg = pick_fg[..., None]
     out = flow.copy()
-    np.copyto(out, np.where(pick_fg, fills[1][..., :2], fills[0][..., :2]), where=untrusted[..., None])
+    np.copyto(out, np.where(pick_fg, foreground, fills[0][..., :2]), where=untrusted[..., None])
     return out
 
 
