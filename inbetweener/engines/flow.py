@@ -182,15 +182,14 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     carried = field.carried(flow_ab, flow_ba) if field else None
     flow_ab = fill_occluded(flow_ab, cons_a * colour_match(guide_a, guide_b, flow_ab, gx, gy), small_a,
                             textured=textures[0], matched=matched[0], uncovered=moving_b & differs,
-                            carried=carried[0][:2] if carried else None)
+                            carried=(carried[0].motion, carried[0].near) if carried else None)
     flow_ba = fill_occluded(flow_ba, cons_b * colour_match(guide_b, guide_a, flow_ba, gx, gy), small_b,
                             textured=textures[1], matched=matched[1], uncovered=moving_a & differs,
-                            carried=carried[1][:2] if carried else None)
+                            carried=(carried[1].motion, carried[1].near) if carried else None)
     if carried:
         flow_ab = np.where(carried[0].body[..., None], carried[0].motion, flow_ab)
         flow_ba = np.where(carried[1].body[..., None], carried[1].motion, flow_ba)
-    del carried
-    del small_a, small_b
+    del carried, small_a, small_b
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
         field.prepare_bends(flow_ab, flow_ba)
