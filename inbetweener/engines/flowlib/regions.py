@@ -243,8 +243,9 @@ def region_motion(rgb_a: np.ndarray, rgb_b: np.ndarray) -> RegionMotion | None:
         rgb_b = cv2.resize(rgb_b, size, interpolation=cv2.INTER_AREA)
     h, w = rgb_a.shape[:2]
     reg_a, reg_b = _regions(rgb_a), _regions(rgb_b)
-    # A ring (an outline around a shape) says little by its own moments: its points are spread
-    # by arc length, not area. It moves with the shape it encloses (see _with_outlines).
+    # A ring (an outline around a shape) or a bent stroke says little by its own moments (a ring's
+    # points are spread by arc length, not area): it moves with the shape it encloses (see
+    # _with_outlines), and a stroke drawn on from it is matched once cut free (_with_strokes).
     pairs = [(i, j) for i, j in _match(reg_a, reg_b, h * w, float(np.hypot(h, w)))
              if not (_hollow(reg_a, i) or _hollow(reg_b, j))]
     reg_a, reg_b, pairs = _with_strokes(rgb_a, rgb_b, reg_a, reg_b, pairs)
