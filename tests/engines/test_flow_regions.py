@@ -21,21 +21,29 @@ def _sky(h: int, w: int) -> np.ndarray:
     return sky
 
 
-def _character(image: np.ndarray, centre: tuple[float, float], angle: float) -> np.ndarray:
-    """A flat-painted figure (body, head, arm, ink outlines), turned by `angle` degrees."""
+def _character(image: np.ndarray, centre: tuple[float, float], angle: float, size: int = 1) -> np.ndarray:
+    """A flat-painted figure (body, head, an arm drawn on from the body's outline, ink outlines),
+    turned by `angle` degrees, `size` times the small one."""
     out = image.copy()
     turn = cv2.getRotationMatrix2D((0, 0), angle, 1.0)
 
     def at(x: float, y: float) -> tuple[int, int]:
-        p = turn @ np.array([x, y, 1.0])
+        p = turn @ np.array([x * size, y * size, 1.0])
         return round(centre[0] + p[0]), round(centre[1] + p[1])
 
-    cv2.ellipse(out, at(0, 0), (18, 28), -angle, 0, 360, BODY, -1, cv2.LINE_AA)
-    cv2.ellipse(out, at(0, 0), (18, 28), -angle, 0, 360, INK, 2, cv2.LINE_AA)
-    cv2.circle(out, at(0, -40), 13, HEAD, -1, cv2.LINE_AA)
-    cv2.circle(out, at(0, -40), 13, INK, 2, cv2.LINE_AA)
-    cv2.line(out, at(15, -10), at(38, -30), INK, 4, cv2.LINE_AA)
+    ink = 2 + (size > 1)
+    cv2.ellipse(out, at(0, 0), (18 * size, 28 * size), -angle, 0, 360, BODY, -1, cv2.LINE_AA)
+    cv2.ellipse(out, at(0, 0), (18 * size, 28 * size), -angle, 0, 360, INK, ink, cv2.LINE_AA)
+    cv2.circle(out, at(0, -40), 13 * size, HEAD, -1, cv2.LINE_AA)
+    cv2.circle(out, at(0, -40), 13 * size, INK, ink, cv2.LINE_AA)
+    cv2.line(out, at(15, -10), at(38, -30), INK, 4 * size - (size > 1), cv2.LINE_AA)
     return out
+
+
+def _on_arm(centre: tuple[float, float], angle: float, size: int) -> np.ndarray:
+    """A point two thirds out along the figure's arm."""
+    turn = cv2.getRotationMatrix2D((0, 0), angle, 1.0)
+    return np.array(centre) + turn @ np.array([30.0 * size, -23.0 * size, 1.0])
 
 
 def _mask(image: np.ndarray, colour: tuple[int, ...]) -> np.ndarray:
@@ -58,6 +66,14 @@ def test_region_seeds_carry_each_flat_shape_by_its_own_displacement():
     assert np.allclose(seed_ab[5, 190], (0, 0), atol=0.5)      # the backdrop stays put
 
 
+def _assert_squashed_by(factor: float, seed: np.ndarray, points, centre_a, centre_b, atol: float) -> None:
+    """Each point of A lands `factor` times as far from B's centre across and 1/factor as far down."""
+    for x, y in points:
+        lands = np.array((x, y)) + seed[y, x]
+        expected = (centre_b[0] + (x - centre_a[0]) * factor, centre_b[1] + (y - centre_a[1]) / factor)
+        assert np.allclose(lands, expected, atol=atol), (x, y, lands, expected)
+
+
 def test_region_seeds_squash_a_disc_into_the_ellipse_it_becomes():
     # Squash and stretch: a round disc lands as an ellipse 1.3x as wide and as much flatter. Each
     # axis is scaled to its partner's length (a plain scale from the areas would keep it round).
@@ -66,10 +82,8 @@ def test_region_seeds_squash_a_disc_into_the_ellipse_it_becomes():
     cv2.circle(a, (60, 60), 30, (200, 40, 40), -1)
     cv2.ellipse(b, (180, 100), (39, 23), 0, 0, 360, (200, 40, 40), -1)
     seed_ab, _ = region_seeds(a, b)
-    for x, y in ((85, 60), (35, 60), (60, 40), (60, 80)):  # 25 px right, left, up, down of the centre
-        lands = np.array((x, y)) + seed_ab[y, x]
-        expected = (180 + (x - 60) * 1.3, 100 + (y - 60) / 1.3)
-        assert np.allclose(lands, expected, atol=1.0), (x, y, lands, expected)
+    # 25 px right, left, up and down of the centre
+    _assert_squashed_by(1.3, seed_ab, ((85, 60), (35, 60), (60, 40), (60, 80)), (60, 60), (180, 100), 1.0)
 
 
 def test_an_ink_outline_moves_by_the_map_of_the_shape_it_encloses():
@@ -82,10 +96,8 @@ def test_an_ink_outline_moves_by_the_map_of_the_shape_it_encloses():
     cv2.ellipse(b, (220, 120), (52, 31), 0, 0, 360, (200, 40, 40), -1)
     cv2.ellipse(b, (220, 120), (52, 31), 0, 0, 360, (30, 20, 10), 3)
     seed_ab, _ = region_seeds(a, b)
-    for x, y in ((110, 70), (30, 70), (70, 30), (70, 110)):  # on the outline: right, left, top, bottom
-        lands = np.array((x, y)) + seed_ab[y, x]
-        expected = (220 + (x - 70) * 1.3, 120 + (y - 70) / 1.3)
-        assert np.allclose(lands, expected, atol=1.5), (x, y, lands, expected)
+    # on the outline: right, left, top, bottom
+    _assert_squashed_by(1.3, seed_ab, ((110, 70), (30, 70), (70, 30), (70, 110)), (70, 70), (220, 120), 1.5)
 
 
 def test_a_shape_that_grows_is_matched_by_its_proportions_not_its_size():
@@ -193,30 +205,15 @@ def test_a_figure_leaves_no_trace_where_it_stood_on_the_ground():
 
 
 def test_an_arm_drawn_as_one_stroke_with_the_outline_turns_with_its_figure():
-    # A 7 px ink arm drawn as one stroke with the body's outline: together they are a ring that
+    # A 7 px ink arm drawn on from the body's outline: together they are a ring that
     # matches nothing. Cut free of the outline the arm is a shape of its own, matched and turned;
     # before, its seed stayed put and flow lost the arm mid-way.
-    def figure(centre: tuple[float, float], angle: float) -> np.ndarray:
-        out = _sky(384, 512)
-        turn = cv2.getRotationMatrix2D((0, 0), angle, 1.0)
-
-        def at(x: float, y: float) -> tuple[int, int]:
-            p = turn @ np.array([x, y, 1.0])
-            return round(centre[0] + p[0]), round(centre[1] + p[1])
-
-        cv2.ellipse(out, at(0, 0), (36, 56), -angle, 0, 360, BODY, -1, cv2.LINE_AA)
-        cv2.ellipse(out, at(0, 0), (36, 56), -angle, 0, 360, INK, 3, cv2.LINE_AA)
-        cv2.line(out, at(30, -20), at(76, -60), INK, 7, cv2.LINE_AA)
-        return out[..., :3]
-
-    def arm_point(centre: tuple[float, float], angle: float) -> np.ndarray:
-        turn = cv2.getRotationMatrix2D((0, 0), angle, 1.0)
-        return np.array(centre) + turn @ np.array([60.0, -46.0, 1.0])  # two thirds out along the arm
-
-    seed_ab, _ = region_seeds(figure((130, 220), 0.0), figure((330, 200), 30.0))
-    x, y = np.round(arm_point((130, 220), 0.0)).astype(int)
+    sky = _sky(384, 512)
+    a, b = _character(sky, (130, 220), 0.0, size=2), _character(sky, (330, 200), 30.0, size=2)
+    seed_ab, _ = region_seeds(a[..., :3], b[..., :3])
+    x, y = np.round(_on_arm((130, 220), 0.0, 2)).astype(int)
     lands = np.array((x, y)) + seed_ab[y, x]
-    assert np.hypot(*(lands - arm_point((330, 200), 30.0))) <= 2.0, lands
+    assert np.hypot(*(lands - _on_arm((330, 200), 30.0, 2))) <= 2.0, lands
 
 
 def test_a_turning_shape_turns_along_an_arc_and_keeps_its_length():
