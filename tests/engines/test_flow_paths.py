@@ -52,10 +52,8 @@ def _arc_case(background: np.ndarray):
     return key_a, key_b, path, sprite
 
 
-@pytest.mark.parametrize("times", [(0.2, 0.5, 0.8), (0.9, 0.1, 0.35)])
-def test_sprite_follows_curved_eased_path_within_one_pixel(times):
-    background = np.full((120, 160, 4), (200, 210, 220, 255), np.uint8)
-    key_a, key_b, path, sprite = _arc_case(background)
+def _assert_sprite_on_path(key_a, key_b, path: MotionPath, sprite: np.ndarray, times) -> None:
+    """Every frame asked for is there, with the sprite within 1 px of path.position(t)."""
     request = TweenRequest(key_a, key_b, times, paths=(path,))
     frames = {f.index: f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)}
     assert sorted(frames) == list(range(len(times)))
@@ -63,6 +61,13 @@ def test_sprite_follows_curved_eased_path_within_one_pixel(times):
         expected = np.asarray(path.position(t), float).reshape(2)
         found = _locate(frames[i], sprite)
         assert np.hypot(*(found - expected)) <= 1.0, (t, found, expected)
+
+
+@pytest.mark.parametrize("times", [(0.2, 0.5, 0.8), (0.9, 0.1, 0.35)])
+def test_sprite_follows_curved_eased_path_within_one_pixel(times):
+    background = np.full((120, 160, 4), (200, 210, 220, 255), np.uint8)
+    key_a, key_b, path, sprite = _arc_case(background)
+    _assert_sprite_on_path(key_a, key_b, path, sprite, times)
 
 
 @pytest.mark.parametrize("preset, times", [("overshoot", (0.5, 0.7, 0.9)), ("anticipate", (0.3, 0.5, 0.1))])
@@ -73,13 +78,7 @@ def test_sprite_follows_a_path_past_its_ends_within_one_pixel(preset, times):
     path = MotionPath(path.curve, Timing.preset(preset))
     progress = path.timing.progress(np.asarray(times))
     assert np.all((progress > 1.0) | (progress < 0.0))  # every time asked is past an end of the path
-    request = TweenRequest(key_a, key_b, times, paths=(path,))
-    frames = {f.index: f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)}
-    assert sorted(frames) == list(range(len(times)))
-    for i, t in enumerate(times):
-        expected = np.asarray(path.position(t), float).reshape(2)
-        found = _locate(frames[i], sprite)
-        assert np.hypot(*(found - expected)) <= 1.0, (t, found, expected)
+    _assert_sprite_on_path(key_a, key_b, path, sprite, times)
 
 
 def test_without_the_path_the_sprite_goes_straight():
