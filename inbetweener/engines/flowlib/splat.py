@@ -45,7 +45,9 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     `matched` (bool (H, W)) marks flat paint whose motion was found otherwise (a paint region
     matched across the keys): its own motion is evidence there. `uncovered` (bool (H, W)) marks
     pixels where the other key shows a different surface that moves away (or in): a shape left
-    them, or will cover them; untrusted, they join the background.
+    them, or will cover them; untrusted, they join the background. `carried` ((H, W, 2) motion,
+    (H, W) bool zone) is the whole motion of shapes known otherwise (carried by a path): an
+    untrusted pixel in the zone that joins the foreground moves by it.
     """
     relative = np.minimum(relative_motion(flow), 40.0)
     # On flat paint a motion of its own is no evidence: the flow slides along it (the aperture
@@ -104,8 +106,8 @@ def splat_trust(flow: np.ndarray, visibility: np.ndarray) -> np.ndarray:
 def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, gy: np.ndarray,
                        trust: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each source pixel moves by `motion`; return, at time-t pixels, the displacement back to the
-    source (mean weighted by `weight`, (H, W, 2)) and how much landed there ((H, W)), each source
-    counted by its `trust` (default 1).
+    source (mean weighted by `weight`, (H, W, 2)) and how much landed there ((H, W)), scaled by
+    how far the sources that win the pixel (by weight) are trusted (`trust`, default 1).
 
     Bilinear splatting: a source lands on the four pixels around its destination with bilinear
     shares, so a stretched surface stays closed (nearest-pixel splats leave one-pixel cracks that
