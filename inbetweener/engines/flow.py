@@ -12,7 +12,12 @@ the pixel replace the splatted motion when they make the keys agree better (flow
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import ClassVar
 
 import cv2
@@ -23,6 +28,7 @@ from inbetweener.engines.flowlib.candidates import pick_motion, time_t_candidate
 from inbetweener.engines.flowlib.dense import bidirectional_flow, colour_match, consistency, guide_image
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
 from inbetweener.engines.flowlib.lineart import consensus_share, looks_like_line_art, select_weights
+from inbetweener.engines.flowlib.parallel import both
 from inbetweener.engines.flowlib.pathfield import PathField
 from inbetweener.engines.flowlib.regions import RegionTurns, follows_seed, region_motion
 from inbetweener.engines.flowlib.splat import (
@@ -60,6 +66,8 @@ _SEEN_MARGIN = 2
 _SEEN_KERNEL = np.ones((2 * _SEEN_MARGIN + 1, 2 * _SEEN_MARGIN + 1), np.uint8)
 # Colour difference (sum over RGB) from which two keys show different surfaces at a pixel.
 _UNCOVER_DIFF = 60.0
+# Frames made at once by default (see _frame_workers).
+_MAX_FRAME_WORKERS = 4
 
 
 class FlowEngine:
@@ -85,17 +93,58 @@ class FlowEngine:
         n = len(request.times)
         if n == 0:
             return
+        workers = _frame_workers(request)
         yield Progress(0.0, "estimating motion")
         synth = None
-        for item in _prepare(request):
+        for item in _prepare(request, at_once=workers > 1):
             if isinstance(item, Progress):
                 yield Progress(0.4 * item.fraction, item.message)
             else:
                 synth = item
         assert synth is not None
-        for i, t in enumerate(request.times):
-            yield TweenFrame(i, synth.frame(t))
+        for i, image in enumerate(_in_order(synth.frame, request.times, workers)):
+            yield TweenFrame(i, image)
             yield Progress(0.4 + 0.6 * (i + 1) / n, f"frame {i + 1} of {n}")
+
+
+def _frame_workers(request: TweenRequest) -> int:
+    """How many frames are made at once: the `threads` option (the CLI's --threads), else up to
+    _MAX_FRAME_WORKERS, one per core (each frame in flight holds its own full-size temporaries)."""
+    raw = request.option("threads", "auto")
+    if raw in (None, "", "auto", 0, "0"):
+        return max(1, min(_MAX_FRAME_WORKERS, os.cpu_count() or 1))
+    try:
+        value = int(float(raw))
+    except (TypeError, ValueError):
+        raise EngineError(f"threads must be a whole number of threads or auto, not {raw!r}") from None
+    if value < 1:
+        raise EngineError(f"threads must be 1 or more, not {value}")
+    return value
+
+
+def _in_order(make: Callable[[float], np.ndarray], times: Sequence[float], workers: int) -> Iterator[np.ndarray]:
+    """make(t) for each time, in order, with up to `workers` frames made at once on a private pool
+    (frames are independent; most of their work runs in OpenCV and numpy outside the GIL). Closing
+    the iterator early drops the frames not yet started and waits for those in flight."""
+    if workers <= 1 or len(times) <= 1:
+        for t in times:
+            yield make(t)
+        return
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flow-frame")
+    pending: deque[Future[np.ndarray]] = deque()
+    try:
+        upcoming = iter(times)
+        for t in itertools.islice(upcoming, workers):
+            pending.append(pool.submit(make, t))
+        while pending:
+            image = pending.popleft().result()
+            for t in itertools.islice(upcoming, 1):  # keep the pool busy while the frame is used
+                pending.append(pool.submit(make, t))
+            yield image
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
 
 
 def _option_bool(value: object) -> bool:
@@ -104,8 +153,9 @@ def _option_bool(value: object) -> bool:
     return bool(value)
 
 
-def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
-    """Everything computed once per request: work-scale flows, pins, bends, visibility."""
+def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress | _Synthesizer]:
+    """Everything computed once per request: work-scale flows, pins, bends, visibility (with
+    `at_once`, each key's half of the work alongside the other's)."""
     mode = str(request.option("line_art", "auto")).lower()
     if mode not in ("auto", "on", "off"):
         raise EngineError(f"line_art must be auto, on or off, not {mode!r}")
@@ -153,7 +203,7 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     # line art: its "regions" are paper between strokes, alike everywhere, and match by chance.
     motion = None if line_art else region_motion(*colours)
     regions = None if motion is None else (motion.seed_ab, motion.seed_ba)
-    flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, quality, init_ab, init_ba, regions, colours)
+    flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, quality, init_ab, init_ba, regions, colours, at_once)
     # Paint that moves as its matched region does: the fill below must not take that for sliding,
     # and at time t it turns as its region does.
     matched = (None, None) if regions is None else (follows_seed(flow_ab, regions[0]),
@@ -163,8 +213,8 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     yield Progress(0.8, "applying paths")
     if field:
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
-    cons_a = consistency(flow_ab, flow_ba, gx, gy)
-    cons_b = consistency(flow_ba, flow_ab, gx, gy)
+    cons_a, cons_b = both(at_once, partial(consistency, flow_ab, flow_ba, gx, gy),
+                          partial(consistency, flow_ba, flow_ab, gx, gy))
     # The flows as estimated, kept for reading motion straight off them at time t: the fill below
     # serves the splat's occlusion reasoning, but its borrowed motion is worse where the flow saw
     # the surface on both sides (flat paint it judges as slid, say).
@@ -172,7 +222,7 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     # Colour, not grey, decides which surface an occluded pixel joins (green grass and a red ball
     # can share one grey level).
     # How textured each key is (0 flat paint .. 1): the fill and the time-t candidate check both ask.
-    textures = (texture(match_a), texture(match_b))
+    textures = both(at_once, partial(texture, match_a), partial(texture, match_b))
     # Where one key's shape moves off (or onto) a pixel that shows another surface in the other
     # key, that surface is being uncovered (or covered): background.
     moving_a = (cons_a > 0.5) & (relative_motion(flow_ab) > 3.0)
@@ -180,12 +230,14 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     differs = cv2.absdiff(match_a[..., :3], match_b[..., :3]).astype(np.float32).sum(axis=2) > _UNCOVER_DIFF
     # Shapes the paths carry move as wholes, squash and turn included, rims and all.
     carried = field.carried(flow_ab, flow_ba) if field else None
-    flow_ab = fill_occluded(flow_ab, cons_a * colour_match(guide_a, guide_b, flow_ab, gx, gy), small_a,
-                            textured=textures[0], matched=matched[0], uncovered=moving_b & differs,
-                            carried=(carried[0].motion, carried[0].near) if carried else None)
-    flow_ba = fill_occluded(flow_ba, cons_b * colour_match(guide_b, guide_a, flow_ba, gx, gy), small_b,
-                            textured=textures[1], matched=matched[1], uncovered=moving_a & differs,
-                            carried=(carried[1].motion, carried[1].near) if carried else None)
+    fill_a = partial(_fill, flow_ab, cons_a, guide_a, guide_b, small_a, gx, gy, textured=textures[0],
+                     matched=matched[0], uncovered=moving_b & differs,
+                     carried=(carried[0].motion, carried[0].near) if carried else None)
+    fill_b = partial(_fill, flow_ba, cons_b, guide_b, guide_a, small_b, gx, gy, textured=textures[1],
+                     matched=matched[1], uncovered=moving_a & differs,
+                     carried=(carried[1].motion, carried[1].near) if carried else None)
+    flow_ab, flow_ba = both(at_once, fill_a, fill_b)
+    del fill_a, fill_b
     if carried:
         flow_ab = np.where(carried[0].body[..., None], carried[0].motion, flow_ab)
         flow_ba = np.where(carried[1].body[..., None], carried[1].motion, flow_ba)
@@ -193,8 +245,7 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
         field.prepare_bends(flow_ab, flow_ba)
-    vis_a = np.dstack([splat_importance(flow_ab, cons_a), splat_trust(flow_ab, cons_a)])
-    vis_b = np.dstack([splat_importance(flow_ba, cons_b), splat_trust(flow_ba, cons_b)])
+    vis_a, vis_b = both(at_once, partial(_visibility, flow_ab, cons_a), partial(_visibility, flow_ba, cons_b))
     del cons_a, cons_b
     sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
     if not transparent:
@@ -202,6 +253,18 @@ def _prepare(request: TweenRequest) -> Iterator[Progress | _Synthesizer]:
     yield _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
                        sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures,
                        turns if turns else None)
+
+
+def _fill(flow: np.ndarray, cons: np.ndarray, guide: np.ndarray, other_guide: np.ndarray, colour: np.ndarray,
+          gx: np.ndarray, gy: np.ndarray, **known) -> np.ndarray:
+    """One key's flow with its occluded pixels filled (fill_occluded), trusted as far as it is
+    consistent with the other key's flow and its colour matches where it lands."""
+    return fill_occluded(flow, cons * colour_match(guide, other_guide, flow, gx, gy), colour, **known)
+
+
+def _visibility(flow: np.ndarray, cons: np.ndarray) -> np.ndarray:
+    """(H, W, 2): each source pixel's splat importance and trust."""
+    return np.dstack([splat_importance(flow, cons), splat_trust(flow, cons)])
 
 
 class _Synthesizer:

@@ -140,7 +140,8 @@ def test_progress_is_monotonic_and_frames_arrive_one_by_one(disc_keys):
     assert order[0][1] < order[1][1] < order[2][1]  # progress between frames
 
 
-def test_closing_after_first_frame_stops_work(disc_keys, monkeypatch):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_closing_after_first_frame_stops_work(disc_keys, monkeypatch, threads):
     calls = []
     original = flow_module._Synthesizer.frame
 
@@ -150,13 +151,33 @@ def test_closing_after_first_frame_stops_work(disc_keys, monkeypatch):
 
     monkeypatch.setattr(flow_module._Synthesizer, "frame", counting)
     a, b = disc_keys
-    gen = FlowEngine().tween(TweenRequest(a, b, (0.2, 0.4, 0.6, 0.8)))
+    times = (0.2, 0.4, 0.6, 0.8, 0.9)
+    gen = FlowEngine().tween(TweenRequest(a, b, times, options={"threads": threads}))
     first = next(item for item in gen if isinstance(item, TweenFrame))
-    gen.close()
+    gen.close()  # returns once the frames in flight are done; the rest never start
     assert first.index == 0
-    assert calls == [0.2]
+    # One thread makes only the frame asked for; two have at most the next two in flight.
+    assert sorted(calls) == list(times[:len(calls)]) and len(calls) <= 1 + threads
+    done = len(calls)
     with pytest.raises(StopIteration):
         next(gen)
+    assert len(calls) == done
+
+
+def test_frames_made_at_once_are_the_frames_made_one_by_one(disc_keys):
+    a, b = disc_keys
+    times = (0.1, 0.3, 0.5, 0.7, 0.9)
+    runs = [[item for item in FlowEngine().tween(TweenRequest(a, b, times, options={"threads": threads}))
+             if isinstance(item, TweenFrame)] for threads in (1, 3)]
+    assert [f.index for f in runs[1]] == list(range(len(times)))  # in order
+    for one, many in zip(*runs, strict=True):
+        np.testing.assert_array_equal(one.image, many.image)
+
+
+def test_a_thread_count_that_is_not_a_number_is_refused(disc_keys):
+    a, b = disc_keys
+    with pytest.raises(EngineError, match="threads"):
+        list(FlowEngine().tween(TweenRequest(a, b, (0.5,), options={"threads": "many"})))
 
 
 def test_autopilot_option_runs_and_keeps_motion():

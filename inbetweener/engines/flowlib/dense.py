@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.fields import pixel_grid, warp
+from inbetweener.engines.flowlib.parallel import both
 
 # Window (px at work scale) over which candidate flows compare their warping error.
 _FUSION_WINDOW = 9
@@ -120,37 +121,43 @@ def bidirectional_flow(guide_a: np.ndarray, guide_b: np.ndarray, quality: str,
                        init_ab: np.ndarray | None = None,
                        init_ba: np.ndarray | None = None,
                        seeds: tuple[np.ndarray, np.ndarray] | None = None,
-                       colours: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       colours: tuple[np.ndarray, np.ndarray] | None = None,
+                       at_once: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Flow A->B and B->A; with initial fields (from paths), the better of plain and guided per pixel.
     `seeds` (A->B, B->A), e.g. from matched paint regions, are finished by DIS and fused likewise.
     `colours` (uint8 images of A and B), when given, judge the fusion instead of the grey guides:
-    two paints of one grey level (an orange body over a blue sky) look alike in grey."""
-    flows = []
+    two paints of one grey level (an orange body over a blue sky) look alike in grey. With
+    `at_once`, the two directions run at the same time."""
     seed_ab, seed_ba = seeds if seeds is not None else (None, None)
     judge_a, judge_b = colours if colours is not None else (guide_a, guide_b)
-    for src, dst, init, seed, judge_src, judge_dst in ((guide_a, guide_b, init_ab, seed_ab, judge_a, judge_b),
-                                                        (guide_b, guide_a, init_ba, seed_ba, judge_b, judge_a)):
-        # A fresh DIS object per call: a reused one carries state from its previous call.
-        candidates = [make_dis(quality).calc(src, dst, None)] if PLAIN_CANDIDATE else []
-        # The coarse-search start is already close: a cheaper DIS finishes it.
-        candidates.append(make_dis(SEEDED_QUALITY.get(quality, quality)).calc(src, dst, coarse_search(src, dst)))
-        if init is not None:
-            candidates.append(make_dis(quality).calc(src, dst, init.copy()))
-            candidates.append(init)
-        if seed is not None:
-            candidates.append(make_dis(SEEDED_QUALITY.get(quality, quality)).calc(src, dst, seed.copy()))
-            candidates.append(seed)
-        fused = fuse_candidates(candidates, judge_src, judge_dst)
-        if MEDIAN_SIZE:
-            # Per-pixel fusion leaves isolated picks of the wrong candidate; they would splat as debris.
-            fused = np.dstack([cv2.medianBlur(np.ascontiguousarray(fused[..., c]), MEDIAN_SIZE) for c in (0, 1)])
-        if REFINE_STEPS:
-            refine = cv2.VariationalRefinement_create()
-            refine.setFixedPointIterations(REFINE_STEPS)
-            refine.setSorIterations(5)
-            fused = refine.calc(src, dst, fused)
-        flows.append(fused)
-    return flows[0], flows[1]
+    return both(at_once,
+                lambda: _one_way(guide_a, guide_b, quality, init_ab, seed_ab, judge_a, judge_b),
+                lambda: _one_way(guide_b, guide_a, quality, init_ba, seed_ba, judge_b, judge_a))
+
+
+def _one_way(src: np.ndarray, dst: np.ndarray, quality: str, init: np.ndarray | None, seed: np.ndarray | None,
+             judge_src: np.ndarray, judge_dst: np.ndarray) -> np.ndarray:
+    """Flow src -> dst: DIS from several starts, fused per pixel (see bidirectional_flow)."""
+    # A fresh DIS object per call: a reused one carries state from its previous call.
+    candidates = [make_dis(quality).calc(src, dst, None)] if PLAIN_CANDIDATE else []
+    # The coarse-search start is already close: a cheaper DIS finishes it.
+    candidates.append(make_dis(SEEDED_QUALITY.get(quality, quality)).calc(src, dst, coarse_search(src, dst)))
+    if init is not None:
+        candidates.append(make_dis(quality).calc(src, dst, init.copy()))
+        candidates.append(init)
+    if seed is not None:
+        candidates.append(make_dis(SEEDED_QUALITY.get(quality, quality)).calc(src, dst, seed.copy()))
+        candidates.append(seed)
+    fused = fuse_candidates(candidates, judge_src, judge_dst)
+    if MEDIAN_SIZE:
+        # Per-pixel fusion leaves isolated picks of the wrong candidate; they would splat as debris.
+        fused = np.dstack([cv2.medianBlur(np.ascontiguousarray(fused[..., c]), MEDIAN_SIZE) for c in (0, 1)])
+    if REFINE_STEPS:
+        refine = cv2.VariationalRefinement_create()
+        refine.setFixedPointIterations(REFINE_STEPS)
+        refine.setSorIterations(5)
+        fused = refine.calc(src, dst, fused)
+    return fused
 
 
 def consistency(flow_ab: np.ndarray, flow_ba: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
