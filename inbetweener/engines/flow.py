@@ -208,7 +208,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     # and at time t it turns as its region does.
     matched = (None, None) if regions is None else (follows_seed(flow_ab, regions[0]),
                                                      follows_seed(flow_ba, regions[1]))
-    turns = None if motion is None else RegionTurns(motion, *matched)
+    turns = None if motion is None else RegionTurns.of(motion, *matched)
     del colours, regions, motion, init_ab, init_ba
     yield Progress(0.8, "applying paths")
     if field:
@@ -251,8 +251,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     if not transparent:
         premul_a, premul_b = request.key_a, request.key_b
     yield _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
-                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures,
-                       turns if turns else None)
+                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns)
 
 
 def _fill(flow: np.ndarray, cons: np.ndarray, guide: np.ndarray, other_guide: np.ndarray, colour: np.ndarray,

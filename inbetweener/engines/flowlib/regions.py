@@ -252,6 +252,7 @@ def region_motion(rgb_a: np.ndarray, rgb_b: np.ndarray) -> RegionMotion | None:
     moves = [(i, j, reg_b[2][j] - reg_a[2][i]) for i, j in pairs]
     if not any(np.hypot(*m) >= 2.0 for _, _, m in moves):
         return None
+    maps_ab = [_linear_map(reg_a, reg_b, i, j) for i, j, _ in moves]
     gy, gx = np.mgrid[:h, :w].astype(np.float32)
     seeds, owners = [], []
     for src, dst, index in ((reg_a, reg_b, 0), (reg_b, reg_a, 1)):
@@ -263,10 +264,10 @@ def region_motion(rgb_a: np.ndarray, rgb_b: np.ndarray) -> RegionMotion | None:
         linear[:] = np.eye(2, dtype=np.float32)
         known = np.zeros(len(areas), np.float32)
         known[areas > _BACKDROP * h * w] = 1.0  # the backdrop stays put
-        for pair in moves:
+        for k, pair in enumerate(moves):
             i, j = pair[index], pair[1 - index]
             centre_src[i], centre_dst[i] = src[2][i], dst[2][j]
-            linear[i] = _linear_map(src, dst, i, j)
+            linear[i] = maps_ab[k] if index == 0 else _linear_map(src, dst, i, j)
             known[i] = 1.0
         known[0] = 0.0
         outlined = _with_outlines(labels, [pair[index] for pair in moves], known)
@@ -291,7 +292,7 @@ def region_motion(rgb_a: np.ndarray, rgb_b: np.ndarray) -> RegionMotion | None:
     return RegionMotion(seeds[0], seeds[1], owners[0], owners[1],
                         np.array([reg_a[2][i] for i, _, _ in moves]).reshape(-1, 2) * to_full,
                         np.array([reg_b[2][j] for _, j, _ in moves]).reshape(-1, 2) * to_full,
-                        np.array([_linear_map(reg_a, reg_b, i, j) for i, j, _ in moves]).reshape(-1, 2, 2))
+                        np.array(maps_ab).reshape(-1, 2, 2))
 
 
 def shape_map(mask_src: np.ndarray, mask_dst: np.ndarray) -> np.ndarray:
@@ -317,6 +318,11 @@ def _rotation_stack(angles: np.ndarray) -> np.ndarray:
     return np.stack([np.stack([c, -s], axis=-1), np.stack([s, c], axis=-1)], axis=-2)
 
 
+def _turn_angles(linear: np.ndarray) -> np.ndarray:
+    """(n,) the turn of each 2x2 map (the rotation of its polar decomposition), radians."""
+    return np.arctan2(linear[:, 1, 0] - linear[:, 0, 1], linear[:, 0, 0] + linear[:, 1, 1])
+
+
 class RegionTurns:
     """Per-time corrections that carry matched regions round their turn instead of along the chord.
 
@@ -329,9 +335,16 @@ class RegionTurns:
     pixels whose motion follows their region's map (`keep_a`, `keep_b`) are corrected.
     """
 
+    @classmethod
+    def of(cls, motion: RegionMotion, keep_a: np.ndarray, keep_b: np.ndarray) -> RegionTurns | None:
+        """The corrections, or None when no region turns (a stretch alone interpolates linearly,
+        as the chord does)."""
+        angle = _turn_angles(motion.linear.astype(np.float64))
+        return cls(motion, keep_a, keep_b) if np.any(np.abs(angle) > np.radians(2.0)) else None
+
     def __init__(self, motion: RegionMotion, keep_a: np.ndarray, keep_b: np.ndarray):
         linear = motion.linear.astype(np.float64)
-        self.angle = np.arctan2(linear[:, 1, 0] - linear[:, 0, 1], linear[:, 0, 0] + linear[:, 1, 1])
+        self.angle = _turn_angles(linear)
         self.stretch = np.transpose(_rotation_stack(self.angle), (0, 2, 1)) @ linear
         self.linear = linear
         self.inverse = np.linalg.inv(linear)
@@ -344,10 +357,6 @@ class RegionTurns:
             ys, xs = np.divmod(where, self.shape[1])
             rel = np.stack([xs - centres[own, 0], ys - centres[own, 1]], axis=1).astype(np.float32)
             self.sides.append((where, own, rel))
-
-    def __bool__(self) -> bool:
-        # Only a turn bends the path: a stretch alone interpolates linearly, as the chord does.
-        return bool(len(self.angle)) and bool(np.any(np.abs(self.angle) > np.radians(2.0)))
 
     def bends(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """(H, W, 2) offsets from straight-line motion at time t for the pixels of A and of B."""
