@@ -225,23 +225,24 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     textures = both(at_once, partial(texture, match_a), partial(texture, match_b))
     # Where one key's shape moves off (or onto) a pixel that shows another surface in the other
     # key, that surface is being uncovered (or covered): background.
-    moving_a = (cons_a > 0.5) & (relative_motion(flow_ab) > 3.0)
-    moving_b = (cons_b > 0.5) & (relative_motion(flow_ba) > 3.0)
+    relative = both(at_once, partial(relative_motion, flow_ab), partial(relative_motion, flow_ba))
+    moving_a = (cons_a > 0.5) & (relative[0] > 3.0)
+    moving_b = (cons_b > 0.5) & (relative[1] > 3.0)
     differs = cv2.absdiff(match_a[..., :3], match_b[..., :3]).astype(np.float32).sum(axis=2) > _UNCOVER_DIFF
     # Shapes the paths carry move as wholes, squash and turn included, rims and all.
     carried = field.carried(flow_ab, flow_ba) if field else None
     fill_a = partial(_fill, flow_ab, cons_a, guide_a, guide_b, small_a, gx, gy, textured=textures[0],
-                     matched=matched[0], uncovered=moving_b & differs,
+                     matched=matched[0], uncovered=moving_b & differs, relative=relative[0],
                      carried=(carried[0].motion, carried[0].near) if carried else None)
     fill_b = partial(_fill, flow_ba, cons_b, guide_b, guide_a, small_b, gx, gy, textured=textures[1],
-                     matched=matched[1], uncovered=moving_a & differs,
+                     matched=matched[1], uncovered=moving_a & differs, relative=relative[1],
                      carried=(carried[1].motion, carried[1].near) if carried else None)
     flow_ab, flow_ba = both(at_once, fill_a, fill_b)
     del fill_a, fill_b
     if carried:
         flow_ab = np.where(carried[0].body[..., None], carried[0].motion, flow_ab)
         flow_ba = np.where(carried[1].body[..., None], carried[1].motion, flow_ba)
-    del carried, small_a, small_b
+    del carried, relative, small_a, small_b
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
         field.prepare_bends(flow_ab, flow_ba)

@@ -34,7 +34,8 @@ def texture(colour: np.ndarray) -> np.ndarray:
 def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
                   threshold: float = 0.1, textured: np.ndarray | None = None,
                   matched: np.ndarray | None = None, uncovered: np.ndarray | None = None,
-                  carried: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                  carried: tuple[np.ndarray, np.ndarray] | None = None,
+                  relative: np.ndarray | None = None) -> np.ndarray:
     """Replace the flow of pixels with no partner in the other key by a neighbouring surface's motion.
 
     Such pixels are occluded in the other key (or deform past what the flow could follow), so
@@ -47,9 +48,10 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     pixels where the other key shows a different surface that moves away (or in): a shape left
     them, or will cover them; untrusted, they join the background. `carried` ((H, W, 2) motion,
     (H, W) bool zone) is the whole motion of shapes known otherwise (carried by a path): an
-    untrusted pixel in the zone that joins the foreground moves by it.
+    untrusted pixel in the zone that joins the foreground moves by it. `relative` is
+    relative_motion(flow), when the caller has it.
     """
-    relative = np.minimum(relative_motion(flow), 40.0)
+    relative = np.minimum(relative_motion(flow) if relative is None else relative, 40.0)
     # On flat paint a motion of its own is no evidence: the flow slides along it (the aperture
     # problem; think of sky uncovered by a ball that left) and can pass the consistency check both
     # ways. Such pixels count as untrusted and take a neighbouring surface's motion like the rest.
