@@ -7,11 +7,17 @@ import numpy as np
 
 from inbetweener.engines.base import TweenFrame, TweenRequest
 from inbetweener.engines.flow import FlowEngine
-from inbetweener.engines.flowlib.regions import region_seeds
+from inbetweener.engines.flowlib.regions import region_motion
 
 BODY = (240, 180, 40, 255)   # grey 182: the same grey as the sky behind it
 HEAD = (250, 210, 170, 255)
 INK = (30, 20, 10, 255)
+
+
+def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The seed flows A->B and B->A region matching gives the flow, or None."""
+    motion = region_motion(rgb_a, rgb_b)
+    return None if motion is None else (motion.seed_ab, motion.seed_ba)
 
 
 def _sky(h: int, w: int) -> np.ndarray:

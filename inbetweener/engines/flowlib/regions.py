@@ -226,15 +226,9 @@ class RegionMotion:
     linear: np.ndarray
 
 
-def region_seeds(rgb_a: np.ndarray, rgb_b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Seed flows A->B and B->A (H, W, 2) from matched paint regions; None when nothing matched
-    that moves (textured keys, or only the backdrop)."""
-    motion = region_motion(rgb_a, rgb_b)
-    return None if motion is None else (motion.seed_ab, motion.seed_ba)
-
-
 def region_motion(rgb_a: np.ndarray, rgb_b: np.ndarray) -> RegionMotion | None:
-    """Matched paint regions' motion (see RegionMotion); None when nothing matched that moves."""
+    """Matched paint regions' motion (see RegionMotion); None when nothing matched that moves
+    (textured keys, or only the backdrop)."""
     full_h, full_w = rgb_a.shape[:2]
     factor = min(1.0, _MAX_SIDE / max(full_h, full_w))
     if factor < 1.0:
