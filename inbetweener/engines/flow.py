@@ -27,7 +27,8 @@ from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRe
 from inbetweener.engines.flowlib.candidates import pick_motion, time_t_candidates
 from inbetweener.engines.flowlib.dense import bidirectional_flow, colour_match, consistency, guide_image
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
-from inbetweener.engines.flowlib.lineart import consensus_share, looks_like_line_art, select_weights
+from inbetweener.engines.flowlib.limbs import erase_bones
+from inbetweener.engines.flowlib.lineart import consensus_share, darkness, looks_like_line_art, select_weights
 from inbetweener.engines.flowlib.parallel import both
 from inbetweener.engines.flowlib.pathfield import PathField
 from inbetweener.engines.flowlib.regions import RegionTurns, follows_seed, region_motion
@@ -185,10 +186,18 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     else:
         small_a, small_b = premul_a, premul_b
     transparent = bool(request.key_a[..., 3].min() < 255 or request.key_b[..., 3].min() < 255)
-    guide_a = guide_image(small_a, line_art, transparent)
-    guide_b = guide_image(small_b, line_art, transparent)
     gx, gy = pixel_grid(work_h, work_w)
     field = PathField(paths, scale, gx, gy)
+    inks = None
+    if line_art and field:  # strokes joining two paths' points swing as bones between them
+        inks = (darkness(small_a), darkness(small_b))
+        field.find_limbs(*inks)
+        if field.limbs:
+            # The rest is in-betweened without the bones: flow cannot follow them, and where they
+            # sweep they drag the strokes they pass.
+            small_a, small_b = erase_bones((small_a, small_b), field.limbs.keys_owned())
+    guide_a = guide_image(small_a, line_art, transparent)
+    guide_b = guide_image(small_b, line_art, transparent)
     init_ab = init_ba = None
     if field:
         init_ab, init_ba = field.initial_flows()
@@ -229,8 +238,9 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     moving_a = (cons_a > 0.5) & (relative[0] > 3.0)
     moving_b = (cons_b > 0.5) & (relative[1] > 3.0)
     differs = cv2.absdiff(match_a[..., :3], match_b[..., :3]).astype(np.float32).sum(axis=2) > _UNCOVER_DIFF
-    # Shapes the paths carry move as wholes, squash and turn included, rims and all.
-    carried = field.carried(flow_ab, flow_ba) if field else None
+    # Shapes the paths carry move as wholes, squash and turn included, rims and all. Not in line
+    # art: there what moves with a point is paper and strokes alike (its bones carry strokes).
+    carried = field.carried(flow_ab, flow_ba) if field and not line_art else None
     fill_a = partial(_fill, flow_ab, cons_a, guide_a, guide_b, small_a, gx, gy, textured=textures[0],
                      matched=matched[0], uncovered=moving_b & differs, relative=relative[0],
                      carried=(carried[0].motion, carried[0].near) if carried else None)
@@ -242,17 +252,24 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     if carried:
         flow_ab = np.where(carried[0].body[..., None], carried[0].motion, flow_ab)
         flow_ba = np.where(carried[1].body[..., None], carried[1].motion, flow_ba)
-    del carried, relative, small_a, small_b
+    bases = None
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
+        if field.limbs:
+            field.limbs.share_strokes((flow_ab, flow_ba), inks)
+            # The base frame is warped from keys without their bones (the bones' layer draws
+            # them), what a bone hid taken from the other key by the flow of what lay beneath.
+            keys = (premul_a, premul_b) if transparent else (request.key_a, request.key_b)
+            bases = erase_bones(keys, field.limbs.owned, (flow_ab, flow_ba))
         field.prepare_bends(flow_ab, flow_ba)
+    del carried, relative, small_a, small_b
     vis_a, vis_b = both(at_once, partial(_visibility, flow_ab, cons_a), partial(_visibility, flow_ba, cons_b))
     del cons_a, cons_b
     sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
     if not transparent:
         premul_a, premul_b = request.key_a, request.key_b
     yield _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
-                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns)
+                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns, bases)
 
 
 def _fill(flow: np.ndarray, cons: np.ndarray, guide: np.ndarray, other_guide: np.ndarray, colour: np.ndarray,
@@ -275,10 +292,13 @@ class _Synthesizer:
                  field: PathField, sharpness: float, line_art: bool, motion_downscale: int = 1,
                  direct: tuple[np.ndarray, np.ndarray] | None = None,
                  textures: tuple[np.ndarray, np.ndarray] | None = None,
-                 turns: RegionTurns | None = None):
+                 turns: RegionTurns | None = None, bases: tuple[np.ndarray, np.ndarray] | None = None):
         # Opaque keys are warped as uint8 RGBA; keys with transparency as premultiplied float32.
         self.key_a, self.key_b = key_a, key_b
         self.field = field
+        self.limbs = field.limbs if field else None
+        # The keys the base frame is warped from: with bones, the keys without them.
+        self.base_a, self.base_b = bases if bases is not None else (key_a, key_b)
         self.turns = turns
         self.sharpness = sharpness
         self.line_art = line_art
@@ -324,19 +344,43 @@ class _Synthesizer:
             to_a = resize_flow(to_a, full_w, full_h)
             to_b = resize_flow(to_b, full_w, full_h)
             share_a = cv2.resize(share_a, (full_w, full_h), interpolation=cv2.INTER_LINEAR)
-        warped_a = warp(self.key_a, to_a, self.full_gx, self.full_gy)
+        warped_a = warp(self.base_a, to_a, self.full_gx, self.full_gy)
         del to_a
-        warped_b = warp(self.key_b, to_b, self.full_gx, self.full_gy)
+        warped_b = warp(self.base_b, to_b, self.full_gx, self.full_gy)
         del to_b
         if self.line_art:
             share_a = consensus_share(warped_a, warped_b, share_a, t)
         if self.key_a.dtype == np.uint8:  # opaque keys: straight colour blends as is, in uint8
-            return cv2.blendLinear(warped_a, warped_b, share_a, 1.0 - share_a)
+            out = cv2.blendLinear(warped_a, warped_b, share_a, 1.0 - share_a)
+            return self._draw_limbs(out, t) if self.limbs else out
         warped_a *= share_a[..., None]
         warped_b *= (1.0 - share_a)[..., None]
         warped_a += warped_b
         del warped_b
-        return unpremultiply(warped_a)
+        return unpremultiply(self._draw_limbs(warped_a, t) if self.limbs else warped_a)
+
+    def _draw_limbs(self, frame: np.ndarray, t: float) -> np.ndarray:
+        """The bones drawn over the frame where the paths put them at time t: strokes darken
+        opaque paper; over transparency they are composited by their alpha."""
+        positions = self.field.positions(t)
+        opaque = frame.dtype == np.uint8
+        layers, covers = [], []
+        for k, key in enumerate((self.key_a, self.key_b)):
+            colour, cover = self.limbs.draw(k, key, positions, self.field.scale)
+            covers.append(cover)
+            colour *= cover[..., None]
+            if opaque:  # white paper elsewhere: darkening with it changes nothing
+                colour += (255.0 * (1.0 - cover))[..., None]
+                colour = np.clip(colour + 0.5, 0, 255).astype(np.uint8)
+            layers.append(colour)
+        # Where both keys' bones lie, blend them by time; a stroke only one key's bone has (the
+        # arm is bent in one key only) comes whole from the key nearer in time: one line, no ghost.
+        share = np.full(frame.shape[:2], 1.0 - t, np.float32)
+        share[(covers[0] > 0.5) != (covers[1] > 0.5)] = 1.0 if t < 0.5 else 0.0
+        if opaque:
+            return np.minimum(frame, cv2.blendLinear(layers[0], layers[1], share, 1.0 - share))
+        layer = layers[0] * share[..., None] + layers[1] * (1.0 - share)[..., None]
+        return layer + frame * (1.0 - layer[..., 3:4] / 255.0)
 
     @staticmethod
     def _key(key: np.ndarray) -> np.ndarray:

@@ -35,8 +35,8 @@ def select_weights(weight_a: np.ndarray, weight_b: np.ndarray, sharpness: float)
     return u * u * (3.0 - 2.0 * u)
 
 
-def _ink(warped: np.ndarray) -> np.ndarray:
-    """Darkness in [0, 1] of a warped key (uint8 RGBA or premultiplied float RGBA), paper = 0."""
+def darkness(warped: np.ndarray) -> np.ndarray:
+    """Darkness in [0, 1] of a (warped) key (uint8 RGBA or premultiplied float RGBA), paper = 0."""
     import cv2
 
     rgb = warped[..., :3].astype(np.float32)
@@ -54,7 +54,7 @@ def consensus_share(warped_a: np.ndarray, warped_b: np.ndarray, share_a: np.ndar
     import cv2
 
     kernel = np.ones((3, 3), np.uint8)
-    ink_a, ink_b = _ink(warped_a), _ink(warped_b)
+    ink_a, ink_b = darkness(warped_a), darkness(warped_b)
     lone_a = (ink_a > 0.3) & (cv2.dilate(ink_b, kernel) < 0.15)
     lone_b = (ink_b > 0.3) & (cv2.dilate(ink_a, kernel) < 0.15)
     out = share_a.copy()

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.fields import sample_points
+from inbetweener.engines.flowlib.limbs import Limbs, find_limbs
 from inbetweener.engines.flowlib.regions import shape_map
 from inbetweener.model.project import MotionPath
 
@@ -75,6 +76,7 @@ class PathField:
         self.ends = np.array([p.end for p in self.paths], np.float64).reshape(-1, 2) * scale
         self._bend_a: tuple[np.ndarray, np.ndarray] | None = None
         self._bend_b: tuple[np.ndarray, np.ndarray] | None = None
+        self.limbs: Limbs | None = None
 
     def __bool__(self) -> bool:
         return bool(self.paths)
@@ -83,11 +85,23 @@ class PathField:
         d2 = np.sum((centres[:, None, :] - centres[None, :, :]) ** 2, axis=2)
         return np.exp(-0.5 * d2 / sigma ** 2)
 
+    def _unboned(self) -> np.ndarray:
+        """Indices of the paths the flow must be steered to: all but bones' loose ends (a bone
+        moves its hand itself, and its strokes are not in the images the flow sees; a shoulder
+        is the body's too)."""
+        loose = self.limbs.loose if self.limbs is not None else frozenset()
+        return np.array([i for i in range(len(self.paths)) if i not in loose], int)
+
     def initial_flows(self) -> tuple[np.ndarray, np.ndarray]:
         """Wide smooth fields through the path displacements (A->B at starts, B->A at ends)."""
         sigma = 0.2 * self.extent
+        free = self._unboned()
+        if free.size == 0:
+            zero = np.zeros(self.gx.shape + (2,), np.float32)
+            return zero, zero.copy()
+        starts, ends = self.starts[free], self.ends[free]
         out = []
-        for centres, disp in ((self.starts, self.ends - self.starts), (self.ends, self.starts - self.ends)):
+        for centres, disp in ((starts, ends - starts), (ends, starts - ends)):
             coeffs = _solve(self._kernel(centres, sigma), disp)
             out.append(_combine(coeffs, _gaussian_basis(centres, sigma, self.gx, self.gy)))
         return out[0], out[1]
@@ -95,13 +109,21 @@ class PathField:
     def pin(self, flow_ab: np.ndarray, flow_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Correct both flows so each path's start maps exactly to its end and back."""
         sigma = max(4.0, 0.04 * self.extent)
+        free = self._unboned()
+        if free.size == 0:
+            return flow_ab, flow_ba
+        starts, ends = self.starts[free], self.ends[free]
         out = []
-        for flow, centres, disp in ((flow_ab, self.starts, self.ends - self.starts),
-                                    (flow_ba, self.ends, self.starts - self.ends)):
+        for flow, centres, disp in ((flow_ab, starts, ends - starts), (flow_ba, ends, starts - ends)):
             residual = disp - sample_points(flow, centres)
             coeffs = _solve(self._kernel(centres, sigma), residual)
             out.append(flow + _combine(coeffs, _gaussian_basis(centres, sigma, self.gx, self.gy)))
         return out[0], out[1]
+
+    def find_limbs(self, ink_a: np.ndarray, ink_b: np.ndarray) -> None:
+        """Line art: the strokes that join two paths' points in both keys become bones (limbs.py),
+        given each key's darkness at work scale."""
+        self.limbs = find_limbs(self.starts, self.ends, ink_a, ink_b)
 
     def reach(self) -> tuple[np.ndarray, np.ndarray]:
         """Where the paths steer the motion: (H, W) weights over A's and over B's pixels, > 0
@@ -197,8 +219,11 @@ class PathField:
 
     def bend_values(self, t: float) -> np.ndarray:
         """(n, 2): how far each path's point at time t is from straight, uniform motion."""
-        pos = np.array([np.asarray(p.position(t), np.float64).reshape(2) for p in self.paths]) * self.scale
-        return pos - ((1.0 - t) * self.starts + t * self.ends)
+        return self.positions(t) - ((1.0 - t) * self.starts + t * self.ends)
+
+    def positions(self, t: float) -> np.ndarray:
+        """(n, 2): each path's point at time t (work scale)."""
+        return np.array([np.asarray(p.position(t), np.float64).reshape(2) for p in self.paths]) * self.scale
 
     def bends(self, t: float) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Bend fields at time t for pixels of A and of B (None when every path is straight and uniform)."""

@@ -1,0 +1,393 @@
+"""Limbs in line art: a stroke that joins two paths' points swings between them as a bone.
+
+Optical flow cannot follow a thin stroke that sweeps far (an arm raised 150 degrees): it fades out
+at one place and in at another. A path on the hand moves the hand only. So where one stroke joins
+two paths' points in both keys, with no other path's point on the way, that stroke is a bone: at
+every t it is drawn where the segment between the two points is, turned with it and stretched
+along it only (the line keeps its width). A chain of paths (shoulder, elbow, hand) makes a chain
+of bones; a loose end (a hand drawn as a knob about the path's point) goes with its bone.
+
+The rest of the drawing is in-betweened as usual, from keys without their bones (flow sees no
+bones, and what a bone hid, such as an outline the arm lay along, comes from the other key); the
+bones are drawn over it as a layer.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+# Darkness (0 paper .. 1 black) from which a pixel is part of a stroke.
+_INK = 0.25
+# How far (px, beyond a few stroke widths) a path's point may sit from the stroke it belongs to.
+_SNAP_MIN = 12.0
+# A bone's stroke may bend a little: up to this many times the straight distance between its
+# points (an arm bent at 90 degrees with an elbow half-way is 1.41; a path on the elbow makes two
+# bones of it). Beyond, the way between two points runs through other strokes (hand to foot over
+# the body), not along one.
+_WINDING = 1.4
+_SQUARE = np.ones((3, 3), np.uint8)
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+
+
+class _Key(NamedTuple):
+    """One key's bones: which pixels move with which bone, and where they sit in its frame."""
+    owned: np.ndarray   # (H, W) bool
+    rows: np.ndarray    # flat pixel indices of the owned pixels
+    bone: np.ndarray    # bone index of each owned pixel
+    along: np.ndarray   # px along the bone's segment from its first point
+    across: np.ndarray  # px to the left of the segment
+    loose: frozenset[int]  # paths whose point only bones lead away from (a hand, an elbow)
+
+
+class Limbs:
+    """Bones between pairs of paths, over both keys' pixels (work scale)."""
+
+    def __init__(self, pairs: list[tuple[int, int]], key_a: _Key, key_b: _Key,
+                 starts: np.ndarray, ends: np.ndarray, shape: tuple[int, int], half: tuple[float, float]):
+        self.pairs = pairs
+        self.half = half  # each key's half stroke width (px)
+        self.keys = (key_a, key_b)
+        self.references = (starts, ends)
+        self.shape = shape
+        # Bone pixels that another stroke needs too (an arm drawn along the body's outline): they
+        # stay in the keys the rest is in-betweened from, and the bones' layer draws them again.
+        self.shared = (np.zeros(shape, bool), np.zeros(shape, bool))
+        self._masks = [self._bone_masks(k) for k in self.keys]
+
+    def _bone_masks(self, data: _Key) -> list[np.ndarray]:
+        """(H, W) float32 per bone: 1 on its pixels."""
+        out = []
+        for n in range(len(self.pairs)):
+            mask = np.zeros(self.shape[0] * self.shape[1], np.float32)
+            mask[data.rows[data.bone == n]] = 1.0
+            out.append(mask.reshape(self.shape))
+        return out
+
+    def share_strokes(self, flows: tuple[np.ndarray, np.ndarray], inks: tuple[np.ndarray, np.ndarray]) -> None:
+        """Find the bone pixels that another stroke needs too: where the other key's strokes that
+        are no bone's land by its flow (A->B, B->A at work scale; the body's outline lands on the
+        arm drawn along it)."""
+        h, w = self.shape
+        shared = []
+        for k in range(2):
+            other = 1 - k
+            flow, ink = flows[other], inks[other]
+            stroke = (ink >= _INK) & ~self.keys[other].owned
+            ys, xs = np.nonzero(stroke)
+            lx = np.rint(xs + flow[ys, xs, 0]).astype(int)
+            ly = np.rint(ys + flow[ys, xs, 1]).astype(int)
+            inside = (lx >= 0) & (lx < w) & (ly >= 0) & (ly < h)
+            landed = np.zeros((h, w), np.uint8)
+            landed[ly[inside], lx[inside]] = 1
+            # Within a stroke's width: where the bone hid the stroke, the flow there is only
+            # interpolated.
+            radius = int(np.ceil(self.half[k])) + 1
+            landed = cv2.dilate(landed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2))
+            shared.append(self.keys[k].owned & landed.astype(bool))
+        self.shared = (shared[0], shared[1])
+
+    def keys_owned(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each key's bone pixels, shared ones included."""
+        return self.keys[0].owned, self.keys[1].owned
+
+    @property
+    def loose(self) -> frozenset[int]:
+        """Paths whose point only bones lead away from, in either key (a hand or an elbow, not a
+        shoulder): the bones move them, and the rest of the drawing follows its own motion there."""
+        return self.keys[0].loose | self.keys[1].loose
+
+    @property
+    def owned(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each key's pixels that are its bones' only (not those shared with another stroke)."""
+        return self.keys[0].owned & ~self.shared[0], self.keys[1].owned & ~self.shared[1]
+
+    def draw(self, key: int, image: np.ndarray, positions: np.ndarray, scale: float
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """The key's bones (every bone pixel, shared ones too) where the paths' points at
+        `positions` put them: float32 colour of `image` (full size) and coverage (H, W) in [0, 1].
+
+        Backward mapping per bone: each full-size pixel asks where in the key its bone came from.
+        """
+        data = self.keys[key]
+        reference = self.references[key]
+        h, w = image.shape[:2]
+        colour = np.zeros(image.shape, np.float32)
+        cover = np.zeros((h, w), np.float32)
+        placed_x, placed_y = self._placed(key, positions)
+        for n, (i, j) in enumerate(self.pairs):
+            mine = data.bone == n
+            if not mine.any():
+                continue
+            xs, ys = placed_x[mine] / scale, placed_y[mine] / scale
+            x0, x1 = max(int(xs.min()) - 2, 0), min(int(xs.max()) + 3, w)
+            y0, y1 = max(int(ys.min()) - 2, 0), min(int(ys.max()) + 3, h)
+            if x0 >= x1 or y0 >= y1:
+                continue
+            qx, qy = np.meshgrid(np.arange(x0, x1, dtype=np.float32) * scale,
+                                 np.arange(y0, y1, dtype=np.float32) * scale)
+            src_x, src_y = _unbend(qx, qy, reference[i], reference[j], positions[i], positions[j])
+            got = cv2.remap(self._masks[key][n], src_x, src_y, cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            take = got > cover[y0:y1, x0:x1]
+            if not take.any():
+                continue
+            pixels = cv2.remap(image, src_x / scale, src_y / scale, cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+            np.copyto(colour[y0:y1, x0:x1], pixels, where=take[..., None])
+            np.copyto(cover[y0:y1, x0:x1], got, where=take)
+        return colour, cover
+
+    def _placed(self, key: int, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of the key's (0: A, 1: B) bone pixels is when the paths' points are at
+        `positions` ((n, 2) work scale): x and y per pixel of the key's `rows`."""
+        data = self.keys[key]
+        reference = self.references[key]
+        first = np.array([i for i, _ in self.pairs])
+        second = np.array([j for _, j in self.pairs])
+        base, tip = positions[first], positions[second]
+        length0 = np.hypot(*(reference[second] - reference[first]).T)
+        axis = tip - base
+        length = np.hypot(axis[:, 0], axis[:, 1])
+        # A bone squeezed to a point keeps the direction it had in the key (no turn to guess).
+        fallback = (reference[second] - reference[first]) / length0[:, None]
+        unit = np.where(length[:, None] > 1e-6, axis / np.maximum(length, 1e-6)[:, None], fallback)
+        normal = np.stack([-unit[:, 1], unit[:, 0]], axis=1)
+        b = data.bone
+        inside = np.clip(data.along, 0.0, length0[b])
+        # Stretch the segment, not what hangs past its ends (a hand keeps its size).
+        along = inside * (length[b] / length0[b]) + (data.along - inside)
+        x = base[b, 0] + along * unit[b, 0] + data.across * normal[b, 0]
+        y = base[b, 1] + along * unit[b, 1] + data.across * normal[b, 1]
+        return x, y
+
+
+def find_limbs(starts: np.ndarray, ends: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray) -> Limbs | None:
+    """The bones between the paths' points (`starts` on key A, `ends` on key B, (n, 2) work scale)
+    given each key's darkness (H, W) in [0, 1]; None when no two points share a stroke in both keys."""
+    if len(starts) < 2:
+        return None
+    found = [_Strokes(starts, ink_a), _Strokes(ends, ink_b)]
+    pairs = sorted(set(found[0].pairs) & set(found[1].pairs))
+    if not pairs:
+        return None
+    keys = [f.owner(pairs, points) for f, points in zip(found, (starts, ends), strict=True)]
+    return Limbs(pairs, keys[0], keys[1], starts, ends, ink_a.shape, (found[0].half, found[1].half))
+
+
+class _Strokes:
+    """The strokes of one key and how the paths' points sit on them."""
+
+    def __init__(self, points: np.ndarray, ink: np.ndarray):
+        self.ink = ink >= _INK
+        h, w = ink.shape
+        widths = cv2.distanceTransform(self.ink.astype(np.uint8), cv2.DIST_L2, 3)
+        # Half a stroke's width: the stroke's core depth (ignoring blobs and thin fringe).
+        core = widths[widths >= 1.0]
+        self.half = float(np.percentile(core, 75)) if core.size else 1.0
+        self.snaps = [self._snap(p) for p in points]
+        snapped = [s for s in self.snaps if s is not None]
+        self.steps: list[np.ndarray | None] = [None] * len(points)
+        self.pairs: list[tuple[int, int]] = []
+        if len(snapped) < 2:
+            return
+        xy = np.array(snapped, float)
+        spread = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0))))
+        margin = int(spread * 0.5 + 4 * self.half + 8)
+        x0, y0 = (np.maximum(xy.min(axis=0).astype(int) - margin, 0))
+        x1, y1 = np.minimum(xy.max(axis=0).astype(int) + margin + 1, (w, h))
+        self.box = (int(x0), int(y0), int(x1), int(y1))
+        limit = int(_WINDING * spread + 4 * self.half + 8)
+        for i, s in enumerate(self.snaps):
+            if s is not None:
+                self.steps[i] = self._geodesic(s, limit)
+        self.slack = self.half + 2.0
+        for i in range(len(points)):
+            for j in range(i + 1, len(points)):
+                if self._joins(i, j):
+                    self.pairs.append((i, j))
+
+    def _snap(self, point: np.ndarray) -> tuple[int, int] | None:
+        """The stroke pixel nearest a path's point, if one is near."""
+        radius = max(_SNAP_MIN, 4.0 * self.half)
+        h, w = self.ink.shape
+        x, y = float(point[0]), float(point[1])
+        x0, x1 = max(int(x - radius), 0), min(int(x + radius) + 2, w)
+        y0, y1 = max(int(y - radius), 0), min(int(y + radius) + 2, h)
+        if x0 >= x1 or y0 >= y1:
+            return None
+        ys, xs = np.nonzero(self.ink[y0:y1, x0:x1])
+        if xs.size == 0:
+            return None
+        d2 = (xs + x0 - x) ** 2 + (ys + y0 - y) ** 2
+        k = int(np.argmin(d2))
+        if d2[k] > radius * radius:
+            return None
+        return int(xs[k] + x0), int(ys[k] + y0)
+
+    def _geodesic(self, seed: tuple[int, int], limit: int) -> np.ndarray:
+        """Distance (px, octagonal steps) along the strokes from `seed` to every stroke pixel in
+        the box (a large number where unreachable within `limit`), at full image size."""
+        x0, y0, x1, y1 = self.box
+        allowed = self.ink[y0:y1, x0:x1].astype(np.uint8)
+        steps = np.full(allowed.shape, np.iinfo(np.int32).max // 4, np.int32)
+        frontier = np.zeros_like(allowed)
+        frontier[seed[1] - y0, seed[0] - x0] = 1
+        reached = frontier.copy()
+        steps[frontier.astype(bool)] = 0
+        for step in range(1, limit + 1):
+            # Square and cross steps in turn: an octagonal metric, within 8% of straight-line
+            # lengths in every direction (square steps alone count a diagonal as 1).
+            grown = cv2.dilate(frontier, _SQUARE if step % 2 else _CROSS) & allowed & (1 - reached)
+            if not grown.any():
+                break
+            steps[grown.astype(bool)] = step
+            reached |= grown
+            frontier = grown
+        full = np.full(self.ink.shape, np.iinfo(np.int32).max // 4, np.int32)
+        full[y0:y1, x0:x1] = steps
+        return full
+
+    def _distance(self, i: int, j: int) -> int:
+        x, y = self.snaps[j]
+        return int(self.steps[i][y, x])
+
+    def _joins(self, i: int, j: int) -> bool:
+        """One stroke runs from point i to point j, not much longer than the straight line, and
+        no other path's point sits on it."""
+        if self.steps[i] is None or self.steps[j] is None:
+            return False
+        far = self._distance(i, j)
+        straight = float(np.hypot(self.snaps[i][0] - self.snaps[j][0], self.snaps[i][1] - self.snaps[j][1]))
+        if straight < 4.0 * self.half or far > _WINDING * straight + 4.0 * self.half:
+            return False
+        for k, s in enumerate(self.snaps):
+            if k in (i, j) or s is None:
+                continue
+            if self._distance(i, k) + self._distance(j, k) <= far + self.slack:
+                return False
+        return True
+
+    def owner(self, pairs: list[tuple[int, int]], points: np.ndarray) -> _Key:
+        """Which bone each stroke pixel near a bone moves with, and its place in that bone's frame."""
+        h, w = self.ink.shape
+        best = np.full((h, w), np.inf, np.float32)
+        bone = np.full((h, w), -1, np.int32)
+        for n, (i, j) in enumerate(pairs):
+            # On a shortest way from i to j, give or take the stroke's width.
+            excess = (self.steps[i] + self.steps[j]).astype(np.float32) - self._distance(i, j)
+            mine = (excess <= self.slack) & (excess < best)
+            best[mine] = excess[mine]
+            bone[mine] = n
+        degree = np.zeros(len(points), int)
+        for i, j in pairs:
+            degree[i] += 1
+            degree[j] += 1
+        loose = set()
+        for end in np.flatnonzero(degree):
+            mine = [n for n, pair in enumerate(pairs) if end in pair]
+            around = self._enclosed(int(end), points[end], np.isin(bone, mine))
+            if around is None:
+                continue  # another stroke leads away: a shoulder, part of the body too
+            loose.add(int(end))
+            if len(mine) == 1:  # a loose end: the knob drawn about it goes with its bone
+                bone[around & (bone < 0)] = mine[0]
+        owned = bone >= 0
+        # The stroke's anti-aliased fringe goes with it (else a faint trace stays behind).
+        grown = cv2.dilate(owned.astype(np.uint8), _SQUARE).astype(bool) & ~owned
+        if grown.any():
+            near = cv2.dilate(np.where(owned, bone + 1, 0).astype(np.float32), _SQUARE)
+            bone[grown] = near[grown].astype(np.int32) - 1
+            owned |= grown
+        rows = np.flatnonzero(owned)
+        which = bone.reshape(-1)[rows]
+        px = (rows % w).astype(np.float32)
+        py = (rows // w).astype(np.float32)
+        first = np.array([points[i] for i, _ in pairs], np.float64)
+        second = np.array([points[j] for _, j in pairs], np.float64)
+        axis = second - first
+        length = np.hypot(axis[:, 0], axis[:, 1])
+        unit = axis / np.maximum(length, 1e-6)[:, None]
+        rel_x = px - first[which, 0]
+        rel_y = py - first[which, 1]
+        along = rel_x * unit[which, 0] + rel_y * unit[which, 1]
+        across = -rel_x * unit[which, 1] + rel_y * unit[which, 0]
+        return _Key(owned, rows, which, along.astype(np.float32), across.astype(np.float32), frozenset(loose))
+
+    def _enclosed(self, end: int, point: np.ndarray, bones: np.ndarray) -> np.ndarray | None:
+        """The ink about a path's point (a hand drawn as a ring about it: what lies within two
+        stroke widths beyond the nearest stroke), if nothing but the point's `bones` leads away."""
+        sx, sy = self.snaps[end]
+        gap = float(np.hypot(sx - point[0], sy - point[1]))
+        radius = gap + 4.0 * self.half + 2.0
+        h, w = self.ink.shape
+        dist = np.hypot(np.arange(w)[None, :] - point[0], np.arange(h)[:, None] - point[1])
+        outer = radius + 3.0 * self.half + 2.0
+        disc = self.ink & (self.steps[end] <= 4.0 * radius) & (dist <= radius)
+        # What leads away from the point along the strokes (not a stroke it reaches only the
+        # long way round, such as the body beside an elbow).
+        ring = self.ink & (self.steps[end] <= 2.0 * outer) & (dist > radius) & (dist <= outer)
+        count, labels = cv2.connectedComponents(ring.astype(np.uint8), connectivity=8)
+        for label in range(1, count):
+            if not (bones & (labels == label)).any():
+                return None
+        return disc
+
+
+def _unbend(qx: np.ndarray, qy: np.ndarray, ref_first: np.ndarray, ref_second: np.ndarray,
+            first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where in the key (bone from ref_first to ref_second) a point q of the bone now from `first`
+    to `second` came from: the inverse of Limbs.displacements for one bone."""
+    axis0 = np.asarray(ref_second, np.float64) - ref_first
+    length0 = float(np.hypot(*axis0))
+    unit0 = axis0 / max(length0, 1e-6)
+    axis = np.asarray(second, np.float64) - first
+    length = float(np.hypot(*axis))
+    unit = axis / length if length > 1e-6 else unit0
+    rel_x, rel_y = qx - np.float32(first[0]), qy - np.float32(first[1])
+    along = rel_x * np.float32(unit[0]) + rel_y * np.float32(unit[1])
+    across = -rel_x * np.float32(unit[1]) + rel_y * np.float32(unit[0])
+    inside = np.clip(along, 0.0, length)
+    along0 = inside * np.float32(length0 / max(length, 1e-6)) + (along - inside)
+    src_x = np.float32(ref_first[0]) + along0 * np.float32(unit0[0]) - across * np.float32(unit0[1])
+    src_y = np.float32(ref_first[1]) + along0 * np.float32(unit0[1]) + across * np.float32(unit0[0])
+    return src_x.astype(np.float32), src_y.astype(np.float32)
+
+
+def erase_bones(keys: tuple[np.ndarray, np.ndarray], owned: tuple[np.ndarray, np.ndarray],
+                flows: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Copies of both keys (uint8 RGBA or premultiplied float, full size) without their bone
+    pixels (`owned`, work scale): painted in the key's paper colour (the median of its light
+    pixels), or, given the flows A->B and B->A (work scale), in what the other key shows there
+    (what the bone hid: the outline an arm was drawn along)."""
+    from inbetweener.engines.flowlib.fields import pixel_grid, resize_flow, warp
+    from inbetweener.engines.flowlib.lineart import darkness
+
+    h, w = keys[0].shape[:2]
+    masks = []
+    for mask in owned:
+        if mask.shape != (h, w):
+            mask = cv2.resize(mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+            mask = cv2.dilate(mask, _SQUARE).astype(bool)  # upscaled edges fall short
+        masks.append(mask)
+    papered = []
+    for key, mask in zip(keys, masks, strict=True):
+        light = darkness(key) < 0.1
+        paper = np.median(key[light], axis=0) if light.any() else np.full(key.shape[2], 255.0)
+        out = key.copy()
+        out[mask] = paper.astype(key.dtype)
+        papered.append(out)
+    if flows is None:
+        return papered[0], papered[1]
+    gx, gy = pixel_grid(h, w)
+    out = []
+    for k, (mine, mask, flow) in enumerate(zip(papered, masks, flows, strict=True)):
+        if flow.shape[:2] != (h, w):
+            flow = resize_flow(flow, w, h)
+        other = warp(papered[1 - k], flow, gx, gy)
+        filled = mine.copy()
+        filled[mask] = other[mask]
+        out.append(filled)
+    return out[0], out[1]

@@ -1,0 +1,166 @@
+"""Line art: a stroke joining two paths' points swings between them as a bone (flowlib/limbs.py)."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from inbetweener.engines.base import TweenFrame, TweenRequest
+from inbetweener.engines.flow import FlowEngine
+from inbetweener.engines.flowlib.limbs import find_limbs
+from inbetweener.model.project import MotionPath
+from inbetweener.paths.bezier import BezierChain, CubicBezier
+
+SIZE = 240
+PAPER = (245, 240, 230)
+INK = (30, 30, 40)
+BODY_RADIUS = 30
+ARM = 60  # shoulder to hand (px)
+SWING = 130.0  # degrees the arm turns about the shoulder, from hanging down
+
+
+def _body_centre(t: float) -> tuple[float, float]:
+    return 100.0 + 12.0 * t, 110.0
+
+
+def _shoulder(t: float) -> np.ndarray:
+    cx, cy = _body_centre(t)
+    return np.array([cx + BODY_RADIUS * math.cos(math.radians(-30)), cy + BODY_RADIUS * math.sin(math.radians(-30))])
+
+
+def _hand(t: float) -> np.ndarray:
+    """The hand circles the shoulder: hanging down-right at t=0, raised at t=1."""
+    angle = math.radians(60.0 - SWING * t)
+    return _shoulder(t) + ARM * np.array([math.cos(angle), math.sin(angle)])
+
+
+def _key(t: float, alpha: bool = False) -> np.ndarray:
+    canvas = np.zeros((SIZE, SIZE, 3), np.uint8)
+    canvas[:] = PAPER
+    cx, cy = _body_centre(t)
+    cv2.circle(canvas, (round(cx), round(cy)), BODY_RADIUS, INK, 3, cv2.LINE_AA)
+    cv2.line(canvas, (round(cx) - 10, round(cy) + BODY_RADIUS), (round(cx) - 14, round(cy) + 80), INK, 3, cv2.LINE_AA)
+    s, h = _shoulder(t), _hand(t)
+    cv2.line(canvas, tuple(int(round(v)) for v in s), tuple(int(round(v)) for v in h), INK, 3, cv2.LINE_AA)
+    cv2.circle(canvas, tuple(int(round(v)) for v in h), 5, INK, 2, cv2.LINE_AA)
+    if not alpha:
+        return np.dstack([canvas, np.full((SIZE, SIZE), 255, np.uint8)])
+    ink = 255 - cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY).astype(np.int32)
+    a = np.clip((ink - 20) * 255 // (255 - 40 - 20), 0, 255).astype(np.uint8)  # paper: 0
+    return np.dstack([np.zeros_like(canvas) + np.array(INK, np.uint8), a])
+
+
+def _hand_path() -> MotionPath:
+    """Bezier close to the hand's circle about the moving shoulder (tangent handles 4/3 tan(a/4) r)."""
+    sweep = math.radians(SWING)
+    k = 4.0 / 3.0 * math.tan(sweep / 4.0) * ARM
+    a0, a1 = math.radians(60.0), math.radians(60.0 - SWING)
+    tangent0 = np.array([math.sin(a0), -math.cos(a0)])  # direction of decreasing angle
+    tangent1 = np.array([math.sin(a1), -math.cos(a1)])
+    drift = _shoulder(1.0) - _shoulder(0.0)
+    p0, p3 = _hand(0.0), _hand(1.0)
+    c1 = p0 + k * tangent0 + drift / 3.0
+    c2 = p3 - k * tangent1 - drift / 3.0
+    return MotionPath(BezierChain.from_segments([CubicBezier(tuple(p0), tuple(c1), tuple(c2), tuple(p3))]))
+
+
+def _paths() -> tuple[MotionPath, MotionPath]:
+    shoulder = MotionPath(BezierChain.line(tuple(_shoulder(0.0)), tuple(_shoulder(1.0))))
+    return shoulder, _hand_path()
+
+
+def _darkness(frame: np.ndarray) -> np.ndarray:
+    rgb = frame[..., :3].astype(np.float32)
+    alpha = frame[..., 3:4].astype(np.float32) / 255.0
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb * alpha + 255.0 * (1.0 - alpha)), cv2.COLOR_RGB2GRAY)
+    return 1.0 - grey / 255.0
+
+
+def _ink_along(dark: np.ndarray, p: np.ndarray, q: np.ndarray, lo: float = 0.2, hi: float = 0.8) -> np.ndarray:
+    """Darkest value within 2 px of each of 20 samples on the segment p-q (between lo and hi)."""
+    out = []
+    for u in np.linspace(lo, hi, 20):
+        x, y = p + u * (q - p)
+        patch = dark[int(round(y)) - 2:int(round(y)) + 3, int(round(x)) - 2:int(round(x)) + 3]
+        out.append(patch.max())
+    return np.array(out)
+
+
+def _frames(request: TweenRequest) -> dict[int, np.ndarray]:
+    return {f.index: f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)}
+
+
+def test_a_stroke_joining_two_paths_points_is_found_as_a_bone():
+    dark_a = _darkness(_key(0.0))
+    dark_b = _darkness(_key(1.0))
+    starts = np.array([p.start for p in _paths()])
+    ends = np.array([p.end for p in _paths()])
+    limbs = find_limbs(starts, ends, dark_a, dark_b)
+    assert limbs is not None and limbs.pairs == [(0, 1)]
+    owned_a = limbs.owned[0]
+    # The arm's middle is the bone's; the body's far side and the leg are not.
+    middle = ((_shoulder(0.0) + _hand(0.0)) / 2).round().astype(int)
+    assert owned_a[middle[1], middle[0]]
+    cx, cy = _body_centre(0.0)
+    assert not owned_a[int(cy), int(cx - BODY_RADIUS)]
+    assert not owned_a[int(cy + 60), int(cx - 12)]
+    # The knob about the hand goes with the bone.
+    hand = _hand(0.0).round().astype(int)
+    assert owned_a[hand[1], hand[0] + 5]
+
+
+def test_a_point_on_the_way_splits_the_stroke_into_two_bones():
+    dark = _darkness(_key(0.0))
+    elbow = (_shoulder(0.0) + _hand(0.0)) / 2
+    points = np.array([_shoulder(0.0), _hand(0.0), elbow])
+    limbs = find_limbs(points, points, dark, dark)
+    assert limbs is not None and limbs.pairs == [(0, 2), (1, 2)]
+
+
+def test_points_on_separate_strokes_make_no_bone():
+    dark = _darkness(_key(0.0))
+    cx, cy = _body_centre(0.0)
+    leg_foot = np.array([cx - 14, cy + 80])
+    points = np.array([_hand(0.0), leg_foot])  # hand and foot: joined only the long way round
+    assert find_limbs(points, points, dark, dark) is None
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_the_arm_swings_about_the_shoulder_whole_and_crisp(alpha):
+    key_a, key_b = _key(0.0, alpha), _key(1.0, alpha)
+    shoulder, hand = _paths()
+    times = (0.25, 0.5, 0.75)
+    frames = _frames(TweenRequest(key_a, key_b, times, paths=(shoulder, hand)))
+    for i, t in enumerate(times):
+        dark = _darkness(frames[i])
+        s = np.asarray(shoulder.position(t), float).reshape(2)
+        h = np.asarray(hand.position(t), float).reshape(2)
+        along = _ink_along(dark, s, h)
+        assert along.min() > 0.5, (t, along.round(2))  # one unbroken, dark arm where the paths say
+        assert dark[round(h[1]) - 7:round(h[1]) + 8, round(h[0]) - 7:round(h[0]) + 8].max() > 0.6  # the hand
+        # Nothing left where the arm and hand hung (a faded arm or a ghost of it).
+        drift = _shoulder(t) - _shoulder(0.0)
+        assert _ink_along(dark, _shoulder(t), _hand(0.0) + drift, 0.45, 1.0).max() < 0.25, t
+        if alpha:  # paper stays transparent
+            assert frames[i][5:20, 5:20, 3].max() == 0
+
+
+def test_the_body_the_arm_hangs_from_stays_whole():
+    key_a, key_b = _key(0.0), _key(1.0)
+    frames = _frames(TweenRequest(key_a, key_b, (0.5,), paths=_paths()))
+    dark = _darkness(frames[0])
+    cx, cy = _body_centre(0.5)
+    angles = np.radians(np.arange(0, 360, 6))
+    on_outline = [dark[int(round(cy + BODY_RADIUS * math.sin(a))) - 1:int(round(cy + BODY_RADIUS * math.sin(a))) + 2,
+                       int(round(cx + BODY_RADIUS * math.cos(a))) - 1:int(round(cx + BODY_RADIUS * math.cos(a))) + 2].max()
+                  for a in angles]
+    assert np.mean(np.array(on_outline) > 0.5) >= 0.95, np.round(on_outline, 2)
+
+
+def test_without_a_second_path_nothing_is_a_bone_and_frames_are_made():
+    key_a, key_b = _key(0.0), _key(1.0)
+    frames = _frames(TweenRequest(key_a, key_b, (0.5,), paths=(_hand_path(),)))
+    assert frames[0].shape == key_a.shape
