@@ -115,6 +115,39 @@ def ball_paths() -> dict:
 
 
 # -- a line-art bean figure changing pose ----------------------------------------------------
+def figure_joints(pose: float) -> dict[str, tuple[float, float]]:
+    """Where the figure's moving joints are at a pose (0 = arms down, 1 = waving, knee lifted)."""
+    cx = 230 + 40 * pose
+    lean = -12 * pose
+    top, bottom = 130.0, 250.0
+    shoulder = (cx + 40 + lean, top + 40)
+    ang = np.deg2rad(75 - 125 * pose)  # from hanging down-right to raised up-right
+    elbow = (shoulder[0] + 45 * np.cos(ang), shoulder[1] + 45 * np.sin(ang))
+    hand = (elbow[0] + 40 * np.cos(ang - 0.5 * pose), elbow[1] + 40 * np.sin(ang - 0.5 * pose))
+    hip = (cx - 20, bottom - 4)
+    knee = (hip[0] - 6 - 20 * pose, hip[1] + 40 - 25 * pose)
+    ankle = (knee[0] - 4, hip[1] + 80 - 40 * pose)
+    toe = (ankle[0] - 22, ankle[1])
+    return {"shoulder": shoulder, "elbow": elbow, "hand": hand, "hip": hip, "knee": knee, "ankle": ankle,
+            "toe": toe}
+
+
+def figure_paths() -> dict:
+    """A path on each of the figure's moving joints, through its poses (a Catmull-Rom chain of
+    three cubics through four poses), in the --paths format: the waving arm and the lifted leg
+    swing as bones between them."""
+    poses = [figure_joints(p) for p in (0.0, 1 / 3, 2 / 3, 1.0)]
+    out = []
+    for name in poses[0]:
+        pts = [np.array(p[name], float) for p in poses]
+        chain = [pts[0]]
+        for i in range(3):
+            before, after = pts[max(i - 1, 0)], pts[min(i + 2, 3)]
+            chain += [pts[i] + (pts[i + 1] - before) / 6, pts[i + 1] - (after - pts[i]) / 6, pts[i + 1]]
+        out.append({"name": name, "points": [[round(float(v), 2) for v in q] for q in chain], "timing": "linear"})
+    return {"paths": out}
+
+
 def figure(pose: float) -> np.ndarray:
     """Ink on paper: a bean body with head, arms and legs; pose 0 = arms down, 1 = waving."""
     img = np.zeros((H, W, 4), np.uint8)
@@ -135,10 +168,9 @@ def figure(pose: float) -> np.ndarray:
         cv2.circle(img, _p(hx + ex + 4 * pose, hy - 4), 4 << SHIFT, ink, -1, AA, SHIFT)
     cv2.ellipse(img, _p(hx + 3 * pose, hy + 9), _p(12 + 3 * pose, 2 + 6 * pose), 0, 15, 165, ink, 3, AA, SHIFT)
     # Arms: the right one swings from hanging down to waving overhead.
-    sh_l, sh_r = (cx - 40 + lean, top + 40), (cx + 40 + lean, top + 40)
-    ang = np.deg2rad(75 - 125 * pose)  # from hanging down-right to raised up-right
-    elbow = (sh_r[0] + 45 * np.cos(ang), sh_r[1] + 45 * np.sin(ang))
-    hand = (elbow[0] + 40 * np.cos(ang - 0.5 * pose), elbow[1] + 40 * np.sin(ang - 0.5 * pose))
+    joints = figure_joints(pose)
+    sh_l, sh_r = (cx - 40 + lean, top + 40), joints["shoulder"]
+    elbow, hand = joints["elbow"], joints["hand"]
     cv2.polylines(img, [np.array([_p(*sh_r), _p(*elbow), _p(*hand)], np.int32)], False, ink, 3, AA, SHIFT)
     cv2.circle(img, _p(*hand), 7 << SHIFT, ink, 3, AA, SHIFT)
     l_hand = (sh_l[0] - 25 - 10 * pose, sh_l[1] + 80)
@@ -146,12 +178,12 @@ def figure(pose: float) -> np.ndarray:
                   False, ink, 3, AA, SHIFT)
     cv2.circle(img, _p(*l_hand), 7 << SHIFT, ink, 3, AA, SHIFT)
     # Legs: the left knee lifts in the second pose.
-    for side, lift in ((-1, pose), (1, 0.0)):
-        hip = (cx + side * 20, bottom - 4)
-        knee = (hip[0] + side * 6 + 20 * lift * side, hip[1] + 40 - 25 * lift)
-        foot = (knee[0] + side * 4, hip[1] + 80 - 40 * lift)
-        pts = np.array([_p(*hip), _p(*knee), _p(*foot), _p(foot[0] + side * 22, foot[1])], np.int32)
-        cv2.polylines(img, [pts], False, ink, 3, AA, SHIFT)
+    hip = (cx + 20, bottom - 4)
+    knee = (hip[0] + 6, hip[1] + 40)
+    foot = (knee[0] + 4, hip[1] + 80)
+    for leg in ((joints["hip"], joints["knee"], joints["ankle"], joints["toe"]),
+                (hip, knee, foot, (foot[0] + 22, foot[1]))):
+        cv2.polylines(img, [np.array([_p(*q) for q in leg], np.int32)], False, ink, 3, AA, SHIFT)
     cv2.line(img, _p(40, 336), _p(470, 336), (120, 110, 100, 255), 2, AA, SHIFT)
     return img
 
@@ -224,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "ball_paths.json").write_text(json.dumps(ball_paths(), indent=2) + "\n")
     _save_rgba(out / "figure_a.png", figure(0.0))
     _save_rgba(out / "figure_b.png", figure(1.0))
+    (out / "figure_paths.json").write_text(json.dumps(figure_paths(), indent=2) + "\n")
     _save_rgba(out / "star_a.png", star((120, 250), 0, 0.8))
     _save_rgba(out / "star_b.png", star((380, 130), 72, 1.2))
 

@@ -24,10 +24,10 @@ _INK = 0.25
 # How far (px, beyond a few stroke widths) a path's point may sit from the stroke it belongs to.
 _SNAP_MIN = 12.0
 # A bone's stroke may bend a little: up to this many times the straight distance between its
-# points (an arm bent at 90 degrees with an elbow half-way is 1.41; a path on the elbow makes two
-# bones of it). Beyond, the way between two points runs through other strokes (hand to foot over
-# the body), not along one.
-_WINDING = 1.4
+# points (an arm bent by 75 degrees at an elbow half-way is 1.26; a path on the elbow makes two
+# bones of it). Beyond, the way between two points runs round other strokes (shoulder to hip
+# along the body's outline, hand to foot over the body), not along one limb.
+_WINDING = 1.25
 _SQUARE = np.ones((3, 3), np.uint8)
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
@@ -39,7 +39,7 @@ class _Key(NamedTuple):
     bone: np.ndarray    # bone index of each owned pixel
     along: np.ndarray   # px along the bone's segment from its first point
     across: np.ndarray  # px to the left of the segment
-    loose: frozenset[int]  # paths whose point only bones lead away from (a hand, an elbow)
+    anchored: frozenset[int]  # bone ends that other strokes touch (a shoulder on the body)
 
 
 class Limbs:
@@ -94,10 +94,11 @@ class Limbs:
         return self.keys[0].owned, self.keys[1].owned
 
     @property
-    def loose(self) -> frozenset[int]:
-        """Paths whose point only bones lead away from, in either key (a hand or an elbow, not a
-        shoulder): the bones move them, and the rest of the drawing follows its own motion there."""
-        return self.keys[0].loose | self.keys[1].loose
+    def unanchored(self) -> frozenset[int]:
+        """Bone ends that no other stroke touches in one key or both (a hand, an elbow, a foot in
+        the air): the bones move them, and nothing else there moves with them."""
+        ends = {i for pair in self.pairs for i in pair}
+        return frozenset(ends - (self.keys[0].anchored & self.keys[1].anchored))
 
     @property
     def owned(self) -> tuple[np.ndarray, np.ndarray]:
@@ -261,12 +262,13 @@ class _Strokes:
             return False
         far = self._distance(i, j)
         straight = float(np.hypot(self.snaps[i][0] - self.snaps[j][0], self.snaps[i][1] - self.snaps[j][1]))
-        if straight < 4.0 * self.half or far > _WINDING * straight + 4.0 * self.half:
+        if straight < 4.0 * self.half or far > _WINDING * straight + 2.0 * self.half:
             return False
         for k, s in enumerate(self.snaps):
             if k in (i, j) or s is None:
                 continue
-            if self._distance(i, k) + self._distance(j, k) <= far + self.slack:
+            # On the way, give or take a corner cut inside a thick stroke.
+            if self._distance(i, k) + self._distance(j, k) <= far + 2.0 * self.half + 4.0:
                 return False
         return True
 
@@ -285,16 +287,23 @@ class _Strokes:
         for i, j in pairs:
             degree[i] += 1
             degree[j] += 1
-        loose = set()
-        for end in np.flatnonzero(degree):
-            mine = [n for n, pair in enumerate(pairs) if end in pair]
-            around = self._enclosed(int(end), points[end], np.isin(bone, mine))
-            if around is None:
-                continue  # another stroke leads away: a shoulder, part of the body too
-            loose.add(int(end))
-            if len(mine) == 1:  # a loose end: the knob drawn about it goes with its bone
-                bone[around & (bone < 0)] = mine[0]
+        for end in np.flatnonzero(degree == 1):
+            mine = next(n for n, pair in enumerate(pairs) if end in pair)
+            knob = self._knob(int(end), points[end], bone == mine)
+            if knob is not None:  # a loose end: the knob drawn about it goes with its bone
+                bone[knob & (bone < 0)] = mine
         owned = bone >= 0
+        # Bone ends that other strokes touch (a shoulder on the body's outline).
+        reach = 2.0 * self.half + 3.0
+        others = self.ink & ~owned
+        anchored = set()
+        for end in np.flatnonzero(degree):
+            x, y = points[end]
+            x0, x1 = max(int(x - reach), 0), min(int(x + reach) + 2, w)
+            y0, y1 = max(int(y - reach), 0), min(int(y + reach) + 2, h)
+            ys, xs = np.nonzero(others[y0:y1, x0:x1])
+            if np.any((xs + x0 - x) ** 2 + (ys + y0 - y) ** 2 <= reach * reach):
+                anchored.add(int(end))
         # The stroke's anti-aliased fringe goes with it (else a faint trace stays behind).
         grown = cv2.dilate(owned.astype(np.uint8), _SQUARE).astype(bool) & ~owned
         if grown.any():
@@ -314,11 +323,11 @@ class _Strokes:
         rel_y = py - first[which, 1]
         along = rel_x * unit[which, 0] + rel_y * unit[which, 1]
         across = -rel_x * unit[which, 1] + rel_y * unit[which, 0]
-        return _Key(owned, rows, which, along.astype(np.float32), across.astype(np.float32), frozenset(loose))
+        return _Key(owned, rows, which, along.astype(np.float32), across.astype(np.float32), frozenset(anchored))
 
-    def _enclosed(self, end: int, point: np.ndarray, bones: np.ndarray) -> np.ndarray | None:
-        """The ink about a path's point (a hand drawn as a ring about it: what lies within two
-        stroke widths beyond the nearest stroke), if nothing but the point's `bones` leads away."""
+    def _knob(self, end: int, point: np.ndarray, bone: np.ndarray) -> np.ndarray | None:
+        """The ink about a bone's end (a hand drawn as a ring about the path's point: what lies
+        within two stroke widths beyond the nearest stroke), if nothing but the bone leads away."""
         sx, sy = self.snaps[end]
         gap = float(np.hypot(sx - point[0], sy - point[1]))
         radius = gap + 4.0 * self.half + 2.0
@@ -331,8 +340,8 @@ class _Strokes:
         ring = self.ink & (self.steps[end] <= 2.0 * outer) & (dist > radius) & (dist <= outer)
         count, labels = cv2.connectedComponents(ring.astype(np.uint8), connectivity=8)
         for label in range(1, count):
-            if not (bones & (labels == label)).any():
-                return None
+            if not (bone & (labels == label)).any():
+                return None  # another stroke leads away: a joint, not a loose end
         return disc
 
 

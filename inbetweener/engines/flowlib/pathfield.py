@@ -86,11 +86,11 @@ class PathField:
         return np.exp(-0.5 * d2 / sigma ** 2)
 
     def _unboned(self) -> np.ndarray:
-        """Indices of the paths the flow must be steered to: all but bones' loose ends (a bone
-        moves its hand itself, and its strokes are not in the images the flow sees; a shoulder
-        is the body's too)."""
-        loose = self.limbs.loose if self.limbs is not None else frozenset()
-        return np.array([i for i in range(len(self.paths)) if i not in loose], int)
+        """Indices of the paths the flow must be steered to: all but the bone ends no other stroke
+        touches (a bone moves its hand itself, and its strokes are not in the images the flow
+        sees; a shoulder is the body's too)."""
+        free = self.limbs.unanchored if self.limbs is not None else frozenset()
+        return np.array([i for i in range(len(self.paths)) if i not in free], int)
 
     def initial_flows(self) -> tuple[np.ndarray, np.ndarray]:
         """Wide smooth fields through the path displacements (A->B at starts, B->A at ends)."""
