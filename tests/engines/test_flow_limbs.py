@@ -120,6 +120,15 @@ def test_a_point_on_the_way_splits_the_stroke_into_two_bones():
     assert limbs is not None and limbs.pairs == [(0, 2), (1, 2)]
 
 
+def test_two_points_on_a_closed_outline_make_no_bone():
+    """A quarter of the body's outline is fairly straight, but the rest of the outline still joins
+    its ends: a stretch of a shape, not a limb."""
+    dark = _darkness(_key(0.0))
+    cx, cy = _body_centre(0.0)
+    points = np.array([[cx + BODY_RADIUS, cy], [cx, cy - BODY_RADIUS]])
+    assert find_limbs(points, points, dark, dark) is None
+
+
 def test_points_on_separate_strokes_make_no_bone():
     dark = _darkness(_key(0.0))
     cx, cy = _body_centre(0.0)

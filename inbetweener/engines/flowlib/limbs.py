@@ -29,7 +29,7 @@ _SNAP_MIN = 12.0
 # along the body's outline, hand to foot over the body), not along one limb.
 _WINDING = 1.25
 _SQUARE = np.ones((3, 3), np.uint8)
-_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+_FAR = np.iinfo(np.int32).max // 4  # geodesic distance of what cannot be reached
 
 
 class _Key(NamedTuple):
@@ -230,25 +230,33 @@ class _Strokes:
 
     def _geodesic(self, seed: tuple[int, int], limit: int) -> np.ndarray:
         """Distance (px, octagonal steps) along the strokes from `seed` to every stroke pixel in
-        the box (a large number where unreachable within `limit`), at full image size."""
+        the box (a large number where unreachable within `limit`), at full image size.
+
+        Breadth-first over flat pixel indices: each step costs what its front holds, not the box.
+        """
         x0, y0, x1, y1 = self.box
-        allowed = self.ink[y0:y1, x0:x1].astype(np.uint8)
-        steps = np.full(allowed.shape, np.iinfo(np.int32).max // 4, np.int32)
-        frontier = np.zeros_like(allowed)
-        frontier[seed[1] - y0, seed[0] - x0] = 1
-        reached = frontier.copy()
-        steps[frontier.astype(bool)] = 0
+        bw = x1 - x0 + 2  # one pixel of padding all round: no bounds checks
+        allowed = np.zeros((y1 - y0 + 2, bw), bool)
+        allowed[1:-1, 1:-1] = self.ink[y0:y1, x0:x1]
+        allowed = allowed.reshape(-1)
+        steps = np.full(allowed.shape, _FAR, np.int32)
+        front = np.array([(seed[1] - y0 + 1) * bw + seed[0] - x0 + 1])
+        steps[front] = 0
+        allowed[front] = False
+        cross = np.array([-bw, -1, 1, bw])
+        square = np.concatenate([cross, [-bw - 1, -bw + 1, bw - 1, bw + 1]])
         for step in range(1, limit + 1):
             # Square and cross steps in turn: an octagonal metric, within 8% of straight-line
             # lengths in every direction (square steps alone count a diagonal as 1).
-            grown = cv2.dilate(frontier, _SQUARE if step % 2 else _CROSS) & allowed & (1 - reached)
-            if not grown.any():
+            reach = (front[:, None] + (square if step % 2 else cross)[None, :]).reshape(-1)
+            reach = np.unique(reach[allowed[reach]])
+            if reach.size == 0:
                 break
-            steps[grown.astype(bool)] = step
-            reached |= grown
-            frontier = grown
-        full = np.full(self.ink.shape, np.iinfo(np.int32).max // 4, np.int32)
-        full[y0:y1, x0:x1] = steps
+            steps[reach] = step
+            allowed[reach] = False
+            front = reach
+        full = np.full(self.ink.shape, _FAR, np.int32)
+        full[y0:y1, x0:x1] = steps.reshape(y1 - y0 + 2, bw)[1:-1, 1:-1]
         return full
 
     def _distance(self, i: int, j: int) -> int:
@@ -270,7 +278,22 @@ class _Strokes:
             # On the way, give or take a corner cut inside a thick stroke.
             if self._distance(i, k) + self._distance(j, k) <= far + 2.0 * self.half + 4.0:
                 return False
-        return True
+        return self._splits(i, j, far)
+
+    def _splits(self, i: int, j: int, far: int) -> bool:
+        """Taking the stroke from i to j away leaves nothing that joins what touches its two ends:
+        a limb, not a stretch of a closed outline (the rest of the outline still joins those)."""
+        x0, y0, x1, y1 = self.box
+        steps_i, steps_j = self.steps[i][y0:y1, x0:x1], self.steps[j][y0:y1, x0:x1]
+        corridor = (steps_i + steps_j - far <= self.slack).astype(np.uint8)
+        rest = self.ink[y0:y1, x0:x1] & ~cv2.dilate(corridor, _SQUARE).astype(bool)
+        labels = cv2.connectedComponents(rest.astype(np.uint8), connectivity=8)[1]
+        touching = []
+        for steps in (steps_i, steps_j):
+            end = ((corridor > 0) & (steps <= self.slack + 2.0)).astype(np.uint8)
+            beside = cv2.dilate(end, np.ones((5, 5), np.uint8)).astype(bool)  # just past the cut
+            touching.append(set(np.unique(labels[beside & rest]).tolist()))
+        return not (touching[0] & touching[1])
 
     def owner(self, pairs: list[tuple[int, int]], points: np.ndarray) -> _Key:
         """Which bone each stroke pixel near a bone moves with, and its place in that bone's frame."""
