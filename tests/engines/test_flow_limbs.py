@@ -10,7 +10,7 @@ import pytest
 
 from inbetweener.engines.base import TweenFrame, TweenRequest
 from inbetweener.engines.flow import FlowEngine
-from inbetweener.engines.flowlib.limbs import find_limbs
+from inbetweener.engines.flowlib.limbs import _Strokes, find_limbs
 from inbetweener.model.project import MotionPath
 from inbetweener.paths.bezier import BezierChain, CubicBezier
 
@@ -93,12 +93,14 @@ def _frames(request: TweenRequest) -> dict[int, np.ndarray]:
     return {f.index: f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)}
 
 
+def _track(paths) -> np.ndarray:
+    return np.stack([[np.asarray(p.position(t), float).reshape(2) for p in paths] for t in (0, .25, .5, .75, 1)])
+
+
 def test_a_stroke_joining_two_paths_points_is_found_as_a_bone():
     dark_a = _darkness(_key(0.0))
     dark_b = _darkness(_key(1.0))
-    starts = np.array([p.start for p in _paths()])
-    ends = np.array([p.end for p in _paths()])
-    limbs = find_limbs(starts, ends, dark_a, dark_b)
+    limbs = find_limbs(_track(_paths()), dark_a, dark_b)
     assert limbs is not None and limbs.pairs == [(0, 1)]
     owned_a = limbs.owned[0]
     # The arm's middle is the bone's; the body's far side and the leg are not.
@@ -116,8 +118,7 @@ def test_a_point_on_the_way_splits_the_stroke_into_two_bones():
     dark = _darkness(_key(0.0))
     elbow = (_shoulder(0.0) + _hand(0.0)) / 2
     points = np.array([_shoulder(0.0), _hand(0.0), elbow])
-    limbs = find_limbs(points, points, dark, dark)
-    assert limbs is not None and limbs.pairs == [(0, 2), (1, 2)]
+    assert _Strokes(points, dark).pairs == [(0, 2), (1, 2)]
 
 
 def test_two_points_on_a_closed_outline_make_no_bone():
@@ -126,7 +127,7 @@ def test_two_points_on_a_closed_outline_make_no_bone():
     dark = _darkness(_key(0.0))
     cx, cy = _body_centre(0.0)
     points = np.array([[cx + BODY_RADIUS, cy], [cx, cy - BODY_RADIUS]])
-    assert find_limbs(points, points, dark, dark) is None
+    assert _Strokes(points, dark).pairs == []
 
 
 def test_points_on_separate_strokes_make_no_bone():
@@ -134,7 +135,16 @@ def test_points_on_separate_strokes_make_no_bone():
     cx, cy = _body_centre(0.0)
     leg_foot = np.array([cx - 14, cy + 80])
     points = np.array([_hand(0.0), leg_foot])  # hand and foot: joined only the long way round
-    assert find_limbs(points, points, dark, dark) is None
+    assert _Strokes(points, dark).pairs == []
+
+
+def test_points_that_move_together_make_no_bone():
+    """Shoulder and hand travelling side by side (the arm does not swing): the flow follows that."""
+    dark = _darkness(_key(0.0))
+    points = np.array([_shoulder(0.0), _hand(0.0)])
+    assert _Strokes(points, dark).pairs == [(0, 1)]
+    track = np.stack([points + np.array([3.0 * k, 0.0]) for k in range(5)])
+    assert find_limbs(track, dark, dark) is None
 
 
 @pytest.mark.parametrize("alpha", [False, True])

@@ -28,6 +28,8 @@ _SNAP_MIN = 12.0
 # bones of it). Beyond, the way between two points runs round other strokes (shoulder to hip
 # along the body's outline, hand to foot over the body), not along one limb.
 _WINDING = 1.25
+# A bone's ends must move apart (turn or stretch) by at least this share of their distance.
+_SWING = 0.25
 _SQUARE = np.ones((3, 3), np.uint8)
 _FAR = np.iinfo(np.int32).max // 4  # geodesic distance of what cannot be reached
 
@@ -165,17 +167,41 @@ class Limbs:
         return x, y
 
 
-def find_limbs(starts: np.ndarray, ends: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray) -> Limbs | None:
-    """The bones between the paths' points (`starts` on key A, `ends` on key B, (n, 2) work scale)
-    given each key's darkness (H, W) in [0, 1]; None when no two points share a stroke in both keys."""
+def find_limbs(track: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray) -> Limbs | None:
+    """The bones between the paths' points given where they are over time (`track`: (k, n, 2) at
+    work scale, first on key A, last on key B, a few times between) and each key's darkness
+    (H, W) in [0, 1]; None when no two points that swing apart share a stroke in both keys."""
+    starts, ends = track[0], track[-1]
     if len(starts) < 2:
         return None
     found = [_Strokes(starts, ink_a), _Strokes(ends, ink_b)]
-    pairs = sorted(set(found[0].pairs) & set(found[1].pairs))
+    pairs = _limb_chains(track, sorted(set(found[0].pairs) & set(found[1].pairs)))
     if not pairs:
         return None
     keys = [f.owner(pairs, points) for f, points in zip(found, (starts, ends), strict=True)]
     return Limbs(pairs, keys[0], keys[1], starts, ends, ink_a.shape, (found[0].half, found[1].half))
+
+
+def _limb_chains(track: np.ndarray, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pairs that make up limbs: those whose ends swing apart (one moves about the other, at
+    some time, by at least _SWING of their distance), and those chained to them (a foot that the
+    swinging shin carries). A stretch of strokes whose ends move together is the flow's to follow
+    (a bone there would only risk a seam)."""
+    def swings(i: int, j: int) -> bool:
+        offsets = track[:, j] - track[:, i]
+        return np.hypot(*(offsets - offsets[0]).T).max() >= _SWING * float(np.hypot(*offsets[0]))
+
+    kept = [p for p in pairs if swings(*p)]
+    joints = {i for p in kept for i in p}
+    grew = True
+    while grew:
+        grew = False
+        for p in pairs:
+            if p not in kept and joints & set(p):
+                kept.append(p)
+                joints |= set(p)
+                grew = True
+    return sorted(kept)
 
 
 class _Strokes:

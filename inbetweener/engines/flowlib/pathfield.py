@@ -123,7 +123,9 @@ class PathField:
     def find_limbs(self, ink_a: np.ndarray, ink_b: np.ndarray) -> None:
         """Line art: the strokes that join two paths' points in both keys become bones (limbs.py),
         given each key's darkness at work scale."""
-        self.limbs = find_limbs(self.starts, self.ends, ink_a, ink_b)
+        track = np.stack([self.positions(t) for t in (0.0, 0.25, 0.5, 0.75, 1.0)])
+        track[0], track[-1] = self.starts, self.ends
+        self.limbs = find_limbs(track, ink_a, ink_b)
 
     def reach(self) -> tuple[np.ndarray, np.ndarray]:
         """Where the paths steer the motion: (H, W) weights over A's and over B's pixels, > 0
