@@ -60,11 +60,11 @@ class Limbs:
         self._masks = [self._bone_masks(k) for k in self.keys]
 
     def _bone_masks(self, data: _Key) -> list[np.ndarray]:
-        """(H, W) float32 per bone: 1 on its pixels."""
+        """(H, W) uint8 per bone: 255 on its pixels."""
         out = []
         for n in range(len(self.pairs)):
-            mask = np.zeros(self.shape[0] * self.shape[1], np.float32)
-            mask[data.rows[data.bone == n]] = 1.0
+            mask = np.zeros(self.shape[0] * self.shape[1], np.uint8)
+            mask[data.rows[data.bone == n]] = 255
             out.append(mask.reshape(self.shape))
         return out
 
@@ -133,7 +133,7 @@ class Limbs:
                                  np.arange(y0, y1, dtype=np.float32) * scale)
             src_x, src_y = _unbend(qx, qy, reference[i], reference[j], positions[i], positions[j])
             got = cv2.remap(self._masks[key][n], src_x, src_y, cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0) * np.float32(1.0 / 255.0)
             take = got > cover[y0:y1, x0:x1]
             if not take.any():
                 continue
