@@ -2,10 +2,11 @@
 
 Optical flow cannot follow a thin stroke that sweeps far (an arm raised 150 degrees): it fades out
 at one place and in at another. A path on the hand moves the hand only. So where one stroke joins
-two paths' points in both keys, with no other path's point on the way, that stroke is a bone: at
-every t it is drawn where the segment between the two points is, turned with it and stretched
-along it only (the line keeps its width). A chain of paths (shoulder, elbow, hand) makes a chain
-of bones; a loose end (a hand drawn as a knob about the path's point) goes with its bone.
+two paths' points in both keys (fairly straight, no other path's point on the way, not a stretch
+of a closed outline) and the points swing apart, that stroke is a bone: at every t it is drawn
+where the segment between the two points is, turned with it and stretched along it only (the
+line keeps its width). A chain of paths (shoulder, elbow, hand) makes a chain of bones; a loose
+end (a hand drawn as a knob about the path's point) goes with its bone.
 
 The rest of the drawing is in-betweened as usual, from keys without their bones (flow sees no
 bones, and what a bone hid, such as an outline the arm lay along, comes from the other key); the
