@@ -478,10 +478,8 @@ class _Synthesizer:
         weight_b = np.float32(t) * (seen_b + np.float32(1e-3) * np.exp(-0.5 * miss_b) + np.float32(1e-6))
         share_a = (weight_a / (weight_a + weight_b)).astype(np.float32)
         # Where the splat went astray, the flows read directly at the pixel may make both keys
-        # agree better. Pixels the paths steer keep the splatted motion (it follows their arcs),
-        # and so do pixels it shows from one key only: there the keys cannot agree, and a
-        # candidate that fits by chance would blend in a ghost of what is hidden.
-        locked = np.minimum(seen_a, seen_b) < _ONE_SIDED
+        # agree better. Pixels the paths steer keep the splatted motion (it follows their arcs).
+        locked = np.zeros(share_a.shape, bool)
         if self.reach_a is not None:
             locked |= warp(self.reach_a, to_a, self.gx, self.gy) > _PATH_REACH
             locked |= warp(self.reach_b, to_b, self.gx, self.gy) > _PATH_REACH
