@@ -6,8 +6,9 @@ The default engine: CPU only, no model download. Frame synthesis follows Baker e
 "A Database and Evaluation Methodology for Optical Flow" (flow splatted to time t, both keys
 warped, visibility-weighted blend), with the paths as hard constraints (flowlib/pathfield.py) and
 matched paint regions turning along arcs rather than chords (flowlib/regions.py).
-Where both keys are visible and no path steers, a bilateral check lets the flows read directly at
-the pixel replace the splatted motion when they make the keys agree better (flowlib/candidates.py).
+Where no path steers, a bilateral check lets the flows read directly at the pixel replace the
+splatted motion when they make the keys agree clearly better (flowlib/candidates.py). In line
+art, strokes joining two paths' points swing between them as bones (flowlib/limbs.py).
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
 
     Pixels taken from another candidate blend with `other_share` of key A (they carry no
     occlusion reasoning); `locked` pixels never switch (the flow engine locks those its paths
-    steer and those the splat shows from one key only). With `textures` (0 flat .. 1 textured, per
+    steer and those its matched regions turn). With `textures` (0 flat .. 1 textured, per
     key pixel), a candidate over flat paint may only refine the splatted motion.
     """
     to_a, to_b, share = (np.array(x, np.float32) for x in splatted)
