@@ -194,6 +194,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         inks = (darkness(small_a), darkness(small_b))
         field.find_limbs(*inks)
         if field.limbs:
+            yield Progress(0.1, _limbs_message(paths, field.limbs.pairs))
             # The rest is in-betweened without the bones: flow cannot follow them, and where they
             # sweep they drag the strokes they pass.
             small_a, small_b = erase_bones((small_a, small_b), field.limbs.keys_owned())
@@ -271,6 +272,15 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         premul_a, premul_b = request.key_a, request.key_b
     yield _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
                        sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns, bases)
+
+
+def _limbs_message(paths: Sequence, pairs: list[tuple[int, int]]) -> str:
+    """What the status bar says about the bones found: which paths each one joins."""
+    def name(i: int) -> str:
+        return paths[i].name or f"path {i + 1}"
+
+    joined = ", ".join(f"{name(i)}–{name(j)}" for i, j in pairs)
+    return f"line art: {len(pairs)} limb{'s' if len(pairs) > 1 else ''} between paths ({joined})"
 
 
 def _fill(flow: np.ndarray, cons: np.ndarray, guide: np.ndarray, other_guide: np.ndarray, colour: np.ndarray,

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from inbetweener.engines.base import TweenFrame, TweenRequest
+from inbetweener.engines.base import Progress, TweenFrame, TweenRequest
 from inbetweener.engines.flow import FlowEngine
 from inbetweener.engines.flowlib.limbs import _Strokes, find_limbs
 from inbetweener.model.project import MotionPath
@@ -216,3 +216,11 @@ def test_the_bundled_figure_waves_and_lifts_its_knee_along_its_joint_paths():
         before = {k: np.array(v) for k, v in make.figure_joints(0.0).items()}
         drift = joints["shoulder"] - before["shoulder"]
         assert _ink_along(dark, before["elbow"] + drift, before["hand"] + drift, 0.3, 0.8).max() < 0.25, t
+
+
+def test_the_status_bar_names_the_limbs_found():
+    shoulder, hand = _paths()
+    request = TweenRequest(_key(0.0), _key(1.0), (0.5,),
+                           paths=(MotionPath(shoulder.curve, name="shoulder"), MotionPath(hand.curve, name="hand")))
+    messages = [item.message for item in FlowEngine().tween(request) if isinstance(item, Progress)]
+    assert "line art: 1 limb between paths (shoulder–hand)" in messages
