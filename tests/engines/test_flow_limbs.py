@@ -147,12 +147,15 @@ def test_points_that_move_together_make_no_bone():
     assert find_limbs(track, dark, dark) is None
 
 
-@pytest.mark.parametrize("alpha", [False, True])
-def test_the_arm_swings_about_the_shoulder_whole_and_crisp(alpha):
+@pytest.mark.parametrize("alpha, options", [(False, {}), (True, {}), (False, {"quality": "fast"}),
+                                            (False, {"max_flow_size": 160})])
+def test_the_arm_swings_about_the_shoulder_whole_and_crisp(alpha, options):
+    """Opaque and transparent keys; the motion made at half scale (fast); keys larger than the
+    flow's working size."""
     key_a, key_b = _key(0.0, alpha), _key(1.0, alpha)
     shoulder, hand = _paths()
     times = (0.25, 0.5, 0.75)
-    frames = _frames(TweenRequest(key_a, key_b, times, paths=(shoulder, hand)))
+    frames = _frames(TweenRequest(key_a, key_b, times, paths=(shoulder, hand), options=options))
     for i, t in enumerate(times):
         dark = _darkness(frames[i])
         s = np.asarray(shoulder.position(t), float).reshape(2)
