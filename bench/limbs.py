@@ -17,7 +17,6 @@ Usage: python bench/limbs.py [--frames N] [--save DIR]
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -26,19 +25,14 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import make_samples  # noqa: E402  (scripts/make_samples.py: draws the figure at any pose)
 from paths import engine_frames, naive_dis, shared_baseline  # noqa: E402  (bench/paths.py)
 
 from inbetweener.io.paths_json import load_paths  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "resources" / "samples"
-
-
-def _figure_module():
-    spec = importlib.util.spec_from_file_location("make_samples", REPO / "scripts" / "make_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _ink(rgb: np.ndarray) -> np.ndarray:
@@ -68,11 +62,10 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=7, help="in-betweens (t = j/(N+1))")
     ap.add_argument("--save", type=Path, help="write each method's frames here as PNG")
     args = ap.parse_args()
-    make = _figure_module()
     k = args.frames + 1
     times = tuple(j / k for j in range(1, k))
-    a, b = make.figure(0.0)[..., :3], make.figure(1.0)[..., :3]
-    truth = [make.figure(t)[..., :3] for t in times]
+    a, b = make_samples.figure(0.0)[..., :3], make_samples.figure(1.0)[..., :3]
+    truth = [make_samples.figure(t)[..., :3] for t in times]
     joints = load_paths(SAMPLES / "figure_paths.json")
     runs = {
         "flow + joint paths": lambda: engine_frames(a, b, times, joints),
@@ -92,7 +85,7 @@ def main() -> int:
         for f, g in zip(frames, truth, strict=True):
             made, want = _ink(f), _ink(g)
             ious.append((made & want).sum() / max((made | want).sum(), 1))
-        drawn = np.mean([_limbs_drawn(f, make.figure_joints(t)) for f, t in zip(frames, times, strict=True)])
+        drawn = np.mean([_limbs_drawn(f, make_samples.figure_joints(t)) for f, t in zip(frames, times, strict=True)])
         print(f"| {name} | {psnr:.2f} | {np.mean(ious):.3f} | {drawn:.2f} | {seconds:.2f} |")
         if args.save:
             out = args.save / name.replace(" ", "_").replace(",", "").replace("+", "with")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -26,3 +29,13 @@ def disc_keys() -> tuple[np.ndarray, np.ndarray]:
     cv2.circle(a, (25, 32), 10, (20, 40, 200, 255), -1)
     cv2.circle(b, (55, 32), 10, (20, 40, 200, 255), -1)
     return a, b
+
+
+@pytest.fixture(scope="session")
+def make_samples() -> ModuleType:
+    """scripts/make_samples.py as a module: the script that draws the bundled samples."""
+    path = Path(__file__).resolve().parents[1] / "scripts" / "make_samples.py"
+    spec = importlib.util.spec_from_file_location("make_samples", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

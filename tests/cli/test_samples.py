@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -14,16 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "resources" / "samples"
 
 
-def _make_samples_module():
-    spec = importlib.util.spec_from_file_location("make_samples", ROOT / "scripts" / "make_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_script_redraws_the_bundled_keys(tmp_path: Path) -> None:
-    make = _make_samples_module()
-    assert make.main(["--out", str(tmp_path), "--icons", str(tmp_path), "--no-render"]) == 0
+def test_script_redraws_the_bundled_keys(tmp_path: Path, make_samples) -> None:
+    assert make_samples.main(["--out", str(tmp_path), "--icons", str(tmp_path), "--no-render"]) == 0
     for name in ("ball_a", "ball_b", "figure_a", "figure_b", "star_a", "star_b"):
         fresh, bundled = load_image(tmp_path / f"{name}.png"), load_image(SAMPLES / f"{name}.png")
         assert fresh.shape == bundled.shape == (384, 512, 4)

@@ -188,21 +188,16 @@ def test_without_a_second_path_nothing_is_a_bone_and_frames_are_made():
     assert frames[0].shape == key_a.shape
 
 
-def test_the_bundled_figure_waves_and_lifts_its_knee_along_its_joint_paths():
+def test_the_bundled_figure_waves_and_lifts_its_knee_along_its_joint_paths(make_samples):
     """resources/samples: with its paths on shoulder, elbow, hand, hip, knee, ankle and toe, the
     stick figure's arm and leg are drawn whole between their joints at t (they faded out and in
     before)."""
-    import importlib.util
     from pathlib import Path
 
     from inbetweener.io.images import load_image
     from inbetweener.io.paths_json import load_paths
 
-    root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location("make_samples", root / "scripts" / "make_samples.py")
-    make = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make)
-    samples = root / "resources" / "samples"
+    samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
     key_a, key_b = load_image(samples / "figure_a.png"), load_image(samples / "figure_b.png")
     paths = load_paths(samples / "figure_paths.json")
     times = (0.25, 0.5, 0.75)
@@ -216,7 +211,7 @@ def test_the_bundled_figure_waves_and_lifts_its_knee_along_its_joint_paths():
                 along = _ink_along(dark, joints[p], joints[q])
                 assert along.min() > 0.5, (t, p, q, along.round(2))
         # And nothing is left of the forearm where it hung.
-        before = {k: np.array(v) for k, v in make.figure_joints(0.0).items()}
+        before = {k: np.array(v) for k, v in make_samples.figure_joints(0.0).items()}
         drift = joints["shoulder"] - before["shoulder"]
         assert _ink_along(dark, before["elbow"] + drift, before["hand"] + drift, 0.3, 0.8).max() < 0.25, t
 
