@@ -44,6 +44,7 @@ from inbetweener.engines.flowlib.splat import (
     texture,
 )
 from inbetweener.errors import EngineError
+from inbetweener.model.project import MotionPath
 
 # Splat weight at which a key counts as fully visible at a time-t pixel (bilinear splats of a
 # stretched region deliver less than 1 per pixel without being holes).
@@ -254,6 +255,8 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     if carried:
         flow_ab = np.where(carried[0].body[..., None], carried[0].motion, flow_ab)
         flow_ba = np.where(carried[1].body[..., None], carried[1].motion, flow_ba)
+    if not transparent:  # opaque keys are warped as they are (uint8)
+        premul_a, premul_b = request.key_a, request.key_b
     bases = None
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
@@ -261,20 +264,17 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
             field.limbs.share_strokes((flow_ab, flow_ba), inks)
             # The base frame is warped from keys without their bones (the bones' layer draws
             # them), what a bone hid taken from the other key by the flow of what lay beneath.
-            keys = (premul_a, premul_b) if transparent else (request.key_a, request.key_b)
-            bases = erase_bones(keys, field.limbs.owned, (flow_ab, flow_ba))
+            bases = erase_bones((premul_a, premul_b), field.limbs.owned, (flow_ab, flow_ba))
         field.prepare_bends(flow_ab, flow_ba)
     del carried, relative, small_a, small_b
     vis_a, vis_b = both(at_once, partial(_visibility, flow_ab, cons_a), partial(_visibility, flow_ba, cons_b))
     del cons_a, cons_b
     sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
-    if not transparent:
-        premul_a, premul_b = request.key_a, request.key_b
     yield _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
                        sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns, bases)
 
 
-def _limbs_message(paths: Sequence, pairs: list[tuple[int, int]]) -> str:
+def _limbs_message(paths: Sequence[MotionPath], pairs: list[tuple[int, int]]) -> str:
     """What the status bar says about the bones found: which paths each one joins."""
     def name(i: int) -> str:
         return paths[i].name or f"path {i + 1}"

@@ -20,6 +20,9 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from inbetweener.engines.flowlib.fields import pixel_grid, resize_flow, warp
+from inbetweener.engines.flowlib.lineart import darkness
+
 # Darkness (0 paper .. 1 black) from which a pixel is part of a stroke.
 _INK = 0.25
 # How far (px, beyond a few stroke widths) a path's point may sit from the stroke it belongs to.
@@ -421,9 +424,6 @@ def erase_bones(keys: tuple[np.ndarray, np.ndarray], owned: tuple[np.ndarray, np
     pixels (`owned`, work scale): painted in the key's paper colour (the median of its light
     pixels), or, given the flows A->B and B->A (work scale), in what the other key shows there
     (what the bone hid: the outline an arm was drawn along)."""
-    from inbetweener.engines.flowlib.fields import pixel_grid, resize_flow, warp
-    from inbetweener.engines.flowlib.lineart import darkness
-
     h, w = keys[0].shape[:2]
     masks = []
     for mask in owned:

@@ -124,7 +124,6 @@ class PathField:
         """Line art: the strokes that join two paths' points in both keys become bones (limbs.py),
         given each key's darkness at work scale."""
         track = np.stack([self.positions(t) for t in (0.0, 0.25, 0.5, 0.75, 1.0)])
-        track[0], track[-1] = self.starts, self.ends
         self.limbs = find_limbs(track, ink_a, ink_b)
 
     def reach(self) -> tuple[np.ndarray, np.ndarray]:
