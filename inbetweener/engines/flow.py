@@ -371,13 +371,18 @@ class _Synthesizer:
         return unpremultiply(self._draw_limbs(warped_a, t) if self.limbs else warped_a)
 
     def _draw_limbs(self, frame: np.ndarray, t: float) -> np.ndarray:
-        """The bones drawn over the frame where the paths put them at time t: strokes darken
-        opaque paper; over transparency they are composited by their alpha."""
+        """The bones drawn over the frame (in place) where the paths put them at time t: strokes
+        darken opaque paper; over transparency they are composited by their alpha."""
         positions = self.field.positions(t)
+        box = self.limbs.box(positions, self.field.scale, frame.shape[:2])
+        if box is None:
+            return frame
+        x0, y0, x1, y1 = box
+        under = frame[y0:y1, x0:x1]
         opaque = frame.dtype == np.uint8
         layers, covers = [], []
         for k, key in enumerate((self.key_a, self.key_b)):
-            colour, cover = self.limbs.draw(k, key, positions, self.field.scale)
+            colour, cover = self.limbs.draw(k, key, positions, self.field.scale, box)
             covers.append(cover)
             colour *= cover[..., None]
             if opaque:  # white paper elsewhere: darkening with it changes nothing
@@ -386,12 +391,14 @@ class _Synthesizer:
             layers.append(colour)
         # Where both keys' bones lie, blend them by time; a stroke only one key's bone has (the
         # arm is bent in one key only) comes whole from the key nearer in time: one line, no ghost.
-        share = np.full(frame.shape[:2], 1.0 - t, np.float32)
+        share = np.full(under.shape[:2], 1.0 - t, np.float32)
         share[(covers[0] > 0.5) != (covers[1] > 0.5)] = 1.0 if t < 0.5 else 0.0
         if opaque:
-            return np.minimum(frame, cv2.blendLinear(layers[0], layers[1], share, 1.0 - share))
-        layer = layers[0] * share[..., None] + layers[1] * (1.0 - share)[..., None]
-        return layer + frame * (1.0 - layer[..., 3:4] / 255.0)
+            np.minimum(under, cv2.blendLinear(layers[0], layers[1], share, 1.0 - share), out=under)
+        else:
+            layer = layers[0] * share[..., None] + layers[1] * (1.0 - share)[..., None]
+            under[:] = layer + under * (1.0 - layer[..., 3:4] / 255.0)
+        return frame
 
     @staticmethod
     def _key(key: np.ndarray) -> np.ndarray:

@@ -111,26 +111,39 @@ class Limbs:
         """Each key's pixels that are its bones' only (not those shared with another stroke)."""
         return self.keys[0].owned & ~self.shared[0], self.keys[1].owned & ~self.shared[1]
 
-    def draw(self, key: int, image: np.ndarray, positions: np.ndarray, scale: float
-             ) -> tuple[np.ndarray, np.ndarray]:
+    def box(self, positions: np.ndarray, scale: float, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+        """(x0, y0, x1, y1) at full size (`size` = (h, w)) holding both keys' bones where the
+        paths' points at `positions` put them; None when none is in the frame."""
+        h, w = size
+        xs, ys = zip(*(self._placed(k, positions) for k in range(2)), strict=True)
+        xs, ys = np.concatenate(xs) / scale, np.concatenate(ys) / scale
+        if xs.size == 0:
+            return None
+        x0, x1 = max(int(xs.min()) - 2, 0), min(int(xs.max()) + 3, w)
+        y0, y1 = max(int(ys.min()) - 2, 0), min(int(ys.max()) + 3, h)
+        return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
+
+    def draw(self, key: int, image: np.ndarray, positions: np.ndarray, scale: float,
+             box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
         """The key's bones (every bone pixel, shared ones too) where the paths' points at
-        `positions` put them: float32 colour of `image` (full size) and coverage (H, W) in [0, 1].
+        `positions` put them, within `box` of the full-size frame: float32 colour of `image` and
+        coverage in [0, 1], both the box's size.
 
         Backward mapping per bone: each full-size pixel asks where in the key its bone came from.
         """
         data = self.keys[key]
         reference = self.references[key]
-        h, w = image.shape[:2]
-        colour = np.zeros(image.shape, np.float32)
-        cover = np.zeros((h, w), np.float32)
+        bx0, by0, bx1, by1 = box
+        colour = np.zeros((by1 - by0, bx1 - bx0, image.shape[2]), np.float32)
+        cover = np.zeros(colour.shape[:2], np.float32)
         placed_x, placed_y = self._placed(key, positions)
         for n, (i, j) in enumerate(self.pairs):
             mine = data.bone == n
             if not mine.any():
                 continue
             xs, ys = placed_x[mine] / scale, placed_y[mine] / scale
-            x0, x1 = max(int(xs.min()) - 2, 0), min(int(xs.max()) + 3, w)
-            y0, y1 = max(int(ys.min()) - 2, 0), min(int(ys.max()) + 3, h)
+            x0, x1 = max(int(xs.min()) - 2, bx0), min(int(xs.max()) + 3, bx1)
+            y0, y1 = max(int(ys.min()) - 2, by0), min(int(ys.max()) + 3, by1)
             if x0 >= x1 or y0 >= y1:
                 continue
             qx, qy = np.meshgrid(np.arange(x0, x1, dtype=np.float32) * scale,
@@ -138,13 +151,14 @@ class Limbs:
             src_x, src_y = _unbend(qx, qy, reference[i], reference[j], positions[i], positions[j])
             got = cv2.remap(self._masks[key][n], src_x, src_y, cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=0) * np.float32(1.0 / 255.0)
-            take = got > cover[y0:y1, x0:x1]
+            region = (slice(y0 - by0, y1 - by0), slice(x0 - bx0, x1 - bx0))
+            take = got > cover[region]
             if not take.any():
                 continue
             pixels = cv2.remap(image, src_x / scale, src_y / scale, cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-            np.copyto(colour[y0:y1, x0:x1], pixels, where=take[..., None])
-            np.copyto(cover[y0:y1, x0:x1], got, where=take)
+            np.copyto(colour[region], pixels, where=take[..., None])
+            np.copyto(cover[region], got, where=take)
         return colour, cover
 
     def _placed(self, key: int, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
