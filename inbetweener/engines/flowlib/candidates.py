@@ -25,11 +25,15 @@ _MARGIN = 2.0
 # perfectly and would cut the shape's outline away.
 _GOOD_ENOUGH = 30.0
 # Over flat paint (texture below _FLAT_EVIDENCE in both keys, 0..1) agreement is no evidence: there
-# a candidate may only refine the splatted motion (differ by at most _NEAR of its length, or
-# _NEAR_PX), not jump to another surface (the sky behind a flat figure, read in both keys).
+# a candidate may not jump to another surface (the sky behind a flat figure, read in both keys).
+# It may refine the splatted motion (differ by at most _NEAR of its length, or _NEAR_PX), or keep
+# the surface the splat reads in one key (mismatch below _SAME_SURFACE against that read) while
+# it mends the other key's read (a stray landing that pasted paper into a shape); then the
+# splat's blend share stands, since which key is seen there has not changed.
 _FLAT_EVIDENCE = 0.3
 _NEAR = 0.25
 _NEAR_PX = 4.0
+_SAME_SURFACE = 30.0
 
 
 def time_t_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray,
@@ -48,10 +52,9 @@ def time_t_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray,
             (flow_ba * t, flow_ba * -s)]
 
 
-def mismatch(key_a: np.ndarray, key_b: np.ndarray, to_a: np.ndarray, to_b: np.ndarray,
-             gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
-    """Window mean of |A(p + to_a) - B(p + to_b)| summed over channels, float32 (H, W)."""
-    diff = cv2.absdiff(warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy)).astype(np.float32)
+def _window_difference(image_1: np.ndarray, image_2: np.ndarray) -> np.ndarray:
+    """Window mean of |image_1 - image_2| summed over channels, float32 (H, W)."""
+    diff = cv2.absdiff(image_1, image_2).astype(np.float32)
     if diff.ndim == 3:  # the channel sum (cv2.transform: several times faster than numpy's sum)
         diff = cv2.transform(diff, np.ones((1, diff.shape[2]), np.float32))
     return cv2.blur(diff, (_WINDOW, _WINDOW))
@@ -68,10 +71,12 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     Pixels taken from another candidate blend with `other_share` of key A (they carry no
     occlusion reasoning); `locked` pixels never switch (the flow engine locks those its paths
     steer and those its matched regions turn). With `textures` (0 flat .. 1 textured, per
-    key pixel), a candidate over flat paint may only refine the splatted motion.
+    key pixel), a candidate over flat paint may only refine the splatted motion or keep the
+    surface the splat reads in one of the keys (and then its share).
     """
     to_a, to_b, share = (np.array(x, np.float32) for x in splatted)
-    own = mismatch(key_a, key_b, to_a, to_b, gx, gy)
+    splat_read = (warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy))
+    own = _window_difference(*splat_read)
     best = own - np.float32(_MARGIN)
     best[own < _GOOD_ENOUGH] = -np.inf
     if locked is not None:
@@ -79,19 +84,27 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     if textures is not None:
         splat_a = to_a.copy()
         reach2 = np.maximum(np.float32(_NEAR_PX ** 2), np.einsum("ijk,ijk->ij", splat_a, splat_a) * np.float32(_NEAR ** 2))
+    splat_share = share.copy()
     for cand_a, cand_b in others:
-        err = mismatch(key_a, key_b, cand_a, cand_b, gx, gy)
+        read = (warp(key_a, cand_a, gx, gy), warp(key_b, cand_b, gx, gy))
+        err = _window_difference(*read)
         better = err < best
+        same_surface = None
         if textures is not None:
             step = cand_a - splat_a
             allowed = np.einsum("ijk,ijk->ij", step, step) <= reach2
             detail = np.minimum(warp(textures[0], cand_a, gx, gy), warp(textures[1], cand_b, gx, gy))
             allowed |= cv2.blur(detail, (_WINDOW, _WINDOW)) >= _FLAT_EVIDENCE
-            better &= allowed
+            same_surface = ((_window_difference(read[0], splat_read[0]) < _SAME_SURFACE)
+                            | (_window_difference(read[1], splat_read[1]) < _SAME_SURFACE)) & ~allowed
+            better &= allowed | same_surface
         if not better.any():
             continue
         np.copyto(to_a, cand_a, where=better[..., None])
         np.copyto(to_b, cand_b, where=better[..., None])
         share[better] = other_share
-        np.minimum(best, err, out=best)
+        if same_surface is not None:
+            mended = better & same_surface
+            share[mended] = splat_share[mended]
+        np.minimum(best, err, out=best, where=better)  # a candidate not allowed sets no bar
     return to_a, to_b, share
