@@ -26,7 +26,8 @@ _MARGIN = 2.0
 _GOOD_ENOUGH = 30.0
 # Over flat paint (texture below _FLAT_EVIDENCE in both keys, 0..1) agreement is no evidence: there
 # a candidate may not jump to another surface (the sky behind a flat figure, read in both keys).
-# It may refine the splatted motion (differ by at most _NEAR of its length, or _NEAR_PX), or keep
+# It may refine the splatted motion (differ from it by at most _NEAR of its length, or _NEAR_PX,
+# towards both keys: near to A alone, it may still read another surface in B), or keep
 # the surface the splat reads in one key (mismatch below _SAME_SURFACE against that read) while
 # it mends the other key's read (a stray landing that pasted paper into a shape); then the
 # splat's blend share stands, since which key is seen there has not changed.
@@ -82,8 +83,9 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     if locked is not None:
         best[locked] = -np.inf
     if textures is not None:
-        splat_a = to_a.copy()
-        reach2 = np.maximum(np.float32(_NEAR_PX ** 2), np.einsum("ijk,ijk->ij", splat_a, splat_a) * np.float32(_NEAR ** 2))
+        splat_a, splat_b = to_a.copy(), to_b.copy()
+        reach2 = [np.maximum(np.float32(_NEAR_PX ** 2), np.einsum("ijk,ijk->ij", m, m) * np.float32(_NEAR ** 2))
+                  for m in (splat_a, splat_b)]
     splat_share = share.copy()
     for cand_a, cand_b in others:
         read = (warp(key_a, cand_a, gx, gy), warp(key_b, cand_b, gx, gy))
@@ -91,8 +93,9 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
         better = err < best
         same_surface = None
         if textures is not None:
-            step = cand_a - splat_a
-            allowed = np.einsum("ijk,ijk->ij", step, step) <= reach2
+            step_a, step_b = cand_a - splat_a, cand_b - splat_b
+            allowed = ((np.einsum("ijk,ijk->ij", step_a, step_a) <= reach2[0])
+                       & (np.einsum("ijk,ijk->ij", step_b, step_b) <= reach2[1]))
             detail = np.minimum(warp(textures[0], cand_a, gx, gy), warp(textures[1], cand_b, gx, gy))
             allowed |= cv2.blur(detail, (_WINDOW, _WINDOW)) >= _FLAT_EVIDENCE
             same_surface = ((_window_difference(read[0], splat_read[0]) < _SAME_SURFACE)
