@@ -134,14 +134,18 @@ def test_a_growing_shape_on_transparency_has_no_holes():
     # a candidate as near as the splat to key A (both read A's transparent ground) but far from it
     # to key B counted as a mere refinement and punched see-through holes in the star (207 and
     # 222 pixels at t = 2/3 and 5/6): a refinement must stay near the splat towards both keys.
+    # The cracks themselves let A's ground show through the star as pale streaks (71, 218 and 371
+    # pixels at t = 1/2, 2/3 and 5/6) until they were found as cracks (splat.py, _CRACK_SPAN).
     samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
     a, b = (cv2.cvtColor(cv2.imread(str(samples / f"star_{k}.png"), cv2.IMREAD_UNCHANGED), cv2.COLOR_BGRA2RGBA)
             for k in "ab")
-    times = (2 / 3, 5 / 6)
+    times = (1 / 2, 2 / 3, 5 / 6)
     for t, frame in zip(times, (f.image for f in FlowEngine().tween(TweenRequest(a, b, times))
                                 if isinstance(f, TweenFrame)), strict=True):
         solid = (frame[..., 3] > 128).astype(np.uint8)
         outline, _ = cv2.findContours(solid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         filled = cv2.drawContours(solid.copy(), outline, -1, 1, -1)
         holes = np.count_nonzero(filled & (frame[..., 3] < 128))
-        assert holes <= 20, (t, holes)
+        inside = cv2.erode(filled, np.ones((9, 9), np.uint8)) > 0
+        pale = np.count_nonzero(inside & (frame[..., 3] < 240))
+        assert holes <= 50 and pale <= 40, (t, holes, pale)

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from inbetweener.engines.flowlib.splat import fill_occluded
+from inbetweener.engines.flowlib.fields import pixel_grid
+from inbetweener.engines.flowlib.splat import HOLE, fill_occluded, splat_displacement
 
 
 def _scene():
@@ -40,3 +41,21 @@ def test_flat_paint_that_moves_as_its_matched_region_keeps_its_motion():
     matched[30:60, 10:40] = True
     out = fill_occluded(flow, consistency, colour, matched=matched)
     np.testing.assert_array_equal(out[30:60, 10:40], flow[30:60, 10:40])
+
+
+def test_a_crack_in_a_stretched_surface_counts_as_nothing_landed():
+    # A block over static ground: its left half moves 10 px, its right half 13 px, so 3 columns
+    # (40..42) open between them that no block pixel lands on. The ground's own pixels land there (they do
+    # not move): without crack finding they count as seen, and the ground shows through the block.
+    h, w = 24, 80
+    gx, gy = pixel_grid(h, w)
+    motion = np.zeros((h, w, 2), np.float32)
+    motion[:, 20:30, 0] = 10.0
+    motion[:, 30:40, 0] = 13.0
+    weight = np.where(motion[..., 0] > 0, 1000.0, 1.0).astype(np.float32)  # the block is in front
+    disp, count = splat_displacement(motion, weight, gx, gy)
+    rows = slice(4, -4)
+    assert np.all(count[rows, 40:43] < HOLE)  # the crack
+    assert np.all(count[rows, 30:40] >= HOLE) and np.all(count[rows, 43:53] >= HOLE)  # the block
+    assert np.all(count[rows, 53:58] >= HOLE)  # ground just beyond the block's far edge: not a crack
+    np.testing.assert_allclose(disp[rows, 35, 0], -10.0)  # a block pixel, traced back to its source

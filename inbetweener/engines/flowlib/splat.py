@@ -14,6 +14,17 @@ import numpy as np
 HOLE = 0.05  # splat count below which a pixel received nothing from that key
 _TEXTURE_STD = 6.0  # grey levels of local standard deviation at which paint counts as textured
 _SLIDE_PX = 3.0  # px of motion against the dominant one at which flat paint stops being trusted
+# Cracks: a surface stretched over twice between neighbouring source pixels (a growing shape whose
+# flow is patchy) leaves gaps in the bilinear splat, and the key's own ground behind it (static,
+# uncovered nowhere) lands there as if seen. Such a gap is a thin valley in the landed motion: what
+# landed at the pixel moves (against the dominant motion) less, by over _CRACK_PX and over
+# _CRACK_SHARE of it, than what landed on both sides of it along a line of _CRACK_SPAN pixels
+# (gaps up to 2 px wide). The outer edge of a shape has no such second side.
+_CRACK_SPAN = 5
+_CRACK_PX = 2.0
+_CRACK_SHARE = 0.5
+_CRACK_LINES = (np.ones((1, _CRACK_SPAN), np.uint8), np.ones((_CRACK_SPAN, 1), np.uint8),
+                np.eye(_CRACK_SPAN, dtype=np.uint8), np.eye(_CRACK_SPAN, dtype=np.uint8)[::-1].copy())
 
 
 def relative_motion(flow: np.ndarray) -> np.ndarray:
@@ -112,9 +123,10 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, g
     how far the sources that win the pixel (by weight) are trusted (`trust`, default 1).
 
     Bilinear splatting: a source lands on the four pixels around its destination with bilinear
-    shares, so a stretched surface stays closed (nearest-pixel splats leave one-pixel cracks that
-    the static background behind shows through). Each receiving pixel records the exact offset
-    back to the source, so sampling the key there hits the source itself (no half-pixel drift).
+    shares, so a surface stretched up to twofold stays closed (nearest-pixel splats leave one-pixel
+    cracks that the static background behind shows through); in cracks left by a stronger stretch
+    (see _CRACK_SPAN) nothing counts as landed. Each receiving pixel records the exact offset back
+    to the source, so sampling the key there hits the source itself (no half-pixel drift).
     """
     h, w = weight.shape
     size = h * w
@@ -140,6 +152,8 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, g
     src_w = shares * weight.reshape(1, -1)
     total_w = np.bincount(idx, src_w.ravel(), size)
     count = np.bincount(idx, shares.ravel(), size)
+    relative = np.bincount(idx, (shares * relative_motion(motion).reshape(1, -1)).ravel(), size)
+    count[_cracks((relative / np.maximum(count, 1e-9)).astype(np.float32).reshape(h, w)).ravel()] = 0.0
     if trust is not None:
         # What landed counts as seen as far as the sources that win the pixel (by weight) are
         # trusted: a stray untrusted landing that wins the z-order over a trusted background (ground
@@ -155,6 +169,12 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, g
     disp[..., 0] = np.where(received, sum_x / safe, 0.0).reshape(h, w) - np.where(received.reshape(h, w), gx, 0.0)
     disp[..., 1] = np.where(received, sum_y / safe, 0.0).reshape(h, w) - np.where(received.reshape(h, w), gy, 0.0)
     return disp, count.astype(np.float32).reshape(h, w)
+
+
+def _cracks(landed_relative: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels in a thin valley of the landed relative motion (see _CRACK_SPAN)."""
+    closed = np.max([cv2.erode(cv2.dilate(landed_relative, line), line) for line in _CRACK_LINES], axis=0)
+    return closed - landed_relative > np.maximum(np.float32(_CRACK_PX), np.float32(_CRACK_SHARE) * closed)
 
 
 def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
