@@ -35,6 +35,8 @@ _FLAT_EVIDENCE = 0.3
 _NEAR = 0.25
 _NEAR_PX = 4.0
 _SAME_SURFACE = 30.0
+# Side (px at work scale) of the tiles in which candidates are weighed.
+_TILE = 64
 
 
 def time_t_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray,
@@ -75,18 +77,46 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     key pixel), a candidate over flat paint may only refine the splatted motion or keep the
     surface the splat reads in one of the keys (and then its share).
     """
-    to_a, to_b, share = (np.array(x, np.float32) for x in splatted)
-    splat_read = (warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy))
-    own = _window_difference(*splat_read)
+    splat_a, splat_b, splat_share = (np.asarray(x, np.float32) for x in splatted)
+    to_a, to_b, share = splat_a.copy(), splat_b.copy(), splat_share.copy()
+    own = _window_difference(warp(key_a, splat_a, gx, gy), warp(key_b, splat_b, gx, gy))
     best = own - np.float32(_MARGIN)
     best[own < _GOOD_ENOUGH] = -np.inf
     if locked is not None:
         best[locked] = -np.inf
+    # The candidates are weighed tile by tile, only where the splat may still be replaced (about
+    # a tenth of the frame, as a rule), each tile with a margin that holds its pixels' windows.
+    h, w = best.shape
+    margin = _WINDOW // 2
+    for y0 in range(0, h, _TILE):
+        for x0 in range(0, w, _TILE):
+            tile = (slice(y0, min(h, y0 + _TILE)), slice(x0, min(w, x0 + _TILE)))
+            if not np.isfinite(best[tile]).any():
+                continue
+            top, left = max(0, y0 - margin), max(0, x0 - margin)
+            outer = (slice(top, min(h, y0 + _TILE + margin)), slice(left, min(w, x0 + _TILE + margin)))
+            inner = (slice(y0 - top, tile[0].stop - top), slice(x0 - left, tile[1].stop - left))
+            picked = _pick_within(key_a, key_b, gx[outer], gy[outer],
+                                  (splat_a[outer], splat_b[outer], splat_share[outer]),
+                                  [(cand_a[outer], cand_b[outer]) for cand_a, cand_b in others], other_share,
+                                  best[outer].copy(), textures)
+            for whole, part in zip((to_a, to_b, share), picked, strict=True):
+                whole[tile] = part[inner]
+    return to_a, to_b, share
+
+
+def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                 splatted: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 others: list[tuple[np.ndarray, np.ndarray]], other_share: float, best: np.ndarray,
+                 textures: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pick_motion over one part of the frame (`gx`, `gy`, the motions and `best`, the mismatch a
+    candidate must beat, cut to it; the keys and `textures` whole)."""
+    splat_a, splat_b, splat_share = splatted
+    to_a, to_b, share = (x.copy() for x in splatted)
+    splat_read = (warp(key_a, splat_a, gx, gy), warp(key_b, splat_b, gx, gy))
     if textures is not None:
-        splat_a, splat_b = to_a.copy(), to_b.copy()
         reach2 = [np.maximum(np.float32(_NEAR_PX ** 2), np.einsum("ijk,ijk->ij", m, m) * np.float32(_NEAR ** 2))
                   for m in (splat_a, splat_b)]
-    splat_share = share.copy()
     for cand_a, cand_b in others:
         read = (warp(key_a, cand_a, gx, gy), warp(key_b, cand_b, gx, gy))
         err = _window_difference(*read)
