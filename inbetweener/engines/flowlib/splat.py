@@ -77,24 +77,27 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     stacked = np.dstack([flow, colour.reshape(colour.shape[0], colour.shape[1], -1)]).astype(np.float32)
     fills = [fill_holes(stacked, holes, known=np.exp(sign * 0.25 * (relative - offset)).astype(np.float32))
              for sign, offset in ((-1.0, 0.0), (1.0, 40.0))]
+    # Only the untrusted pixels take a fill: they are weighed on their own (a small share of the frame).
+    where = np.nonzero(untrusted)
+    own = stacked[where]
+    fill_bg, fill_fg = (f[where] for f in fills)
     # Colour decides; where colours tie (grass beside a landing ball, on both layers' sides), the
     # pixel's own motion, weak as it is, tips the balance (0.5 grey levels per px).
-    misfit = [np.abs(f[..., 2:] - stacked[..., 2:]).sum(axis=2)
-              + 0.5 * np.sqrt(np.einsum("ijk,ijk->ij", f[..., :2] - flow, f[..., :2] - flow)) for f in fills]
+    misfit = [np.abs(f[:, 2:] - own[:, 2:]).sum(axis=1) + 0.5 * np.hypot(*(f[:, :2] - own[:, :2]).T)
+              for f in (fill_bg, fill_fg)]
     pick_fg = misfit[1] < misfit[0]
     if uncovered is not None:
         # There the nearest trusted pixels may be another surface (ground at a figure's feet,
         # where the sky it uncovers is untrusted all round) and colour alone can mislead.
-        pick_fg &= ~uncovered
-    foreground = fills[1][..., :2]
+        pick_fg &= ~uncovered[where]
+    foreground = fill_fg[:, :2]
     if carried is not None:
         # Near a shape whose whole motion is known (carried by a path, squash included), that
         # motion, not its neighbours' average, is what a pixel joining the shape moves by.
         motion, zone = carried
-        foreground = np.where(zone[..., None], motion, foreground)
-    pick_fg = pick_fg[..., None]
+        foreground = np.where(zone[where][:, None], motion[where], foreground)
     out = flow.copy()
-    np.copyto(out, np.where(pick_fg, foreground, fills[0][..., :2]), where=untrusted[..., None])
+    out[where] = np.where(pick_fg[:, None], foreground, fill_bg[:, :2])
     return out
 
 
