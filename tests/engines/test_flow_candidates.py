@@ -130,10 +130,10 @@ def test_a_flat_shape_that_stretches_keeps_its_paint_whole():
 
 
 def test_a_growing_shape_on_transparency_has_no_holes():
-    # The bundled star grows 1.7x while it crosses the frame. Where its splat from key A cracked,
-    # a candidate as near as the splat to key A (both read A's transparent ground) but far from it
-    # to key B counted as a mere refinement and punched see-through holes in the star (207 and
-    # 222 pixels at t = 2/3 and 5/6): a refinement must stay near the splat towards both keys.
+    # The bundled star grows 1.7x while it crosses the frame. Candidates within a quarter of the
+    # splat's motion counted as mere refinements even over flat paint, and some read the
+    # transparent ground in both keys: they punched see-through holes in the star (207 and 222
+    # pixels at t = 2/3 and 5/6). Over flat paint a candidate must keep the surface the splat reads.
     # The cracks themselves let A's ground show through the star as pale streaks (71, 218 and 371
     # pixels at t = 1/2, 2/3 and 5/6) until they were found as cracks (splat.py, _CRACK_SPAN).
     samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
@@ -148,4 +148,4 @@ def test_a_growing_shape_on_transparency_has_no_holes():
         holes = np.count_nonzero(filled & (frame[..., 3] < 128))
         inside = cv2.erode(filled, np.ones((9, 9), np.uint8)) > 0
         pale = np.count_nonzero(inside & (frame[..., 3] < 240))
-        assert holes <= 50 and pale <= 40, (t, holes, pale)
+        assert holes <= 10 and pale <= 40, (t, holes, pale)

@@ -25,15 +25,12 @@ _MARGIN = 2.0
 # perfectly and would cut the shape's outline away.
 _GOOD_ENOUGH = 30.0
 # Over flat paint (texture below _FLAT_EVIDENCE in both keys, 0..1) agreement is no evidence: there
-# a candidate may not jump to another surface (the sky behind a flat figure, read in both keys).
-# It may refine the splatted motion (differ from it by at most _NEAR of its length, or _NEAR_PX,
-# towards both keys: near to A alone, it may still read another surface in B), or keep
-# the surface the splat reads in one key (mismatch below _SAME_SURFACE against that read) while
-# it mends the other key's read (a stray landing that pasted paper into a shape); then the
-# splat's blend share stands, since which key is seen there has not changed.
+# a candidate may not jump to another surface (the sky behind a flat figure, read in both keys),
+# however near its motion is to the splat's (a quarter of a 240 px motion is 60 px). It may keep
+# the surface the splat reads in one key (mismatch below _SAME_SURFACE against that read) while it
+# mends the other key's read (a stray landing that pasted paper into a shape); then the splat's
+# blend share stands, since which key is seen there has not changed.
 _FLAT_EVIDENCE = 0.3
-_NEAR = 0.25
-_NEAR_PX = 4.0
 _SAME_SURFACE = 30.0
 # Side (px at work scale) of the tiles in which candidates are weighed.
 _TILE = 64
@@ -74,8 +71,8 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     Pixels taken from another candidate blend with `other_share` of key A (they carry no
     occlusion reasoning); `locked` pixels never switch (the flow engine locks those its paths
     steer and those its matched regions turn). With `textures` (0 flat .. 1 textured, per
-    key pixel), a candidate over flat paint may only refine the splatted motion or keep the
-    surface the splat reads in one of the keys (and then its share).
+    key pixel), a candidate over flat paint may only keep the surface the splat reads in one of
+    the keys (and then its share).
     """
     splat_a, splat_b, splat_share = (np.asarray(x, np.float32) for x in splatted)
     to_a, to_b, share = splat_a.copy(), splat_b.copy(), splat_share.copy()
@@ -114,20 +111,14 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
     splat_a, splat_b, splat_share = splatted
     to_a, to_b, share = (x.copy() for x in splatted)
     splat_read = (warp(key_a, splat_a, gx, gy), warp(key_b, splat_b, gx, gy))
-    if textures is not None:
-        reach2 = [np.maximum(np.float32(_NEAR_PX ** 2), np.einsum("ijk,ijk->ij", m, m) * np.float32(_NEAR ** 2))
-                  for m in (splat_a, splat_b)]
     for cand_a, cand_b in others:
         read = (warp(key_a, cand_a, gx, gy), warp(key_b, cand_b, gx, gy))
         err = _window_difference(*read)
         better = err < best
         same_surface = None
         if textures is not None:
-            step_a, step_b = cand_a - splat_a, cand_b - splat_b
-            allowed = ((np.einsum("ijk,ijk->ij", step_a, step_a) <= reach2[0])
-                       & (np.einsum("ijk,ijk->ij", step_b, step_b) <= reach2[1]))
             detail = np.minimum(warp(textures[0], cand_a, gx, gy), warp(textures[1], cand_b, gx, gy))
-            allowed |= cv2.blur(detail, (_WINDOW, _WINDOW)) >= _FLAT_EVIDENCE
+            allowed = cv2.blur(detail, (_WINDOW, _WINDOW)) >= _FLAT_EVIDENCE
             same_surface = ((_window_difference(read[0], splat_read[0]) < _SAME_SURFACE)
                             | (_window_difference(read[1], splat_read[1]) < _SAME_SURFACE)) & ~allowed
             better &= allowed | same_surface
