@@ -181,7 +181,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
 
     premul_a = premultiply(request.key_a)
     premul_b = premultiply(request.key_b)
-    if scale != 1.0:
+    if (work_w, work_h) != (width, height):  # (a key under 8 px across is stretched to 8 on that axis)
         interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
         small_a = cv2.resize(premul_a, (work_w, work_h), interpolation=interp)
         small_b = cv2.resize(premul_b, (work_w, work_h), interpolation=interp)

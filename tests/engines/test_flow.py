@@ -127,6 +127,20 @@ def test_bad_option_is_a_user_error(disc_keys):
         list(FlowEngine().tween(TweenRequest(a, b, (0.5,), options={"line_art": "maybe"})))
 
 
+@pytest.mark.parametrize("quality", ["fast", "medium", "high"])
+@pytest.mark.parametrize("size", [(300, 12), (60, 10), (1000, 20), (1000, 1), (1, 300)])
+def test_thin_keys_are_in_betweened(size, quality):
+    # OpenCV's DIS crashed the process (segmentation fault) on 300x12 and 60x10 images and refused
+    # 1000x20; keys under 8 px on one axis broke the work-scale resize.
+    w, h = size
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+    a[..., 3] = 255
+    b = np.roll(a, 2, axis=1 if w > h else 0)
+    frames = _frames(TweenRequest(a, b, (0.25, 0.5), options={"quality": quality}))
+    assert sorted(frames) == [0, 1] and all(f.shape == (h, w, 4) for f in frames.values())
+
+
 def test_progress_is_monotonic_and_frames_arrive_one_by_one(disc_keys):
     a, b = disc_keys
     fractions, order = [], []
