@@ -188,6 +188,17 @@ def test_without_a_second_path_nothing_is_a_bone_and_frames_are_made():
     assert frames[0].shape == key_a.shape
 
 
+def test_keys_all_ink_make_no_bone_and_frames_are_made():
+    # With no paper anywhere, a stroke's half width measured as the distance to paper was
+    # astronomically large, and the search box built from it overflowed.
+    a = np.zeros((60, 80, 4), np.uint8)
+    a[..., 3] = 255
+    paths = (MotionPath.straight((10, 10), (30, 40)), MotionPath.straight((60, 50), (20, 15)))
+    request = TweenRequest(a, a.copy(), (0.5,), paths=paths, options={"line_art": "on"})
+    frames = [f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)]
+    assert len(frames) == 1 and frames[0].shape == (60, 80, 4)
+
+
 def test_the_bundled_figure_waves_and_lifts_its_knee_along_its_joint_paths(make_samples):
     """resources/samples: with its paths on shoulder, elbow, hand, hip, knee, ankle and toe, the
     stick figure's arm and leg are drawn whole between their joints at t (they faded out and in

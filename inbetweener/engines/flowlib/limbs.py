@@ -229,9 +229,10 @@ class _Strokes:
         self.ink = ink >= _INK
         h, w = ink.shape
         widths = cv2.distanceTransform(self.ink.astype(np.uint8), cv2.DIST_L2, 3)
-        # Half a stroke's width: the stroke's core depth (ignoring blobs and thin fringe).
+        # Half a stroke's width: the stroke's core depth (ignoring blobs and thin fringe). Ink
+        # everywhere (no paper to measure from) is no stroke: the depth stops at the key's size.
         core = widths[widths >= 1.0]
-        self.half = float(np.percentile(core, 75)) if core.size else 1.0
+        self.half = min(float(np.percentile(core, 75)), float(max(h, w))) if core.size else 1.0
         self.snaps = [self._snap(p) for p in points]
         snapped = [s for s in self.snaps if s is not None]
         self.steps: list[np.ndarray | None] = [None] * len(points)
