@@ -89,6 +89,11 @@ def _decode(p: Path) -> np.ndarray:
     except ImageError:
         raise
     except UnidentifiedImageError:
+        if _starts_like_tiff(p):  # a TIFF kind Pillow lacks, e.g. 32-bit float colour from a compositor
+            raise ImageError(
+                f"{p.name} is a kind of TIFF this program cannot read (such as floating-point colour); "
+                "save it as an 8- or 16-bit TIFF or a PNG"
+            ) from None
         raise ImageError(
             f"{p.name} is not an image this program can read; use PNG, JPEG, WebP, TIFF or BMP"
         ) from None
@@ -98,6 +103,14 @@ def _decode(p: Path) -> np.ndarray:
         raise ImageError(f"{p.name} is too large to load safely; scale it down first") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageError(f"{p.name} is damaged or incomplete ({_short(exc)}); export it again") from None
+
+
+def _starts_like_tiff(p: Path) -> bool:
+    try:
+        with open(p, "rb") as f:
+            return f.read(4) in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # TIFF and BigTIFF
+    except OSError:
+        return False
 
 
 def _short(exc: BaseException) -> str:

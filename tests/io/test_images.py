@@ -163,6 +163,15 @@ def test_bad_files(tmp_path: Path, content: bytes, needle: str) -> None:
     assert needle in _assert_one_line(exc)
 
 
+def test_a_floating_point_colour_tiff_is_named_as_such(tmp_path: Path) -> None:
+    # Compositors write 32-bit float RGB TIFFs, which Pillow cannot open; "use ... TIFF" was no help.
+    cv2.imwrite(str(tmp_path / "comp.tiff"), np.random.default_rng(0).random((8, 10, 3)).astype(np.float32))
+    with pytest.raises(ImageError) as exc:
+        load_image(tmp_path / "comp.tiff")
+    text = _assert_one_line(exc)
+    assert "comp.tiff" in text and "TIFF" in text and "16-bit" in text
+
+
 def test_truncated_png(tmp_path: Path) -> None:
     noise = np.random.default_rng(0).integers(0, 255, (64, 64, 4), dtype=np.uint8)
     Image.fromarray(noise, "RGBA").save(tmp_path / "full.png")
