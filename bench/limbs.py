@@ -5,7 +5,7 @@ The bundled figure (`resources/samples/figure_*.png`, drawn by `scripts/make_sam
 its arm about 125 degrees and lifts a knee while it steps sideways. Its true in-betweens are the
 script's drawing at pose t, so every miss is the engine's. Methods: the flow engine with the
 sample's paths on each moving joint (`figure_paths.json`: shoulder, elbow, hand, hip, knee, ankle,
-toe), the flow engine without paths, and shared/bench's naive DIS flow and crossfade (same run).
+toe), the flow engine with the autopilot's paths, without paths, and shared/bench's naive DIS flow and crossfade (same run).
 Reports PSNR against the true frames, ink IoU (pixels darker than 40% in both the frame and the
 truth, over those in either: 1 = every stroke where it belongs, nothing elsewhere), and the share
 of the swinging limbs drawn: points every 2 px along the true arm and leg, counted where the frame
@@ -30,6 +30,7 @@ import make_samples  # noqa: E402  (scripts/make_samples.py: draws the figure at
 from paths import engine_frames, naive_dis, shared_baseline  # noqa: E402  (bench/paths.py)
 
 from inbetweener.io.paths_json import load_paths  # noqa: E402
+from inbetweener.match import autopilot_paths  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "resources" / "samples"
@@ -52,6 +53,10 @@ def _limbs_drawn(frame: np.ndarray, joints: dict) -> float:
     return float(np.mean(hits))
 
 
+def opaque(rgb: np.ndarray) -> np.ndarray:
+    return np.dstack([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)])
+
+
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return min(60.0, 10.0 * np.log10(255.0 ** 2 / max(mse, 1e-12)))
@@ -70,6 +75,7 @@ def main() -> int:
     runs = {
         "flow + joint paths": lambda: engine_frames(a, b, times, joints),
         "flow, no paths": lambda: engine_frames(a, b, times, []),
+        "flow + autopilot paths": lambda: engine_frames(a, b, times, autopilot_paths(opaque(a), opaque(b))),
         "naive DIS": lambda: naive_dis(a, b, k),
         "crossfade": lambda: shared_baseline("gen_crossfade", a, b, k),
     }

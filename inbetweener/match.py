@@ -16,6 +16,7 @@ REPROJ_PX = 3.0       # inlier distance for the geometric check
 MIN_INLIERS = 10      # a motion model needs at least this many matches...
 MIN_INLIER_SHARE = 0.3  # ...and this share of the matches it was fitted on
 MAX_MODELS = 3        # separate motions looked for (e.g. background, character, prop)
+_SAME_POINT_PX = 2.0  # keypoints this close are one point (the cross-check's tolerance)
 
 
 def _grey(rgba: np.ndarray) -> np.ndarray:
@@ -35,12 +36,21 @@ def _ratio_matches(grey_a: np.ndarray, grey_b: np.ndarray):
     kp_b, desc_b = sift.detectAndCompute(grey_b, None)
     if desc_a is None or desc_b is None or len(kp_a) < 2 or len(kp_b) < 2:
         return np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0)
-    pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(desc_a, desc_b, k=2)
+    matcher = cv2.BFMatcher(cv2.NORM_L2)
+    pairs = matcher.knnMatch(desc_a, desc_b, k=2)
+    # Cross-check: B's feature must find A's back (at the same place: SIFT may describe one point
+    # twice, at two orientations). Repeated shapes (a figure's two hands) pass the ratio test when
+    # one of them changed its surroundings, and two features of A then claim one of B.
+    back = [m[0].trainIdx if m else -1 for m in matcher.knnMatch(desc_b, desc_a, k=1)]
+    points_a = np.array([k.pt for k in kp_a])
     src, dst, margin = [], [], []
     for pair in pairs:
         if len(pair) < 2:
             continue
         best, second = pair
+        partner = back[best.trainIdx]
+        if partner < 0 or np.hypot(*(points_a[partner] - points_a[best.queryIdx])) > _SAME_POINT_PX:
+            continue
         if best.distance < RATIO * second.distance:
             src.append(kp_a[best.queryIdx].pt)
             dst.append(kp_b[best.trainIdx].pt)

@@ -54,3 +54,18 @@ def test_repeatable():
     b = np.roll(a, (5, 12), axis=(0, 1))
     first = autopilot_paths(a, b)
     assert first and first == autopilot_paths(a, b)
+
+
+def test_two_features_of_a_never_claim_one_of_b(make_samples):
+    # The bundled figure's hands are the same little circle. The raised hand in B drew both of
+    # A's hands past the ratio test (their arms join them differently), so two paths ended on
+    # one point and the left arm was dragged up with the right. B's feature must find A's back.
+    a, b = make_samples.figure(0.0), make_samples.figure(1.0)
+    paths = autopilot_paths(a, b)
+    assert len(paths) >= 3
+    ends = np.array([p.end for p in paths])
+    starts = np.array([p.start for p in paths])
+    for i in range(len(paths)):
+        for j in range(i + 1, len(paths)):
+            if np.hypot(*(ends[i] - ends[j])) <= 2.0:
+                assert np.hypot(*(starts[i] - starts[j])) <= 2.0, (paths[i], paths[j])
