@@ -18,6 +18,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
 
@@ -25,7 +26,7 @@ import cv2
 import numpy as np
 
 from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRequest
-from inbetweener.engines.flowlib.candidates import pick_motion, time_t_candidates
+from inbetweener.engines.flowlib.candidates import hypothesis_weights, pick_motion, time_t_candidates
 from inbetweener.engines.flowlib.dense import bidirectional_flow, colour_match, consistency, guide_image
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
 from inbetweener.engines.flowlib.limbs import erase_bones
@@ -57,6 +58,8 @@ _OPENING = np.ones((3, 3), np.uint8)
 # edges fray where a half-scale pixel mixes two motions), when its short side stays >= _MOTION_MIN_SIDE.
 _MOTION_DOWNSCALE = {"fast": 2}
 _MOTION_MIN_SIDE = 128
+# Side (px at the keys' size) of the tiles in which hypotheses are blended (see hypothesis_weights).
+_HYPOTHESIS_TILE = 128
 # Path reach (pin / bend weight) above which a pixel's motion is the paths' to decide.
 _PATH_REACH = 0.05
 # Splat visibility below which a key counts as not seen at a time-t pixel.
@@ -295,6 +298,17 @@ def _visibility(flow: np.ndarray, cons: np.ndarray) -> np.ndarray:
     return np.dstack([splat_importance(flow, cons), splat_trust(flow, cons)])
 
 
+@dataclass
+class _Motion:
+    """What motion_at gives: the chosen displacements to A and to B and key A's blend share, and
+    the other candidates with the weights of all as hypotheses (chosen first; None: none)."""
+    to_a: np.ndarray
+    to_b: np.ndarray
+    share_a: np.ndarray
+    others: list[tuple[np.ndarray, np.ndarray]] | None = None
+    weights: list[np.ndarray] | None = None
+
+
 class _Synthesizer:
     """Makes the frame at any time t from the per-request state (flows at work scale)."""
 
@@ -349,26 +363,67 @@ class _Synthesizer:
             return self._key(self.key_a)
         if t >= 1.0:
             return self._key(self.key_b)
-        to_a, to_b, share_a = self.motion_at(t)
+        motion = self.motion_at(t)
+        out = self._blend(motion.to_a, motion.to_b, motion.share_a, t)
+        if motion.weights is not None:
+            out = self._with_hypotheses(out, motion, t)
+        if self.limbs:
+            out = self._draw_limbs(out, t)
+        return out if out.dtype == np.uint8 else unpremultiply(out)
+
+    def _full_size(self, field: np.ndarray) -> np.ndarray:
+        """A work-scale motion (H, W, 2) or weight (H, W) at the keys' size."""
         full_h, full_w = self.key_a.shape[:2]
-        if to_a.shape[:2] != (full_h, full_w):
-            to_a = resize_flow(to_a, full_w, full_h)
-            to_b = resize_flow(to_b, full_w, full_h)
-            share_a = cv2.resize(share_a, (full_w, full_h), interpolation=cv2.INTER_LINEAR)
-        warped_a = warp(self.base_a, to_a, self.full_gx, self.full_gy)
-        del to_a
-        warped_b = warp(self.base_b, to_b, self.full_gx, self.full_gy)
-        del to_b
+        if field.shape[:2] == (full_h, full_w):
+            return field
+        if field.ndim == 3:
+            return resize_flow(field, full_w, full_h)
+        return cv2.resize(field, (full_w, full_h), interpolation=cv2.INTER_LINEAR)
+
+    def _blend(self, to_a: np.ndarray, to_b: np.ndarray, share_a: np.ndarray, t: float) -> np.ndarray:
+        """The base keys warped by one motion and blended: uint8 for opaque keys, else
+        premultiplied float."""
+        share_a = self._full_size(share_a)
+        warped_a = warp(self.base_a, self._full_size(to_a), self.full_gx, self.full_gy)
+        warped_b = warp(self.base_b, self._full_size(to_b), self.full_gx, self.full_gy)
         if self.line_art:
             share_a = consensus_share(warped_a, warped_b, share_a, t)
         if self.key_a.dtype == np.uint8:  # opaque keys: straight colour blends as is, in uint8
-            out = cv2.blendLinear(warped_a, warped_b, share_a, 1.0 - share_a)
-            return self._draw_limbs(out, t) if self.limbs else out
+            return cv2.blendLinear(warped_a, warped_b, share_a, 1.0 - share_a)
         warped_a *= share_a[..., None]
         warped_b *= (1.0 - share_a)[..., None]
         warped_a += warped_b
-        del warped_b
-        return unpremultiply(self._draw_limbs(warped_a, t) if self.limbs else warped_a)
+        return warped_a
+
+    def _with_hypotheses(self, chosen: np.ndarray, motion: _Motion, t: float) -> np.ndarray:
+        """The frame of the chosen motion blended with those of the other candidates, each by
+        its weight (candidates carry no occlusion reasoning: they blend the keys by time). Only
+        tiles where a candidate has weight are made again (a few tenths of the frame at most)."""
+        weights = [self._full_size(w) for w in motion.weights]
+        others = [(self._full_size(to_a), self._full_size(to_b)) for to_a, to_b in motion.others]
+        mixed = np.logical_or.reduce([w > 0 for w in weights[1:]])
+        out = chosen.copy()
+        h, w = mixed.shape
+        for y0 in range(0, h, _HYPOTHESIS_TILE):
+            for x0 in range(0, w, _HYPOTHESIS_TILE):
+                tile = (slice(y0, y0 + _HYPOTHESIS_TILE), slice(x0, x0 + _HYPOTHESIS_TILE))
+                if not mixed[tile].any():
+                    continue
+                gx, gy = self.full_gx[tile], self.full_gy[tile]
+                total = weights[0][tile].copy()
+                blend = chosen[tile].astype(np.float32) * total[..., None]
+                for (to_a, to_b), weight in zip(others, weights[1:], strict=True):
+                    weight = weight[tile]
+                    warped_a = warp(self.base_a, to_a[tile], gx, gy).astype(np.float32)
+                    warped_b = warp(self.base_b, to_b[tile], gx, gy).astype(np.float32)
+                    blend += (warped_a * np.float32(1.0 - t) + warped_b * np.float32(t)) * weight[..., None]
+                    total += weight
+                blend /= total[..., None]
+                if out.dtype == np.uint8:
+                    out[tile] = np.clip(blend + np.float32(0.5), 0, 255).astype(np.uint8)
+                else:
+                    out[tile] = blend
+        return out
 
     def _draw_limbs(self, frame: np.ndarray, t: float) -> np.ndarray:
         """The bones drawn over the frame (in place) where the paths put them at time t: strokes
@@ -459,8 +514,9 @@ class _Synthesizer:
         seen = [cv2.resize(v, (w, h), interpolation=cv2.INTER_LINEAR) for v in seen]
         return to_a, seen[0], to_b, seen[1]
 
-    def motion_at(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Displacements from time-t pixels to A and to B, and key A's blend share (work scale)."""
+    def motion_at(self, t: float) -> _Motion:
+        """Displacements from time-t pixels to A and to B, key A's blend share, and the other
+        motions to blend in as hypotheses with their weights (work scale)."""
         bend_a, bend_b = self.field.bends(t) if self.field else (None, None)
         h, w = self.flow_ab.shape[:2]
         if bend_a is not None and bend_a.shape[:2] != (h, w):
@@ -504,14 +560,19 @@ class _Synthesizer:
         if turned is not None:
             locked |= warp(turned[0], to_a, self.gx, self.gy) > 0.5
             locked |= warp(turned[1], to_b, self.gx, self.gy) > 0.5
+        candidates = time_t_candidates(*self.direct, t)
         to_a, to_b, share_a = pick_motion(self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b, share_a),
-                                          time_t_candidates(*self.direct, t), 1.0 - t, locked,
-                                          self.textures)
+                                          candidates, 1.0 - t, locked, self.textures)
         # A share that jumps from pixel to pixel cuts an outline into fragments of either key
         # wherever one key's warp is a little off; a soft cross-over blends them instead. It must
         # not carry a key into where that key is not seen (a soft ghost of what left).
         smooth = cv2.GaussianBlur(share_a, (0, 0), _SHARE_BLUR)
         np.minimum(smooth, share_a, out=smooth, where=seen_a < _ONE_SIDED)
         np.maximum(smooth, share_a, out=smooth, where=seen_b < _ONE_SIDED)
-        share_a = smooth
-        return to_a, to_b, select_weights(share_a, 1.0 - share_a, self.sharpness).astype(np.float32)
+        share_a = select_weights(smooth, 1.0 - smooth, self.sharpness).astype(np.float32)
+        # Line art is drawn from one motion: a blend of hypotheses would ghost its strokes.
+        weights = None if self.line_art else hypothesis_weights(
+            self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b), candidates, self.textures, locked)
+        if weights is None:
+            return _Motion(to_a, to_b, share_a)
+        return _Motion(to_a, to_b, share_a, candidates, weights)

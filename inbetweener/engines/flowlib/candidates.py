@@ -34,6 +34,13 @@ _FLAT_EVIDENCE = 0.3
 _SAME_SURFACE = 30.0
 # Side (px at work scale) of the tiles in which candidates are weighed.
 _TILE = 64
+# Where the chosen motion fits less than well (mismatch from _HYPOTHESIS_GATE, same units as
+# _MARGIN) the candidates that read texture are blended in as hypotheses, each frame weighted by
+# exp(-mismatch / _HYPOTHESIS_SCALE): where the motion is uncertain (fast, complex motion in live
+# action) an average of the plausible frames is nearer the truth, and softer, than a patchwork of
+# per-pixel picks. (From a gate of 0, the edges of flat shapes over flat paint ghost.)
+_HYPOTHESIS_SCALE = 120.0
+_HYPOTHESIS_GATE = 15.0
 
 
 def time_t_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray,
@@ -132,3 +139,30 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
             share[mended] = splat_share[mended]
         np.minimum(best, err, out=best, where=better)  # a candidate not allowed sets no bar
     return to_a, to_b, share
+
+
+def hypothesis_weights(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                       chosen: tuple[np.ndarray, np.ndarray], others: list[tuple[np.ndarray, np.ndarray]],
+                       textures: tuple[np.ndarray, np.ndarray],
+                       locked: np.ndarray | None = None) -> list[np.ndarray] | None:
+    """Per time-t pixel, the weights of the chosen motion and of each other candidate as
+    hypotheses to blend (see _HYPOTHESIS_SCALE); None when nothing is to be blended. A candidate
+    counts only where the chosen motion fits less than well (_HYPOTHESIS_GATE), never at `locked` pixels, and
+    only where it reads texture in both keys (over flat paint agreement is no evidence, see
+    _FLAT_EVIDENCE)."""
+    own = _window_difference(warp(key_a, chosen[0], gx, gy), warp(key_b, chosen[1], gx, gy))
+    open_ = own >= _HYPOTHESIS_GATE
+    if locked is not None:
+        open_ &= ~locked
+    if not open_.any():
+        return None
+    scale = np.float32(-1.0 / _HYPOTHESIS_SCALE)
+    weights = [np.exp(own * scale)]
+    for to_a, to_b in others:
+        detail = np.minimum(warp(textures[0], to_a, gx, gy), warp(textures[1], to_b, gx, gy))
+        counts = open_ & (cv2.blur(detail, (_WINDOW, _WINDOW)) >= _FLAT_EVIDENCE)
+        weight = np.exp(_window_difference(warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy)) * scale)
+        weights.append(np.where(counts, weight, np.float32(0.0)))
+    if not any(w.any() for w in weights[1:]):
+        return None
+    return weights
