@@ -1,11 +1,14 @@
-"""Per-pixel choice among motion candidates at time t by bilateral matching.
+"""Per-pixel choice among motion candidates at time t by bilateral matching, and their weights
+as hypotheses to blend where the choice is uncertain.
 
 A time-t pixel's motion is right when the two keys agree there: A sampled at p + to_a(p) looks
 like B sampled at p + to_b(p). Frame-rate up-conversion calls this bilateral motion estimation
 (e.g. Choi et al. 2007, "Motion-compensated frame interpolation using bilateral motion estimation
 and adaptive overlapped block motion compensation"). Here it only arbitrates between a few whole
 candidate fields: the splatted motion (which knows about occlusion) and the flows read directly
-at p, which are smoother where the splat went astray.
+at p, which are smoother where the splat went astray. Where even the chosen motion fits poorly
+over texture, the candidates' frames are averaged by how well each fits (multi-hypothesis
+motion compensation, in the spirit of overlapped block motion compensation).
 """
 
 from __future__ import annotations
@@ -147,9 +150,9 @@ def hypothesis_weights(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy:
                        locked: np.ndarray | None = None) -> list[np.ndarray] | None:
     """Per time-t pixel, the weights of the chosen motion and of each other candidate as
     hypotheses to blend (see _HYPOTHESIS_SCALE); None when nothing is to be blended. A candidate
-    counts only where the chosen motion fits less than well (_HYPOTHESIS_GATE), never at `locked` pixels, and
-    only where it reads texture in both keys (over flat paint agreement is no evidence, see
-    _FLAT_EVIDENCE)."""
+    counts only where the chosen motion fits less than well (_HYPOTHESIS_GATE), never at `locked`
+    pixels, and only where it reads texture in both keys (over flat paint agreement is no
+    evidence, see _FLAT_EVIDENCE)."""
     own = _window_difference(warp(key_a, chosen[0], gx, gy), warp(key_b, chosen[1], gx, gy))
     open_ = own >= _HYPOTHESIS_GATE
     if locked is not None:
