@@ -398,10 +398,10 @@ class _Synthesizer:
     def _with_hypotheses(self, chosen: np.ndarray, motion: _Motion, t: float) -> np.ndarray:
         """The frame of the chosen motion blended with those of the other candidates, each by
         its weight (candidates carry no occlusion reasoning: they blend the keys by time). Only
-        tiles where a candidate has weight are made again (a few tenths of the frame at most)."""
-        weights = [self._full_size(w) for w in motion.weights]
-        others = [(self._full_size(to_a), self._full_size(to_b)) for to_a, to_b in motion.others]
-        mixed = np.logical_or.reduce([w > 0 for w in weights[1:]])
+        tiles where a candidate has weight are made again (a few tenths of the frame at most),
+        their motions and weights read off the work-scale fields tile by tile (at 4K, whole
+        full-size copies of six motion fields cost half a gigabyte per frame in flight)."""
+        mixed = self._full_size(np.logical_or.reduce([w > 0 for w in motion.weights[1:]]).astype(np.float32)) > 0
         out = chosen.copy()
         h, w = mixed.shape
         for y0 in range(0, h, _HYPOTHESIS_TILE):
@@ -410,12 +410,12 @@ class _Synthesizer:
                 if not mixed[tile].any():
                     continue
                 gx, gy = self.full_gx[tile], self.full_gy[tile]
-                total = weights[0][tile].copy()
+                total = self._tile_of(motion.weights[0], gx, gy)
                 blend = chosen[tile].astype(np.float32) * total[..., None]
-                for (to_a, to_b), weight in zip(others, weights[1:], strict=True):
-                    weight = weight[tile]
-                    warped_a = warp(self.base_a, to_a[tile], gx, gy).astype(np.float32)
-                    warped_b = warp(self.base_b, to_b[tile], gx, gy).astype(np.float32)
+                for (to_a, to_b), weight in zip(motion.others, motion.weights[1:], strict=True):
+                    weight = self._tile_of(weight, gx, gy)
+                    warped_a = warp(self.base_a, self._tile_of(to_a, gx, gy), gx, gy).astype(np.float32)
+                    warped_b = warp(self.base_b, self._tile_of(to_b, gx, gy), gx, gy).astype(np.float32)
                     blend += (warped_a * np.float32(1.0 - t) + warped_b * np.float32(t)) * weight[..., None]
                     total += weight
                 blend /= total[..., None]
@@ -423,6 +423,22 @@ class _Synthesizer:
                     out[tile] = np.clip(blend + np.float32(0.5), 0, 255).astype(np.uint8)
                 else:
                     out[tile] = blend
+        return out
+
+    def _tile_of(self, field: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+        """A work-scale field (motion in work-scale px, or weight) sampled at the full-size pixels
+        `gx`, `gy` as _full_size would give it (bilinear, pixel centres aligned)."""
+        h, w = field.shape[:2]
+        full_h, full_w = self.key_a.shape[:2]
+        if (h, w) == (full_h, full_w):
+            return field[int(gy[0, 0]):int(gy[-1, 0]) + 1, int(gx[0, 0]):int(gx[0, -1]) + 1]
+        sx, sy = w / full_w, h / full_h
+        map_x = (gx + np.float32(0.5)) * np.float32(sx) - np.float32(0.5)
+        map_y = (gy + np.float32(0.5)) * np.float32(sy) - np.float32(0.5)
+        out = cv2.remap(field, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if field.ndim == 3:
+            out[..., 0] *= np.float32(1.0 / sx)
+            out[..., 1] *= np.float32(1.0 / sy)
         return out
 
     def _draw_limbs(self, frame: np.ndarray, t: float) -> np.ndarray:
