@@ -410,7 +410,7 @@ class _Synthesizer:
                 if not mixed[tile].any():
                     continue
                 gx, gy = self.full_gx[tile], self.full_gy[tile]
-                total = self._tile_of(motion.weights[0], gx, gy)
+                total = self._tile_of(motion.weights[0], gx, gy).copy()  # (a view at full size)
                 blend = chosen[tile].astype(np.float32) * total[..., None]
                 for (to_a, to_b), weight in zip(motion.others, motion.weights[1:], strict=True):
                     weight = self._tile_of(weight, gx, gy)
