@@ -5,7 +5,8 @@ The bundled figure (`resources/samples/figure_*.png`, drawn by `scripts/make_sam
 its arm about 125 degrees and lifts a knee while it steps sideways. Its true in-betweens are the
 script's drawing at pose t, so every miss is the engine's. Methods: the flow engine with the
 sample's paths on each moving joint (`figure_paths.json`: shoulder, elbow, hand, hip, knee, ankle,
-toe), the flow engine with the autopilot's paths, without paths, and shared/bench's naive DIS flow and crossfade (same run).
+toe), with the autopilot's paths and without paths, and shared/bench's naive DIS flow and crossfade
+(same run).
 Reports PSNR against the true frames, ink IoU (pixels darker than 40% in both the frame and the
 truth, over those in either: 1 = every stroke where it belongs, nothing elsewhere), and the share
 of the swinging limbs drawn: points every 2 px along the true arm and leg, counted where the frame
@@ -53,7 +54,7 @@ def _limbs_drawn(frame: np.ndarray, joints: dict) -> float:
     return float(np.mean(hits))
 
 
-def opaque(rgb: np.ndarray) -> np.ndarray:
+def _opaque(rgb: np.ndarray) -> np.ndarray:
     return np.dstack([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)])
 
 
@@ -75,7 +76,7 @@ def main() -> int:
     runs = {
         "flow + joint paths": lambda: engine_frames(a, b, times, joints),
         "flow, no paths": lambda: engine_frames(a, b, times, []),
-        "flow + autopilot paths": lambda: engine_frames(a, b, times, autopilot_paths(opaque(a), opaque(b))),
+        "flow + autopilot paths": lambda: engine_frames(a, b, times, autopilot_paths(_opaque(a), _opaque(b))),
         "naive DIS": lambda: naive_dis(a, b, k),
         "crossfade": lambda: shared_baseline("gen_crossfade", a, b, k),
     }
