@@ -410,12 +410,12 @@ class _Synthesizer:
                 if not mixed[tile].any():
                     continue
                 gx, gy = self.full_gx[tile], self.full_gy[tile]
-                total = self._tile_of(motion.weights[0], gx, gy).copy()  # (a view at full size)
+                total = self._tile_of(motion.weights[0], tile)
                 blend = chosen[tile].astype(np.float32) * total[..., None]
                 for (to_a, to_b), weight in zip(motion.others, motion.weights[1:], strict=True):
-                    weight = self._tile_of(weight, gx, gy)
-                    warped_a = warp(self.base_a, self._tile_of(to_a, gx, gy), gx, gy).astype(np.float32)
-                    warped_b = warp(self.base_b, self._tile_of(to_b, gx, gy), gx, gy).astype(np.float32)
+                    weight = self._tile_of(weight, tile)
+                    warped_a = warp(self.base_a, self._tile_of(to_a, tile), gx, gy).astype(np.float32)
+                    warped_b = warp(self.base_b, self._tile_of(to_b, tile), gx, gy).astype(np.float32)
                     blend += (warped_a * np.float32(1.0 - t) + warped_b * np.float32(t)) * weight[..., None]
                     total += weight
                 blend /= total[..., None]
@@ -425,16 +425,16 @@ class _Synthesizer:
                     out[tile] = blend
         return out
 
-    def _tile_of(self, field: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
-        """A work-scale field (motion in work-scale px, or weight) sampled at the full-size pixels
-        `gx`, `gy` as _full_size would give it (bilinear, pixel centres aligned)."""
+    def _tile_of(self, field: np.ndarray, tile: tuple[slice, slice]) -> np.ndarray:
+        """A work-scale field (motion in work-scale px, or weight) at the full-size pixels of
+        `tile`, as _full_size would give it (bilinear, pixel centres aligned); a new array."""
         h, w = field.shape[:2]
         full_h, full_w = self.key_a.shape[:2]
         if (h, w) == (full_h, full_w):
-            return field[int(gy[0, 0]):int(gy[-1, 0]) + 1, int(gx[0, 0]):int(gx[0, -1]) + 1]
+            return field[tile].copy()
         sx, sy = w / full_w, h / full_h
-        map_x = (gx + np.float32(0.5)) * np.float32(sx) - np.float32(0.5)
-        map_y = (gy + np.float32(0.5)) * np.float32(sy) - np.float32(0.5)
+        map_x = (self.full_gx[tile] + np.float32(0.5)) * np.float32(sx) - np.float32(0.5)
+        map_y = (self.full_gy[tile] + np.float32(0.5)) * np.float32(sy) - np.float32(0.5)
         out = cv2.remap(field, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if field.ndim == 3:
             out[..., 0] *= np.float32(1.0 / sx)
