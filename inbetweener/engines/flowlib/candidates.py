@@ -70,6 +70,14 @@ def _window_difference(image_1: np.ndarray, image_2: np.ndarray) -> np.ndarray:
     return cv2.blur(diff, (_WINDOW, _WINDOW))
 
 
+def _reads_texture(textures: tuple[np.ndarray, np.ndarray], to_a: np.ndarray, to_b: np.ndarray,
+                   gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """(H, W) bool: where a motion reads texture in both keys (window mean of the lesser of the
+    two from _FLAT_EVIDENCE): there the keys' agreement is evidence; over flat paint it is not."""
+    detail = np.minimum(warp(textures[0], to_a, gx, gy), warp(textures[1], to_b, gx, gy))
+    return cv2.blur(detail, (_WINDOW, _WINDOW)) >= _FLAT_EVIDENCE
+
+
 def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,
                 splatted: tuple[np.ndarray, np.ndarray, np.ndarray],
                 others: list[tuple[np.ndarray, np.ndarray]], other_share: float,
@@ -127,8 +135,7 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
         better = err < best
         same_surface = None
         if textures is not None:
-            detail = np.minimum(warp(textures[0], cand_a, gx, gy), warp(textures[1], cand_b, gx, gy))
-            allowed = cv2.blur(detail, (_WINDOW, _WINDOW)) >= _FLAT_EVIDENCE
+            allowed = _reads_texture(textures, cand_a, cand_b, gx, gy)
             same_surface = ((_window_difference(read[0], splat_read[0]) < _SAME_SURFACE)
                             | (_window_difference(read[1], splat_read[1]) < _SAME_SURFACE)) & ~allowed
             better &= allowed | same_surface
@@ -162,8 +169,7 @@ def hypothesis_weights(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy:
     scale = np.float32(-1.0 / _HYPOTHESIS_SCALE)
     weights = [np.exp(own * scale)]
     for to_a, to_b in others:
-        detail = np.minimum(warp(textures[0], to_a, gx, gy), warp(textures[1], to_b, gx, gy))
-        counts = open_ & (cv2.blur(detail, (_WINDOW, _WINDOW)) >= _FLAT_EVIDENCE)
+        counts = open_ & _reads_texture(textures, to_a, to_b, gx, gy)
         weight = np.exp(_window_difference(warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy)) * scale)
         weights.append(np.where(counts, weight, np.float32(0.0)))
     if not any(w.any() for w in weights[1:]):
