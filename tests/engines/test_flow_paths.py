@@ -154,3 +154,31 @@ def test_a_path_carries_its_shape_whole_squash_included():
     assert not carried_a.near[150, 250]                              # far away: untouched
     x, y = 225, 100                                                   # B's rim maps back onto A's
     assert np.allclose(np.array((x, y)) + carried_b.motion[y, x], (60 + 25 / 1.3, 60), atol=0.8)
+
+
+def test_a_carried_shape_bends_as_one_however_far_from_its_path_point():
+    # The path holds the disc by its bottom edge: the top is 60 px from the point. Bent by a
+    # field that falls off with distance, the top lagged the arc, differently in each key's warp,
+    # and the blend drew two outlines there.
+    h, w = 200, 320
+    background = np.full((h, w, 4), (170, 200, 235, 255), np.uint8)
+
+    def disc(centre: tuple[int, int]) -> np.ndarray:
+        img = background.copy()
+        cv2.circle(img, centre, 30, (50, 20, 20, 255), -1)
+        cv2.circle(img, centre, 26, (215, 45, 40, 255), -1)
+        return img
+
+    centre_a, centre_b = (50, 140), (270, 140)
+    start, end = (50.0, 170.0), (270.0, 170.0)  # the disc's bottom edge in each key
+    curve = BezierChain.from_segments([CubicBezier(start, (90.0, 40.0), (230.0, 40.0), end)])
+    path = MotionPath(curve, Timing.preset("linear"))
+    t = 0.5
+    frame = next(f.image for f in FlowEngine().tween(TweenRequest(disc(centre_a), disc(centre_b), (t,), paths=(path,)))
+                 if isinstance(f, TweenFrame)).astype(np.int32)
+    shift = np.asarray(path.position(t), float).reshape(2) - np.array(start)
+    cx, cy = (int(round(c + s)) for c, s in zip(centre_a, shift, strict=True))
+    truth = disc((cx, cy)).astype(np.int32)
+    window = (slice(cy - 36, cy + 37), slice(cx - 36, cx + 37))
+    wrong = np.abs(frame[window][..., :3] - truth[window][..., :3]).sum(axis=2) > 60
+    assert wrong.sum() < 500, wrong.sum()  # a blended rim at most (~1.5 px round), not a second outline (~1800)

@@ -27,6 +27,9 @@ _CARRY_REACH = 10
 _CARRY_MIN = 8.0
 # Share of the path's displacement within which a carried shape's pixel takes the shape's motion.
 _CARRY_OWN = 0.1
+# px within which a pixel's final flow (after the occlusion fill) is its carried shape's motion:
+# the pixel moves with the shape (its body, and the rim pixels the fill joined to it).
+_CARRY_SAME_PX = 1.0
 
 
 def _gaussian_basis(centres: np.ndarray, sigma: float, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
@@ -76,6 +79,15 @@ class PathField:
         self.ends = np.array([p.end for p in self.paths], np.float64).reshape(-1, 2) * scale
         self._bend_a: tuple[np.ndarray, np.ndarray] | None = None
         self._bend_b: tuple[np.ndarray, np.ndarray] | None = None
+        # What carried found: the shapes' motions over A's and B's pixels, and each shape's path
+        # with its zone in A and in B (Carried.near).
+        self._carried_motion: tuple[np.ndarray, np.ndarray] | None = None
+        self._carried_zones: list[tuple[int, np.ndarray, np.ndarray]] = []
+        # Each carried shape's path and the pixels in A and in B that move with the shape (see
+        # prepare_bends): the shape bends as one, by its path's own bend, however far a pixel is
+        # from the path's point (else the side away from the point lags and the two keys' warps
+        # of the shape disagree: a doubled outline).
+        self._bodies: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.limbs: Limbs | None = None
 
     def __bool__(self) -> bool:
@@ -160,6 +172,12 @@ class PathField:
         """Precompute the bend weights once per request (flows already pinned)."""
         if not self._curved():
             return
+        self._bodies = []
+        if self._carried_motion is not None:
+            moves_with = [np.hypot(*(flow - motion).transpose(2, 0, 1)) <= _CARRY_SAME_PX
+                          for flow, motion in zip((flow_ab, flow_ba), self._carried_motion, strict=True)]
+            self._bodies = [(j, zone_a & moves_with[0], zone_b & moves_with[1])
+                            for j, zone_a, zone_b in self._carried_zones]
         self._bend_a = self._bend_basis(flow_ab, self.starts, self.ends - self.starts)
         self._bend_b = self._bend_basis(flow_ba, self.ends, self.starts - self.ends)
 
@@ -172,7 +190,8 @@ class PathField:
                for _ in range(2)]
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_REACH + 1,) * 2)
         found = False
-        for start, end in zip(self.starts, self.ends, strict=True):
+        self._carried_zones = []
+        for j, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
             disp = end - start
             if np.hypot(*disp) < _CARRY_MIN:
                 continue
@@ -181,6 +200,7 @@ class PathField:
                 continue
             linear = shape_map(masks[0], masks[1])
             tolerance = max(3.0, _CARRY_OWN * float(np.hypot(*disp)))
+            zones = []
             for (motion, near, body), flow, mask, src, dst, m in (
                     (out[0], flow_ab, masks[0], start, end, linear),
                     (out[1], flow_ba, masks[1], end, start, np.linalg.inv(linear))):
@@ -194,7 +214,10 @@ class PathField:
                 # its own (a limb swinging further) keeps its flow.
                 miss = np.hypot(flow[..., 0] - motion[..., 0], flow[..., 1] - motion[..., 1])
                 body |= mask & (miss <= tolerance)
+                zones.append(around)
+            self._carried_zones.append((j, zones[0], zones[1]))
             found = True
+        self._carried_motion = (out[0].motion, out[1].motion) if found else None
         return out if found else None
 
     @staticmethod
@@ -234,4 +257,7 @@ class PathField:
         fields = []
         for inverse, basis in (self._bend_a, self._bend_b):
             fields.append(_combine(inverse @ values, basis))
+        for j, body_a, body_b in self._bodies:
+            fields[0][body_a] = values[j]
+            fields[1][body_b] = values[j]
         return fields[0], fields[1]
