@@ -32,6 +32,10 @@ DEFAULT_PAD = 4
 # inbetweener.paths.timing.PRESET_NAMES, spelled out so `import inbetweener.cli` and --help need no
 # numpy; tests/cli check the two agree.
 TIMING_PRESETS = ("linear", "ease-in", "ease-out", "ease-in-out", "anticipate", "overshoot")
+# The presets a segment's spacing may take (those that keep the in-betweens between the keys).
+SPACING_PRESETS = TIMING_PRESETS[:4]
+_SPACING_HELP = ("where the in-betweens fall between the keys, like a spacing chart (default linear: evenly; "
+                 "ease-in bunches them near the first key, ease-out near the last; paths' timings apply on top)")
 MAX_INBETWEENS = 10_000
 
 
@@ -153,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--autopilot", action="store_true", help="add paths found by matching the two keys")
     p.add_argument("--timing", choices=TIMING_PRESETS,
                    help="timing for paths that set none (also the crossfade easing)")
+    p.add_argument("--spacing", choices=SPACING_PRESETS, default="linear", help=_SPACING_HELP)
     p.add_argument("--fit", choices=("contain", "cover", "stretch"), help="fit KEY_B to KEY_A's size")
     p.add_argument("--seed", type=_int_range(0, 2**32 - 1), default=0, help="random seed (default 0)")
     _add_numbering(p, "file name stem (default: KEY_A's name)")
@@ -172,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="project name (default: the file name)")
     p.add_argument("--engine", help="engine for every segment (default flow)")
     p.add_argument("--paths", type=Path, metavar="PATHS.json", help="motion paths for the first segment")
+    p.add_argument("--spacing", choices=SPACING_PRESETS, help="every segment's spacing: " + _SPACING_HELP)
     p.add_argument("--force", action="store_true", help="overwrite an existing project")
 
     p = sub.add_parser("render", parents=[common],
@@ -266,6 +272,14 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 # -- tween --------------------------------------------------------------------------------------
+def _spaced_times(count: int, spacing: str) -> tuple[float, ...]:
+    """The times of `count` in-betweens (j / (count + 1)) through a spacing preset."""
+    from inbetweener.paths.timing import Timing
+
+    even = [j / (count + 1) for j in range(1, count + 1)]
+    return tuple(even) if spacing == "linear" else tuple(float(v) for v in Timing.preset(spacing).progress(even))
+
+
 def _load_paths(file: Path, timing: str | None) -> list[MotionPath]:
     """Paths from a file; with --timing, paths that set no timing of their own get it."""
     from dataclasses import replace
@@ -323,8 +337,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
         options.setdefault("timing", args.timing)
     engine = get_engine(args.engine)
     n = args.inbetweens
-    request = TweenRequest(key_a, key_b, tuple(j / (n + 1) for j in range(1, n + 1)), tuple(paths),
-                           args.seed, options)
+    request = TweenRequest(key_a, key_b, _spaced_times(n, args.spacing), tuple(paths), args.seed, options)
     name = sanitize_name(args.name if args.name else args.key_a.stem)
     pad = _pad_for(args, n + 2)
     out = args.out
@@ -420,6 +433,11 @@ def cmd_new(args: argparse.Namespace) -> int:
         if not project.segments:
             raise ArgumentError("--paths needs at least two keys (paths run from one key to the next)")
         project, _ = apply(project, SetPaths(0, tuple(_load_paths(args.paths, None))))
+    if args.spacing:
+        from inbetweener.paths.timing import Timing
+
+        for i in range(len(project.segments)):
+            project, _ = apply(project, UpdateSegment(i, spacing=Timing.preset(args.spacing)))
     save_project(project, target)
     _say(args, f"created {target}: {len(images)} keys at frames "
                f"{', '.join(str(f + 1) for f in frames)}, {w}x{h}, {args.fps:g} fps")

@@ -29,6 +29,7 @@ from inbetweener.model.project import (
     Project,
     SegmentSettings,
 )
+from inbetweener.paths.timing import LINEAR, Timing
 
 FORMAT_NAME = "inbetweener-project"
 SCHEMA_VERSION = 1
@@ -71,6 +72,8 @@ def project_to_json(project: Project) -> dict[str, Any]:
                 "seed": s.seed,
                 "options": dict(s.options),
                 "paths": [path_to_json(p) for p in s.paths],
+                # Optional: absent = even spacing, as in files saved before it existed.
+                **({"spacing": s.spacing.to_json()} if s.spacing != LINEAR else {}),
             }
             for s in project.segment_settings
         ],
@@ -389,7 +392,14 @@ def _project_from_doc(doc: Any, zf: zipfile.ZipFile, members: dict[str, zipfile.
             paths = tuple(path_from_json(p, f"{where} path {j + 1}") for j, p in enumerate(raw_paths))
         except (PathsFileError, ValueError) as exc:
             raise ProjectFileError(f"{name} is damaged: {_short(exc)}") from None
-        settings.append(SegmentSettings(engine, seed, tuple(sorted(options.items())), paths))
+        raw_spacing = s.get("spacing", "linear")
+        if not isinstance(raw_spacing, (str, list)):
+            raise r.fail(f"{where} spacing", "must be a preset name or [x1, y1, x2, y2]")
+        try:
+            spacing = Timing.parse(raw_spacing)
+            settings.append(SegmentSettings(engine, seed, tuple(sorted(options.items())), paths, spacing))
+        except ValueError as exc:
+            raise r.fail(f"{where} spacing:", _short(exc)) from None
 
     cells: dict[int, Cell] = {}
     key_frames = set(frames)  # a set: many keys times many cells must not be quadratic

@@ -305,12 +305,13 @@ class SetProjectSettings(Command):
 # -- segments and paths ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class UpdateSegment(Command):
-    """Change a segment's engine, seed or engine options (None = leave as is)."""
+    """Change a segment's engine, seed, engine options or spacing (None = leave as is)."""
 
     segment: int
     engine: str | None = None
     seed: int | None = None
     options: tuple[tuple[str, Any], ...] | None = None
+    spacing: Timing | None = None
     label: str = "Segment settings"
 
     def run(self, project: Project) -> Project:
@@ -321,6 +322,11 @@ class UpdateSegment(Command):
             s = replace(s, seed=int(self.seed))
         if self.options is not None:
             s = s.with_options(**dict(self.options))
+        if self.spacing is not None:
+            try:
+                s = replace(s, spacing=self.spacing)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
         return _set_segment(project, self.segment, s)
 
 

@@ -1,7 +1,7 @@
 """What a segment's in-betweens are made from, as a short stable hash, and which frames are out of date.
 
 A generated cell records the fingerprint of the inputs it was made from (PutGeneratedFrames). When the
-animator later edits the segment's paths, timing, engine, seed or options, or replaces a key's drawing,
+animator later edits the segment's paths, timing, spacing, engine, seed or options, or replaces a key's drawing,
 the segment's fingerprint changes and those frames are *stale*: still shown, never dropped (a path
 drag must not lose work), but marked so the animator knows to generate again.
 
@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from inbetweener.model.project import Cell, FrameStatus, MotionPath, Project, Segment, SegmentSettings
+from inbetweener.paths.timing import LINEAR
 
 FINGERPRINT_CHARS = 16  # hex digits: 64 bits, plenty to tell one segment's edits apart
 _FLOAT_DIGITS = 6  # far below a pixel, so a save/load or preset round trip never reads as an edit
@@ -57,6 +58,8 @@ def fingerprint_of(key_a: str, key_b: str, count: int, settings: SegmentSettings
         "options": dict(settings.options),
         "paths": [_path_inputs(p) for p in settings.paths],
     }
+    if settings.spacing != LINEAR:  # absent when even: frames made before spacing existed stay current
+        doc["spacing"] = settings.spacing.handles
     text = json.dumps(_canonical(doc), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(text.encode("ascii")).hexdigest()[:FINGERPRINT_CHARS]
 

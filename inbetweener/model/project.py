@@ -79,6 +79,14 @@ class SegmentSettings:
     seed: int = 0
     options: tuple[tuple[str, Any], ...] = ()
     paths: tuple[MotionPath, ...] = ()
+    # The segment's spacing chart: where its in-betweens fall in time between the keys (ease-in:
+    # bunched near key A, the move slow out of it). Paths' own timings apply on top, at those times.
+    spacing: Timing = LINEAR
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.spacing.y1 <= 1.0 and 0.0 <= self.spacing.y2 <= 1.0):
+            raise ValueError("a segment's spacing must keep its in-betweens between the keys: its "
+                             "curve's y handles must lie between 0 and 1 (use a path's timing to overshoot)")
 
     def option(self, name: str, default: Any = None) -> Any:
         return dict(self.options).get(name, default)
@@ -113,12 +121,15 @@ class Segment:
 
     @property
     def times(self) -> tuple[float, ...]:
-        """Normalised time of each in-between: j / (count + 1)."""
-        n = self.count
-        return tuple(j / (n + 1) for j in range(1, n + 1))
+        """Normalised time of each in-between: j / (count + 1) through the segment's spacing."""
+        return tuple(self.time_of(f) for f in self.frames)
 
     def time_of(self, frame: int) -> float:
-        return (frame - self.start.frame) / (self.end.frame - self.start.frame)
+        """The normalised time (0 at key A, 1 at key B) the in-between at `frame` is made for."""
+        even = (frame - self.start.frame) / (self.end.frame - self.start.frame)
+        if self.settings.spacing == LINEAR:
+            return even
+        return float(self.settings.spacing.progress(even))
 
 
 @dataclass(frozen=True)

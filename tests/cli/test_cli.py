@@ -193,15 +193,39 @@ def test_engine_failure_midway_leaves_no_files(keys, tmp_path: Path, monkeypatch
     assert not out.exists()
 
 
+def test_tween_spacing_places_the_inbetweens_as_the_project_would(keys, tmp_path: Path) -> None:
+    # --spacing ease-in: the crossfade's first in-between of 3 sits at ease-in(1/4), near key A;
+    # the times are the ones the editor's segment would ask for with that spacing.
+    from inbetweener.model import InsertKeyframe, Project, UpdateSegment, apply
+    from inbetweener.model.images import ImageData
+    from inbetweener.paths import Timing
+
+    out = tmp_path / "o"
+    assert main(["tween", str(keys[0]), str(keys[1]), "-n", "3", "-o", str(out), "--engine", "crossfade",
+                 "--spacing", "ease-in", "-q"]) == 0
+    a, b = (load_image(k).astype(np.float64) for k in keys)
+    first = load_image(out / "key_a_0002.png").astype(np.float64)
+    project = Project(a.shape[1], a.shape[0])
+    for frame, key in ((0, a), (4, b)):
+        project, _ = apply(project, InsertKeyframe(frame, ImageData.from_array(key.astype(np.uint8))))
+    project, _ = apply(project, UpdateSegment(0, spacing=Timing.preset("ease-in")))
+    t = project.segment(0).times[0]
+    assert t < 0.15  # even spacing would put it at 0.25
+    changed = np.abs(b - a).sum(axis=2) > 60
+    assert np.allclose(first[changed], ((1 - t) * a + t * b)[changed], atol=1.0)
+
+
 # -- new / render / export ---------------------------------------------------------------------
 def test_new_render_export_round_trip(keys, tmp_path: Path, capsys) -> None:
     from inbetweener.io.project_file import load_project
 
     proj = tmp_path / "shot.ibw"
     a, b = str(keys[0]), str(keys[1])
-    assert main(["new", str(proj), a, b, a, "--at", "1", "5", "8", "--fps", "12", "--engine", "crossfade"]) == 0
+    assert main(["new", str(proj), a, b, a, "--at", "1", "5", "8", "--fps", "12", "--engine", "crossfade",
+                 "--spacing", "ease-in-out"]) == 0
     p = load_project(proj)
     assert [k.frame for k in p.keyframes] == [0, 4, 7] and p.fps == 12 and (p.width, p.height) == (96, 64)
+    assert [s.settings.spacing.name for s in p.segments] == ["ease-in-out", "ease-in-out"]
     assert not p.cells
 
     assert main(["render", str(proj), "--segment", "2"]) == 0

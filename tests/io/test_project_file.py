@@ -184,3 +184,47 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temp(tmp_path: Path, monkeyp
         save_project(_two_keys(), target)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["shot.ibw"]
+
+
+def _rewrite_segment(src: Path, dst: Path, **fields) -> None:
+    """A copy of project `src` with the first segment's JSON fields set (None: removed)."""
+    with zipfile.ZipFile(src) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    doc = json.loads(members["project.json"])
+    for key, value in fields.items():
+        if value is None:
+            doc["segments"][0].pop(key, None)
+        else:
+            doc["segments"][0][key] = value
+    members["project.json"] = json.dumps(doc).encode()
+    with zipfile.ZipFile(dst, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def test_a_segments_spacing_survives_a_save_and_older_files_open_evenly(tmp_path: Path) -> None:
+    eased = apply(_two_keys(), UpdateSegment(0, spacing=Timing.preset("ease-out")))[0]
+    save_project(eased, tmp_path / "shot.ibw")
+    assert load_project(tmp_path / "shot.ibw").segment(0).settings.spacing.name == "ease-out"
+    custom = apply(_two_keys(), UpdateSegment(0, spacing=Timing(0.3, 0.1, 0.6, 0.9)))[0]
+    save_project(custom, tmp_path / "custom.ibw")
+    assert load_project(tmp_path / "custom.ibw").segment_settings == custom.segment_settings
+    # Even spacing is not written at all: files stay as they were, and files without it open evenly.
+    save_project(_two_keys(), tmp_path / "even.ibw")
+    with zipfile.ZipFile(tmp_path / "even.ibw") as z:
+        assert "spacing" not in json.loads(z.read("project.json"))["segments"][0]
+    _rewrite_segment(tmp_path / "shot.ibw", tmp_path / "old.ibw", spacing=None)
+    assert load_project(tmp_path / "old.ibw").segment(0).settings.spacing == Timing()
+
+
+@pytest.mark.parametrize("spacing, message", [
+    ("bouncy", "unknown timing preset 'bouncy'"),
+    (7, "must be a preset name or"),
+    ([0.2, 0.0, 0.8, 1.4], "between the keys"),
+])
+def test_a_damaged_spacing_is_one_sentence(tmp_path: Path, spacing, message: str) -> None:
+    save_project(_two_keys(), tmp_path / "shot.ibw")
+    _rewrite_segment(tmp_path / "shot.ibw", tmp_path / "bad.ibw", spacing=spacing)
+    with pytest.raises(ProjectFileError, match=message) as exc:
+        load_project(tmp_path / "bad.ibw")
+    assert "\n" not in str(exc.value) and "segment 1 spacing" in str(exc.value)
