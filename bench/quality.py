@@ -62,16 +62,18 @@ def read_rgba(path: Path) -> np.ndarray:
     return cv2.cvtColor(im, cv2.COLOR_BGRA2RGBA)
 
 
-def gen_flow_engine(options: dict):
-    """A generator function with the baselines' signature running our engine in-process."""
+def gen_flow_engine(options: dict, spacing: str = "linear"):
+    """A generator function with the baselines' signature running our engine in-process, its
+    in-betweens placed by a segment spacing preset (linear: at j / k, as the truth is scored)."""
     from inbetweener.engines.base import TweenFrame, TweenRequest
     from inbetweener.engines.flow import FlowEngine
+    from inbetweener.paths.timing import Timing
 
     engine = FlowEngine()
 
     def gen(a_path: Path, b_path: Path, k: int, out_dir: Path) -> None:
         a, b = read_rgba(a_path), read_rgba(b_path)
-        times = tuple(j / k for j in range(1, k))
+        times = tuple(float(v) for v in Timing.preset(spacing).progress([j / k for j in range(1, k)]))
         request = TweenRequest(a, b, times, options=options)
         for item in engine.tween(request):
             if isinstance(item, TweenFrame):
@@ -181,6 +183,9 @@ def main() -> int:
                     help="comma list; also flow-timing-fit (diagnostic: each frame's t chosen by the "
                          "true frame, the ceiling of a timing curve; reads the answers, not a score)")
     ap.add_argument("--option", action="append", default=[], help="engine option name=value")
+    ap.add_argument("--spacing", default="linear", choices=("linear", "ease-in", "ease-out", "ease-in-out"),
+                    help="the flow engine's segment spacing (what an animator would set; the truth is "
+                         "scored at linear times, so only clips drawn with that easing gain)")
     ap.add_argument("--keep", type=Path, default=None, help="keep predictions in this folder")
     args = ap.parse_args()
     bench_dir = args.cases.resolve()
@@ -193,7 +198,7 @@ def main() -> int:
     if args.limit:
         cases = cases[: args.limit]
     options = dict(o.split("=", 1) for o in args.option)
-    gens = {"flow-engine": gen_flow_engine(options), "flow-timing-fit": gen_flow_timing_fit(options),
+    gens = {"flow-engine": gen_flow_engine(options, args.spacing), "flow-timing-fit": gen_flow_timing_fit(options),
             "crossfade": baselines.gen_crossfade,
             "dis": baselines.gen_flow, "minterpolate": baselines.gen_minterpolate}
     methods = [m for m in args.methods.split(",") if m]

@@ -1,4 +1,4 @@
-"""Side panel: the current segment's engine, in-between count, seed, engine options and its paths."""
+"""Side panel: the current segment's engine, in-between count, spacing, seed, engine options and its paths."""
 
 from __future__ import annotations
 
@@ -35,10 +35,14 @@ from inbetweener.model.commands import (
 )
 from inbetweener.model.fingerprint import stale_frames
 from inbetweener.model.project import FrameStatus, Segment
+from inbetweener.paths.timing import PRESETS, Timing
 from ui.document import Document
 from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
 
 _engine_cache: dict[str, tuple[tuple[EngineOption, ...], str | None]] = {}
+# Spacing charts the panel offers: the presets that keep every in-between between the keys.
+SPACING_PRESETS: tuple[str, ...] = tuple(n for n, h in PRESETS.items() if 0.0 <= h[1] <= 1.0 and 0.0 <= h[3] <= 1.0)
+CUSTOM_SPACING = "custom"
 
 
 def engine_info(name: str) -> tuple[tuple[EngineOption, ...], str | None]:
@@ -118,6 +122,11 @@ class SegmentPanel(QWidget):
         self.count.setRange(0, 999)
         self.count.setKeyboardTracking(False)
         self.count.setToolTip("In-betweens in this segment: moves the next key (and everything after it)")
+        self.spacing = QComboBox()
+        self.spacing.addItems(SPACING_PRESETS)
+        self.spacing.setToolTip("Where the in-betweens fall between the keys, like a spacing chart: ease-in "
+                                "bunches them near the first key (a slow start), ease-out near the last. "
+                                "Paths' own timing curves apply on top.")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setKeyboardTracking(False)
@@ -138,6 +147,7 @@ class SegmentPanel(QWidget):
         form.addRow("Engine", self.engine)
         form.addRow("", self.reason)
         form.addRow("In-betweens", self.count)
+        form.addRow("Spacing", self.spacing)
         form.addRow("Seed", self.seed)
         buttons = QHBoxLayout()
         for b in (add, delete, auto):
@@ -157,6 +167,7 @@ class SegmentPanel(QWidget):
             self._hand_back_on_enter(box)
         self.engine.activated.connect(self._engine_chosen)
         self.count.valueChanged.connect(self._count_changed)
+        self.spacing.activated.connect(self._spacing_chosen)
         self.seed.valueChanged.connect(self._seed_changed)
         self.paths.currentRowChanged.connect(self._path_row_changed)
         document.changed.connect(self.refresh)
@@ -178,7 +189,7 @@ class SegmentPanel(QWidget):
             return  # same segment, same settings: nothing to redraw while scrubbing
         self._segment = seg
         enabled = seg is not None
-        for w in (self.engine, self.count, self.seed, self.paths, *self.path_buttons):
+        for w in (self.engine, self.count, self.spacing, self.seed, self.paths, *self.path_buttons):
             w.setEnabled(enabled)
         if seg is None:
             self.title.setText("<b>No segment here</b><br>Put the playhead between two keys.")
@@ -189,14 +200,15 @@ class SegmentPanel(QWidget):
             return
         self.title.setText(f"<b>Segment {seg.index + 1}</b>: frames {seg.start.frame + 1} → {seg.end.frame + 1}")
         s = seg.settings
-        for w in (self.engine, self.count, self.seed):
+        for w in (self.engine, self.count, self.spacing, self.seed):
             w.blockSignals(True)
         if self.engine.findText(s.engine) < 0:
             self.engine.addItem(s.engine)
         self.engine.setCurrentText(s.engine)
         self.count.setValue(seg.count)
+        self._show_spacing(s.spacing)
         self.seed.setValue(s.seed)
-        for w in (self.engine, self.count, self.seed):
+        for w in (self.engine, self.count, self.spacing, self.seed):
             w.blockSignals(False)
         options = engine_info(s.engine)[0]
         reason = engine_problem(s.engine, s.options_dict)
@@ -205,6 +217,17 @@ class SegmentPanel(QWidget):
         self._build_options(s.engine, options)
         self._fill_option_values(s.options_dict)
         self._fill_paths(seg)
+
+    def _show_spacing(self, spacing: Timing) -> None:
+        """The spacing box shows the segment's preset, or "custom" for a curve of its own (from a
+        file); that entry is there only while such a segment is shown."""
+        custom = self.spacing.findText(CUSTOM_SPACING)
+        name = spacing.name if spacing.name in SPACING_PRESETS else CUSTOM_SPACING
+        if name == CUSTOM_SPACING and custom < 0:
+            self.spacing.addItem(CUSTOM_SPACING)
+        elif name != CUSTOM_SPACING and custom >= 0:
+            self.spacing.removeItem(custom)
+        self.spacing.setCurrentText(name)
 
     def stale_text(self, seg: Segment | None) -> str:
         """What the panel says about the segment's out-of-date frames ("" when none)."""
@@ -350,6 +373,13 @@ class SegmentPanel(QWidget):
             # A playhead left at or past the moved key sat in the next segment (or past the end): the
             # panel jumped there, and the next click of this box changed another segment.
             self.state.set_frame(max(seg.start.frame, end - 1))
+
+    def _spacing_chosen(self, _index: int) -> None:
+        seg = self._segment
+        name = self.spacing.currentText()
+        if seg is None or name not in SPACING_PRESETS or seg.settings.spacing == Timing.preset(name):
+            return
+        self._push(UpdateSegment(seg.index, spacing=Timing.preset(name), label="Spacing"))
 
     def _seed_changed(self, value: int) -> None:
         if self._segment is not None and value != self._segment.settings.seed:

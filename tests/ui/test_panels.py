@@ -193,3 +193,35 @@ def test_deleting_a_path_the_segment_no_longer_has_is_a_message_not_a_traceback(
     assert window.canvas.delete_selected() is False
     assert window.document.project is before
     assert window.statusBar().currentMessage() == "path 1 does not exist in segment 1"
+
+
+def test_the_spacing_box_sets_the_segments_spacing_undoably(window, qtbot):
+    from inbetweener.cli import SPACING_PRESETS
+    from inbetweener.paths import Timing
+
+    panel, doc = window.panel, window.document
+    assert segment_panel.SPACING_PRESETS == SPACING_PRESETS  # the editor and the CLI offer the same
+    window.state.set_frame(2)
+    qtbot.waitUntil(lambda: panel.title.text().startswith("<b>Segment 1</b>"), timeout=3000)
+    assert panel.spacing.currentText() == "linear"
+    even = doc.project.segment(0).times
+    panel.spacing.setCurrentText("ease-out")
+    panel.spacing.activated.emit(panel.spacing.currentIndex())
+    assert doc.project.segment(0).settings.spacing == Timing.preset("ease-out")
+    assert doc.project.segment(0).times[0] > even[0]  # ease-out: the first in-between leaves key A fast
+    doc.undo_stack.undo()
+    assert doc.project.segment(0).times == even
+    qtbot.waitUntil(lambda: panel.spacing.currentText() == "linear", timeout=3000)
+
+
+def test_a_custom_spacing_from_a_file_shows_as_custom(window, qtbot):
+    from inbetweener.model.commands import UpdateSegment
+    from inbetweener.paths import Timing
+
+    panel, doc = window.panel, window.document
+    window.state.set_frame(2)
+    doc.push(UpdateSegment(0, spacing=Timing(0.3, 0.1, 0.6, 0.9)))
+    qtbot.waitUntil(lambda: panel.spacing.currentText() == "custom", timeout=3000)
+    doc.push(UpdateSegment(0, spacing=Timing.preset("ease-in")))
+    qtbot.waitUntil(lambda: panel.spacing.currentText() == "ease-in", timeout=3000)
+    assert panel.spacing.findText("custom") < 0  # offered only while such a segment is shown
