@@ -19,6 +19,7 @@ from inbetweener.model.commands import (
     MovePathPoint,
     ReplacePath,
     SetTiming,
+    UpdateSegment,
     apply,
 )
 from inbetweener.model.project import Project
@@ -34,6 +35,8 @@ def _merge_key(cmd: Command) -> tuple | None:
         return ("timing", cmd.segment, cmd.path_index)
     if isinstance(cmd, ReplacePath):
         return ("path", cmd.segment, cmd.path_index)
+    if isinstance(cmd, UpdateSegment) and cmd.spacing is not None and (cmd.engine, cmd.seed, cmd.options) == (None,) * 3:
+        return ("spacing", cmd.segment)  # a drag of the spacing curve's handles
     return None
 
 

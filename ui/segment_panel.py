@@ -380,6 +380,7 @@ class SegmentPanel(QWidget):
         if seg is None or name not in SPACING_PRESETS or seg.settings.spacing == Timing.preset(name):
             return
         self._push(UpdateSegment(seg.index, spacing=Timing.preset(name), label="Spacing"))
+        self.document.end_drag()  # a choice is a step of its own (spacing drags in the timing editor merge)
 
     def _seed_changed(self, value: int) -> None:
         if self._segment is not None and value != self._segment.settings.seed:

@@ -1,8 +1,10 @@
-"""Timing curve editor (pyqtgraph): s(t) of the selected path as a CSS cubic-bezier with two handles.
+"""Timing curve editor (pyqtgraph): s(t) of the selected path as a CSS cubic-bezier with two handles,
+or, with no path selected, the segment's spacing (which time each in-between is made for).
 
-Dragging a handle pushes SetTiming (merged into one undo step per drag); the dots on the curve are
-the segment's in-betweens, so the spacing chart and the canvas ticks update live. Handles go up to
-progress 2 and down to -1 (overshoot, anticipation); the plot grows to show the curve and handles.
+Dragging a handle pushes SetTiming (or the segment's new spacing; merged into one undo step per
+drag); the dots on the curve are the segment's in-betweens, so the spacing chart and the canvas
+ticks update live. A path's handles go up to progress 2 and down to -1 (overshoot, anticipation);
+the plot grows to show the curve and handles. A spacing stays between the keys (0 to 1).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from inbetweener.model.commands import CommandError, SetTiming
+from inbetweener.model.commands import CommandError, SetTiming, UpdateSegment
 from inbetweener.paths.timing import PRESET_NAMES, X_RANGE, Y_RANGE, Timing
 from ui.document import Document
+from ui.segment_panel import SPACING_PRESETS
 from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
 
 
@@ -40,8 +43,13 @@ def y_range_for(timing: Timing) -> tuple[float, float]:
     return lo - 0.05, hi + 0.05
 
 
+# A spacing's handles keep its in-betweens between the keys.
+SPACING_Y_RANGE = (0.0, 1.0)
+
+
 class TimingEditor(QWidget):
-    """Edits the timing of the selected path of the current segment."""
+    """Edits the timing of the selected path of the current segment, or with no path selected,
+    the segment's spacing."""
 
     message = Signal(str)
 
@@ -98,19 +106,21 @@ class TimingEditor(QWidget):
         state.selectionChanged.connect(self.refresh)
         self.refresh()
 
-    def target(self) -> tuple[int, int] | None:
-        """(segment, path index) being edited, if a path is selected."""
+    def target(self) -> tuple[int, int | None] | None:
+        """(segment, path index) being edited: the selected path's timing, or (segment, None) for
+        the segment's spacing when no path is selected; None outside any segment."""
         seg = segment_for_frame(self.document.project, self.state.frame)
-        idx = self.state.selected_path
-        if seg is None or idx is None or idx >= len(seg.settings.paths):
+        if seg is None:
             return None
-        return seg.index, idx
+        idx = self.state.selected_path
+        return seg.index, idx if idx is not None and idx < len(seg.settings.paths) else None
 
     def current_timing(self) -> Timing | None:
         t = self.target()
         if t is None:
             return None
-        return self.document.project.segment(t[0]).settings.paths[t[1]].timing
+        settings = self.document.project.segment(t[0]).settings
+        return settings.spacing if t[1] is None else settings.paths[t[1]].timing
 
     def refresh(self, *_: object) -> None:
         target = self.target()
@@ -121,21 +131,30 @@ class TimingEditor(QWidget):
             return
         self._shown = key
         enabled = target is not None
-        for b in self.preset_buttons.values():
-            b.setEnabled(enabled)
+        spacing_mode = enabled and target[1] is None
+        for name, b in self.preset_buttons.items():
+            b.setEnabled(enabled and (not spacing_mode or name in SPACING_PRESETS))
         for h in self.handles:
             h.setVisible(enabled)
         if target is None:
-            self.title.setText("<b>Timing</b> — select a path to edit its timing")
+            self.title.setText("<b>Timing</b> — put the playhead between two keys")
             self.curve.setData([], [])
             self.spacing.setData([], [])
             for line in self.handle_lines:
                 line.setData([], [])
             return
         seg = self.document.project.segment(target[0])
-        path = seg.settings.paths[target[1]]
-        timing = path.timing
-        self.title.setText(f"<b>Timing</b> — {path.name or f'path {target[1] + 1}'}: {timing.name or 'custom'}")
+        timing = self.current_timing()
+        if spacing_mode:
+            self.title.setText(f"<b>Spacing</b> — segment {seg.index + 1}: {timing.name or 'custom'} "
+                               "(select a path to edit its timing)")
+            self.plot.setLabel("bottom", "frame (evenly between the keys)")
+            self.plot.setLabel("left", "time made for")
+        else:
+            path = seg.settings.paths[target[1]]
+            self.title.setText(f"<b>Timing</b> — {path.name or f'path {target[1] + 1}'}: {timing.name or 'custom'}")
+            self.plot.setLabel("bottom", "time")
+            self.plot.setLabel("left", "progress along path")
         x, y = bezier_curve(timing)
         self.curve.setData(x, y)
         self.handle_lines[0].setData([0, timing.x1], [0, timing.y1])
@@ -145,7 +164,11 @@ class TimingEditor(QWidget):
             self._y_range = y_range
             self.plot.setRange(xRange=(-0.05, 1.05), yRange=y_range, padding=0)
         times = np.asarray(seg.times)
-        self.spacing.setData(times, timing.progress(times) if len(times) else times)
+        if spacing_mode:  # each in-between: where it sits among the frames, and the time it is made for
+            even = (np.asarray(seg.frames, float) - seg.start.frame) / max(1, seg.end.frame - seg.start.frame)
+            self.spacing.setData(even, times)
+        else:
+            self.spacing.setData(times, timing.progress(times) if len(times) else times)
         self._updating = True
         try:
             self.handles[0].setPos((timing.x1, timing.y1))
@@ -160,19 +183,24 @@ class TimingEditor(QWidget):
         def clamp(v: float, bounds: tuple[float, float]) -> float:
             return min(bounds[1], max(bounds[0], v))
 
-        self.apply_timing(Timing(clamp(x1, X_RANGE), clamp(y1, Y_RANGE), clamp(x2, X_RANGE), clamp(y2, Y_RANGE)),
+        target = self.target()
+        y_range = SPACING_Y_RANGE if target is not None and target[1] is None else Y_RANGE
+        self.apply_timing(Timing(clamp(x1, X_RANGE), clamp(y1, y_range), clamp(x2, X_RANGE), clamp(y2, y_range)),
                           merge=True)
 
     def apply_timing(self, timing: Timing, merge: bool = False) -> None:
-        """Push SetTiming for the selected path; presets are one undo step each."""
+        """Push SetTiming for the selected path, or the segment's new spacing; presets are one
+        undo step each."""
         target = self.target()
         if target is None:
             return
         if timing == self.current_timing():
             self.refresh()
             return
+        segment, path = target
         try:
-            self.document.push(SetTiming(target[0], target[1], timing))
+            self.document.push(UpdateSegment(segment, spacing=timing, label="Spacing") if path is None
+                               else SetTiming(segment, path, timing))
         except CommandError as exc:
             self.message.emit(str(exc))
         if not merge:

@@ -151,6 +151,29 @@ def test_overshoot_and_anticipate_in_the_timing_editor(window, qtbot):
     assert view.viewRange()[1][1] >= 2.0
 
 
+def test_with_no_path_selected_the_timing_editor_edits_the_segments_spacing(window, qtbot):
+    doc, editor = window.document, window.timing
+    window.state.set_frame(2)
+    window.state.select_path(None)
+    editor.refresh()
+    assert "Spacing" in editor.title.text() and "linear" in editor.title.text()
+    assert not editor.preset_buttons["overshoot"].isEnabled()  # a spacing stays between the keys
+    even = doc.project.segment(0).times
+    editor.preset_buttons["ease-in"].click()
+    assert doc.project.segment(0).settings.spacing == Timing.preset("ease-in")
+    assert np.allclose(editor.spacing.getData()[1], doc.project.segment(0).times)  # the dots: times made for
+    assert doc.project.segment(0).times[0] < even[0]
+    steps = doc.undo_stack.count()
+    for y in (0.2, 0.4, 1.6):  # a handle drag is one undo step; above the square it is held at 1
+        editor.handles[0].setPos((0.3, y))
+    editor.handles[0].sigPositionChangeFinished.emit(editor.handles[0])
+    assert doc.undo_stack.count() == steps + 1
+    assert doc.project.segment(0).settings.spacing == Timing(0.3, 1.0, 1.0, 1.0)
+    window.undo_action.trigger()
+    assert doc.project.segment(0).settings.spacing == Timing.preset("ease-in")
+    qtbot.waitUntil(lambda: window.panel.spacing.currentText() == "ease-in", timeout=3000)
+
+
 def test_ctrl_z_and_ctrl_shift_z_shortcuts(window, qtbot):
     doc = window.document
     window.state.set_frame(2)

@@ -209,6 +209,10 @@ def test_the_spacing_box_sets_the_segments_spacing_undoably(window, qtbot):
     panel.spacing.activated.emit(panel.spacing.currentIndex())
     assert doc.project.segment(0).settings.spacing == Timing.preset("ease-out")
     assert doc.project.segment(0).times[0] > even[0]  # ease-out: the first in-between leaves key A fast
+    panel.spacing.setCurrentText("ease-in")
+    panel.spacing.activated.emit(panel.spacing.currentIndex())
+    doc.undo_stack.undo()  # each choice is an undo step of its own
+    assert doc.project.segment(0).settings.spacing == Timing.preset("ease-out")
     doc.undo_stack.undo()
     assert doc.project.segment(0).times == even
     qtbot.waitUntil(lambda: panel.spacing.currentText() == "linear", timeout=3000)
