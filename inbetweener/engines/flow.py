@@ -269,6 +269,13 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
             # them), what a bone hid taken from the other key by the flow of what lay beneath.
             bases = erase_bones((premul_a, premul_b), field.limbs.owned, (flow_ab, flow_ba))
         field.prepare_bends(flow_ab, flow_ba)
+    if carried:
+        # A carried shape's body maps onto its partner and back by construction: the forward-backward
+        # check of the flows as estimated (which the body's motion replaced) no longer applies. Left
+        # low at a rim the flow missed, it had the rim count as unseen, and the frame took that rim
+        # from the other key's warp, its sky showing through in notches.
+        cons_a[carried[0].body] = 1.0
+        cons_b[carried[1].body] = 1.0
     del carried, relative, small_a, small_b
     vis_a, vis_b = both(at_once, partial(_visibility, flow_ab, cons_a), partial(_visibility, flow_ba, cons_b))
     del cons_a, cons_b
