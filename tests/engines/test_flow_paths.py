@@ -215,3 +215,36 @@ def test_the_bundled_balls_outline_stays_whole_in_flight_and_as_it_lands():
     frames = [f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)]
     assert len(frames) == 11
     assert sum(_outline_defects(f) for f in frames) < 470
+
+
+def test_two_paths_on_one_carried_shape_each_keep_their_point_on_their_arc():
+    # A disc held by two paths with different arcs (it turns as it flies): one path's bend applied
+    # to the whole shape would move the other path's point off its arc.
+    from inbetweener.engines.flow import _prepare, _Synthesizer
+
+    h, w = 300, 400
+    background = np.full((h, w, 4), (170, 200, 235, 255), np.uint8)
+
+    def disc(centre: tuple[int, int]) -> np.ndarray:
+        img = background.copy()
+        cv2.circle(img, centre, 30, (50, 20, 20, 255), -1)
+        cv2.circle(img, centre, 26, (215, 45, 40, 255), -1)
+        cv2.line(img, (centre[0] - 20, centre[1]), (centre[0] + 20, centre[1]), (250, 215, 60, 255), 5)
+        return img
+
+    paths = (
+        MotionPath(BezierChain.from_segments([CubicBezier((60.0, 200.0), (110.0, 60.0), (290.0, 60.0), (340.0, 200.0))]),
+                   Timing.preset("linear")),
+        MotionPath(BezierChain.from_segments([CubicBezier((60.0, 225.0), (110.0, 120.0), (290.0, 120.0), (340.0, 225.0))]),
+                   Timing.preset("ease-in-out")),
+    )
+    request = TweenRequest(disc((60, 200)), disc((340, 200)), (0.5,), paths=paths)
+    synth = next(x for x in _prepare(request) if isinstance(x, _Synthesizer))
+    assert synth.flow_ab.shape[:2] == (h, w)  # work scale is the keys' scale
+    for t in (0.3, 0.5, 0.7):
+        motion = synth.motion_at(t)
+        for path in paths:
+            x, y = np.asarray(path.position(t), float).reshape(2)
+            xi, yi = int(round(x)), int(round(y))
+            source = np.array([xi, yi]) + motion.to_a[yi, xi]
+            assert np.hypot(*(source - np.asarray(path.start) - (np.array([xi, yi]) - (x, y)))) <= 1.0, (t, path.start)

@@ -176,8 +176,12 @@ class PathField:
         if self._carried_motion is not None:
             moves_with = [np.hypot(*(flow - motion).transpose(2, 0, 1)) <= _CARRY_SAME_PX
                           for flow, motion in zip((flow_ab, flow_ba), self._carried_motion, strict=True)]
-            self._bodies = [(j, zone_a & moves_with[0], zone_b & moves_with[1])
-                            for j, zone_a, zone_b in self._carried_zones]
+            for j, zone_a, zone_b in self._carried_zones:
+                body_a, body_b = zone_a & moves_with[0], zone_b & moves_with[1]
+                # A shape that holds another path's point too bends by the paths' interpolation,
+                # which is exact at every point (one path's bend throughout would move the other's).
+                if not (self._holds_other_point(body_a, self.starts, j) or self._holds_other_point(body_b, self.ends, j)):
+                    self._bodies.append((j, body_a, body_b))
         self._bend_a = self._bend_basis(flow_ab, self.starts, self.ends - self.starts)
         self._bend_b = self._bend_basis(flow_ba, self.ends, self.starts - self.ends)
 
@@ -219,6 +223,16 @@ class PathField:
             found = True
         self._carried_motion = (out[0].motion, out[1].motion) if found else None
         return out if found else None
+
+    @staticmethod
+    def _holds_other_point(mask: np.ndarray, points: np.ndarray, own: int) -> bool:
+        """Whether a path's point other than path `own`'s lies in `mask`."""
+        h, w = mask.shape
+        for i, (x, y) in enumerate(points):
+            xi, yi = int(round(x)), int(round(y))
+            if i != own and 0 <= yi < h and 0 <= xi < w and mask[yi, xi]:
+                return True
+        return False
 
     @staticmethod
     def _shape_at(flow: np.ndarray, point: np.ndarray, disp: np.ndarray) -> np.ndarray | None:
