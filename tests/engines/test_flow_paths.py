@@ -156,18 +156,23 @@ def test_a_path_carries_its_shape_whole_squash_included():
     assert np.allclose(np.array((x, y)) + carried_b.motion[y, x], (60 + 25 / 1.3, 60), atol=0.8)
 
 
+def _outlined_disc(size: tuple[int, int], centre: tuple[int, int], stripe: bool = False) -> np.ndarray:
+    """A red disc (radius 30, dark outline) over a flat sky, (h, w) = size; optionally with a yellow
+    stripe across it (so a turn shows)."""
+    img = np.full(size + (4,), (170, 200, 235, 255), np.uint8)
+    cv2.circle(img, centre, 30, (50, 20, 20, 255), -1)
+    cv2.circle(img, centre, 26, (215, 45, 40, 255), -1)
+    if stripe:
+        cv2.line(img, (centre[0] - 20, centre[1]), (centre[0] + 20, centre[1]), (250, 215, 60, 255), 5)
+    return img
+
+
 def test_a_carried_shape_bends_as_one_however_far_from_its_path_point():
     # The path holds the disc by its bottom edge: the top is 60 px from the point. Bent by a
     # field that falls off with distance, the top lagged the arc, differently in each key's warp,
     # and the blend drew two outlines there.
-    h, w = 200, 320
-    background = np.full((h, w, 4), (170, 200, 235, 255), np.uint8)
-
     def disc(centre: tuple[int, int]) -> np.ndarray:
-        img = background.copy()
-        cv2.circle(img, centre, 30, (50, 20, 20, 255), -1)
-        cv2.circle(img, centre, 26, (215, 45, 40, 255), -1)
-        return img
+        return _outlined_disc((200, 320), centre)
 
     centre_a, centre_b = (50, 140), (270, 140)
     start, end = (50.0, 170.0), (270.0, 170.0)  # the disc's bottom edge in each key
@@ -223,14 +228,9 @@ def test_two_paths_on_one_carried_shape_each_keep_their_point_on_their_arc():
     from inbetweener.engines.flow import _prepare, _Synthesizer
 
     h, w = 300, 400
-    background = np.full((h, w, 4), (170, 200, 235, 255), np.uint8)
 
     def disc(centre: tuple[int, int]) -> np.ndarray:
-        img = background.copy()
-        cv2.circle(img, centre, 30, (50, 20, 20, 255), -1)
-        cv2.circle(img, centre, 26, (215, 45, 40, 255), -1)
-        cv2.line(img, (centre[0] - 20, centre[1]), (centre[0] + 20, centre[1]), (250, 215, 60, 255), 5)
-        return img
+        return _outlined_disc((h, w), centre, stripe=True)
 
     paths = (
         MotionPath(BezierChain.from_segments([CubicBezier((60.0, 200.0), (110.0, 60.0), (290.0, 60.0), (340.0, 200.0))]),
