@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
@@ -122,14 +122,20 @@ class Segment:
     @property
     def times(self) -> tuple[float, ...]:
         """Normalised time of each in-between: j / (count + 1) through the segment's spacing."""
-        return tuple(self.time_of(f) for f in self.frames)
+        return self._spaced(self.frames)
 
     def time_of(self, frame: int) -> float:
         """The normalised time (0 at key A, 1 at key B) the in-between at `frame` is made for."""
-        even = (frame - self.start.frame) / (self.end.frame - self.start.frame)
+        return self._spaced((frame,))[0]
+
+    def _spaced(self, frames: Sequence[int]) -> tuple[float, ...]:
+        """The times of `frames`: their even share of the way through the spacing (all at once:
+        the curve is solved by bisection, and the editor asks for every tick while dragging)."""
+        span = self.end.frame - self.start.frame
+        even = [(f - self.start.frame) / span for f in frames]
         if self.settings.spacing == LINEAR:
-            return even
-        return float(self.settings.spacing.progress(even))
+            return tuple(even)
+        return tuple(float(v) for v in self.settings.spacing.progress(np.asarray(even, np.float64)))
 
 
 @dataclass(frozen=True)
