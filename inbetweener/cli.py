@@ -32,8 +32,8 @@ DEFAULT_PAD = 4
 # inbetweener.paths.timing.PRESET_NAMES, spelled out so `import inbetweener.cli` and --help need no
 # numpy; tests/cli check the two agree.
 TIMING_PRESETS = ("linear", "ease-in", "ease-out", "ease-in-out", "anticipate", "overshoot")
-# The presets a segment's spacing may take (those that keep the in-betweens between the keys).
-SPACING_PRESETS = TIMING_PRESETS[:4]
+# inbetweener.paths.timing.SPACING_PRESET_NAMES, spelled out likewise (tests/cli check).
+SPACING_PRESETS = ("linear", "ease-in", "ease-out", "ease-in-out")
 _SPACING_HELP = ("where the in-betweens fall between the keys, like a spacing chart (default linear: evenly; "
                  "ease-in bunches them near the first key, ease-out near the last; paths' timings apply on top)")
 MAX_INBETWEENS = 10_000

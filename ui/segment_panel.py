@@ -35,14 +35,12 @@ from inbetweener.model.commands import (
 )
 from inbetweener.model.fingerprint import stale_frames
 from inbetweener.model.project import FrameStatus, Segment
-from inbetweener.paths.timing import PRESETS, Timing
+from inbetweener.paths.timing import SPACING_PRESET_NAMES, Timing
 from ui.document import Document
 from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
 
 _engine_cache: dict[str, tuple[tuple[EngineOption, ...], str | None]] = {}
-# Spacing charts the panel offers: the presets that keep every in-between between the keys.
-SPACING_PRESETS: tuple[str, ...] = tuple(n for n, h in PRESETS.items() if 0.0 <= h[1] <= 1.0 and 0.0 <= h[3] <= 1.0)
-CUSTOM_SPACING = "custom"
+CUSTOM_SPACING = "custom"  # what the spacing box shows for a curve that is no preset
 
 
 def engine_info(name: str) -> tuple[tuple[EngineOption, ...], str | None]:
@@ -123,7 +121,7 @@ class SegmentPanel(QWidget):
         self.count.setKeyboardTracking(False)
         self.count.setToolTip("In-betweens in this segment: moves the next key (and everything after it)")
         self.spacing = QComboBox()
-        self.spacing.addItems(SPACING_PRESETS)
+        self.spacing.addItems(SPACING_PRESET_NAMES)
         self.spacing.setToolTip("Where the in-betweens fall between the keys, like a spacing chart: ease-in "
                                 "bunches them near the first key (a slow start), ease-out near the last. "
                                 "Paths' own timing curves apply on top.")
@@ -222,7 +220,7 @@ class SegmentPanel(QWidget):
         """The spacing box shows the segment's preset, or "custom" for a curve of its own (from a
         file); that entry is there only while such a segment is shown."""
         custom = self.spacing.findText(CUSTOM_SPACING)
-        name = spacing.name if spacing.name in SPACING_PRESETS else CUSTOM_SPACING
+        name = spacing.name if spacing.name in SPACING_PRESET_NAMES else CUSTOM_SPACING
         if name == CUSTOM_SPACING and custom < 0:
             self.spacing.addItem(CUSTOM_SPACING)
         elif name != CUSTOM_SPACING and custom >= 0:
@@ -377,7 +375,7 @@ class SegmentPanel(QWidget):
     def _spacing_chosen(self, _index: int) -> None:
         seg = self._segment
         name = self.spacing.currentText()
-        if seg is None or name not in SPACING_PRESETS or seg.settings.spacing == Timing.preset(name):
+        if seg is None or name not in SPACING_PRESET_NAMES or seg.settings.spacing == Timing.preset(name):
             return
         self._push(UpdateSegment(seg.index, spacing=Timing.preset(name), label="Spacing"))
         self.document.end_drag()  # a choice is a step of its own (spacing drags in the timing editor merge)

@@ -15,9 +15,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from inbetweener.model.commands import CommandError, SetTiming, UpdateSegment
-from inbetweener.paths.timing import PRESET_NAMES, X_RANGE, Y_RANGE, Timing
+from inbetweener.paths.timing import PRESET_NAMES, SPACING_PRESET_NAMES, X_RANGE, Y_RANGE, Timing
 from ui.document import Document
-from ui.segment_panel import SPACING_PRESETS
 from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
 
 
@@ -133,7 +132,7 @@ class TimingEditor(QWidget):
         enabled = target is not None
         spacing_mode = enabled and target[1] is None
         for name, b in self.preset_buttons.items():
-            b.setEnabled(enabled and (not spacing_mode or name in SPACING_PRESETS))
+            b.setEnabled(enabled and (not spacing_mode or name in SPACING_PRESET_NAMES))
         for h in self.handles:
             h.setVisible(enabled)
         if target is None:

@@ -84,7 +84,7 @@ class SegmentSettings:
     spacing: Timing = LINEAR
 
     def __post_init__(self) -> None:
-        if not (0.0 <= self.spacing.y1 <= 1.0 and 0.0 <= self.spacing.y2 <= 1.0):
+        if not self.spacing.stays_between_ends:
             raise ValueError("a segment's spacing must keep its in-betweens between the keys: its "
                              "curve's y handles must lie between 0 and 1 (use a path's timing to overshoot)")
 

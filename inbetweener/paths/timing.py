@@ -65,6 +65,11 @@ class Timing:
         return cls(*vals)
 
     @property
+    def stays_between_ends(self) -> bool:
+        """Progress never leaves [0, 1] (no overshoot or anticipation): what a segment's spacing needs."""
+        return 0.0 <= self.y1 <= 1.0 and 0.0 <= self.y2 <= 1.0
+
+    @property
     def handles(self) -> tuple[float, float, float, float]:
         return (self.x1, self.y1, self.x2, self.y2)
 
@@ -106,3 +111,5 @@ def _bez1(u: np.ndarray, a: float, b: float) -> np.ndarray:
 
 
 LINEAR = Timing()
+# The presets a segment's spacing may take: those that keep its in-betweens between the keys.
+SPACING_PRESET_NAMES: tuple[str, ...] = tuple(n for n in PRESET_NAMES if Timing.preset(n).stays_between_ends)

@@ -109,6 +109,10 @@ def test_tween_with_an_overshooting_path(keys, tmp_path: Path) -> None:
     from inbetweener.paths.timing import PRESET_NAMES
 
     assert TIMING_PRESETS == PRESET_NAMES  # the CLI spells the list out to stay numpy-free on --help
+    from inbetweener.cli import SPACING_PRESETS
+    from inbetweener.paths.timing import SPACING_PRESET_NAMES
+
+    assert SPACING_PRESETS == SPACING_PRESET_NAMES
     paths = tmp_path / "p.json"
     paths.write_text(json.dumps({"paths": [{"from": [25, 32], "to": [55, 32], "timing": "overshoot"}]}))
     out = tmp_path / "o"

@@ -196,11 +196,11 @@ def test_deleting_a_path_the_segment_no_longer_has_is_a_message_not_a_traceback(
 
 
 def test_the_spacing_box_sets_the_segments_spacing_undoably(window, qtbot):
-    from inbetweener.cli import SPACING_PRESETS
     from inbetweener.paths import Timing
+    from inbetweener.paths.timing import SPACING_PRESET_NAMES
 
     panel, doc = window.panel, window.document
-    assert segment_panel.SPACING_PRESETS == SPACING_PRESETS  # the editor and the CLI offer the same
+    assert tuple(panel.spacing.itemText(i) for i in range(panel.spacing.count())) == SPACING_PRESET_NAMES
     window.state.set_frame(2)
     qtbot.waitUntil(lambda: panel.title.text().startswith("<b>Segment 1</b>"), timeout=3000)
     assert panel.spacing.currentText() == "linear"
