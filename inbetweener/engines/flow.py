@@ -128,24 +128,38 @@ def _frame_workers(request: TweenRequest) -> int:
     return value
 
 
-def _in_order(make: Callable[[float], np.ndarray], times: Sequence[float], workers: int) -> Iterator[np.ndarray]:
-    """make(t) for each time, in order, with up to `workers` frames made at once on a private pool
-    (frames are independent; most of their work runs in OpenCV and numpy outside the GIL). Closing
-    the iterator early drops the frames not yet started and waits for those in flight."""
-    if workers <= 1 or len(times) <= 1:
+def _in_order(make: Callable[[float, bool], np.ndarray], times: Sequence[float],
+              workers: int) -> Iterator[np.ndarray]:
+    """make(t, split) for each time, in order, with up to `workers` frames made at once on a private
+    pool (frames are independent; most of their work runs in OpenCV and numpy outside the GIL).
+    `split` asks a frame to run its two keys' halves at once: true for the frames started when
+    fewer remain than workers (a lone in-between, the last of a segment), which would otherwise
+    leave cores idle. Closing the iterator early drops the frames not yet started and waits for
+    those in flight."""
+    if workers <= 1:
         for t in times:
-            yield make(t)
+            yield make(t, False)
+        return
+    if len(times) == 1:
+        yield make(times[0], True)
         return
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flow-frame")
     pending: deque[Future[np.ndarray]] = deque()
+    remaining = len(times)
+
+    def start(t: float) -> None:
+        nonlocal remaining
+        pending.append(pool.submit(make, t, remaining < workers))
+        remaining -= 1
+
     try:
         upcoming = iter(times)
         for t in itertools.islice(upcoming, workers):
-            pending.append(pool.submit(make, t))
+            start(t)
         while pending:
             image = pending.popleft().result()
             for t in itertools.islice(upcoming, 1):  # keep the pool busy while the frame is used
-                pending.append(pool.submit(make, t))
+                start(t)
             yield image
     finally:
         for future in pending:
@@ -216,7 +230,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     colours = (np.ascontiguousarray(match_a[..., :3]), np.ascontiguousarray(match_b[..., :3]))
     # Flat paint regions matched across the keys seed large motions that flow alone loses. Not on
     # line art: its "regions" are paper between strokes, alike everywhere, and match by chance.
-    motion = None if line_art else region_motion(*colours)
+    motion = None if line_art else region_motion(*colours, at_once=at_once)
     regions = None if motion is None else (motion.seed_ab, motion.seed_ba)
     flow_ab, flow_ba = bidirectional_flow(guide_a, guide_b, quality, init_ab, init_ba, regions, colours, at_once)
     # Paint that moves as its matched region does: the fill below must not take that for sliding,
@@ -365,12 +379,14 @@ class _Synthesizer:
         full_h, full_w = key_a.shape[:2]
         self.full_gx, self.full_gy = pixel_grid(full_h, full_w)
 
-    def frame(self, t: float) -> np.ndarray:
+    def frame(self, t: float, split: bool = False) -> np.ndarray:
+        """The frame at time t; with `split`, each key's half of its motion is made alongside the
+        other's (see _in_order)."""
         if t <= 0.0:
             return self._key(self.key_a)
         if t >= 1.0:
             return self._key(self.key_b)
-        motion = self.motion_at(t)
+        motion = self.motion_at(t, split)
         out = self._blend(motion.to_a, motion.to_b, motion.share_a, t)
         if motion.weights is not None:
             out = self._with_hypotheses(out, motion, t)
@@ -503,18 +519,21 @@ class _Synthesizer:
             current = nxt
         return best, best_err
 
-    def _coarse_splat(self, move_a: np.ndarray, move_b: np.ndarray, t: float):
-        """Starting displacements and visibility from forward splats at 1/_COARSE scale (z-ordered)."""
-        h, w = move_a.shape[:2]
+    def _splat(self, move: np.ndarray, vis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One key's forward splat at 1/_COARSE scale (see splat_displacement)."""
+        h, w = move.shape[:2]
         ch, cw = self.coarse_shape
-        fx, fy = cw / w, ch / h
-        out = []
-        for move, vis in ((move_a, self.importance_a), (move_b, self.importance_b)):
-            small = cv2.resize(move, (cw, ch), interpolation=cv2.INTER_AREA)
-            small[..., 0] *= fx
-            small[..., 1] *= fy
-            out.append(splat_displacement(small, vis[..., 0], self.coarse_gx, self.coarse_gy, vis[..., 1]))
-        (to_a, count_a), (to_b, count_b) = out
+        small = cv2.resize(move, (cw, ch), interpolation=cv2.INTER_AREA)
+        small[..., 0] *= cw / w
+        small[..., 1] *= ch / h
+        return splat_displacement(small, vis[..., 0], self.coarse_gx, self.coarse_gy, vis[..., 1])
+
+    def _coarse_splat(self, move_a: np.ndarray, move_b: np.ndarray, t: float, split: bool = False):
+        """Starting displacements and visibility from forward splats at 1/_COARSE scale (z-ordered);
+        with `split`, the two keys' splats run at once."""
+        h, w = move_a.shape[:2]
+        (to_a, count_a), (to_b, count_b) = both(split, partial(self._splat, move_a, self.importance_a),
+                                                partial(self._splat, move_b, self.importance_b))
         # Where one key's splat left a hole, borrow the other's motion under constant velocity.
         hole_a = (count_a < HOLE) & (count_b >= HOLE)
         hole_b = (count_b < HOLE) & (count_a >= HOLE)
@@ -537,7 +556,7 @@ class _Synthesizer:
         seen = [cv2.resize(v, (w, h), interpolation=cv2.INTER_LINEAR) for v in seen]
         return to_a, seen[0], to_b, seen[1]
 
-    def motion_at(self, t: float) -> _Motion:
+    def motion_at(self, t: float, split: bool = False) -> _Motion:
         """Displacements from time-t pixels to A and to B, key A's blend share, and the other
         motions to blend in as hypotheses with their weights (work scale)."""
         bend_a, bend_b = self.field.bends(t) if self.field else (None, None)
@@ -563,11 +582,11 @@ class _Synthesizer:
         move_b = self.flow_ba * np.float32(1.0 - t)
         if bend_b is not None:
             move_b += bend_b
-        to_a, seen_a, to_b, seen_b = self._coarse_splat(move_a, move_b, t)
+        to_a, seen_a, to_b, seen_b = self._coarse_splat(move_a, move_b, t, split)
         # Refine at work scale by fixed-point inversion of each key's forward motion:
         # the source x of a time-t pixel p solves x + move(x) = p (smooth, hole-free, exact on paths).
-        to_a, miss_a = self._invert(move_a, to_a)
-        to_b, miss_b = self._invert(move_b, to_b)
+        (to_a, miss_a), (to_b, miss_b) = both(split, partial(self._invert, move_a, to_a),
+                                              partial(self._invert, move_b, to_b))
         del move_a, move_b
         # Where neither key's splat arrived, the key whose source pixel really moves here wins
         # (not one whose source, e.g. a shape that has moved on, lands somewhere else).

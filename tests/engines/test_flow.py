@@ -159,9 +159,9 @@ def test_closing_after_first_frame_stops_work(disc_keys, monkeypatch, threads):
     calls = []
     original = flow_module._Synthesizer.frame
 
-    def counting(self, t):
+    def counting(self, t, split=False):
         calls.append(t)
-        return original(self, t)
+        return original(self, t, split)
 
     monkeypatch.setattr(flow_module._Synthesizer, "frame", counting)
     a, b = disc_keys

@@ -8,7 +8,7 @@ import numpy as np
 def looks_like_line_art(*keys_rgba: np.ndarray) -> bool:
     """True when every key is mostly light paper (or transparent) with a few dark strokes."""
     for rgba in keys_rgba:
-        step = max(1, int(np.sqrt(rgba.shape[0] * rgba.shape[1] / 65536)))  # sample ~64k pixels
+        step = max(1, int(np.ceil(np.sqrt(rgba.shape[0] * rgba.shape[1] / 65536))))  # sample <= 64k pixels
         px = rgba[::step, ::step].astype(np.float32)
         alpha = px[..., 3] / 255.0
         grey = (px[..., 0] * 0.299 + px[..., 1] * 0.587 + px[..., 2] * 0.114) * alpha + 255.0 * (1 - alpha)

@@ -15,11 +15,13 @@ estimate; per-pixel fusion keeps it where it warps better than the plain estimat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.fields import resize_flow
+from inbetweener.engines.flowlib.parallel import both
 
 # Max colour range (per channel, over 3x3 pixels) inside a region of flat paint.
 _FLAT_STEP = 12
@@ -193,11 +195,11 @@ def _strokes(rgb: np.ndarray, regions: tuple, matched: list[int]) -> tuple[np.nd
 
 
 def _with_strokes(rgb_a: np.ndarray, rgb_b: np.ndarray, reg_a: tuple, reg_b: tuple,
-                  pairs: list[tuple[int, int]]) -> tuple[tuple, tuple, list[tuple[int, int]]]:
+                  pairs: list[tuple[int, int]], at_once: bool = False) -> tuple[tuple, tuple, list[tuple[int, int]]]:
     """The regions of both keys extended by their strokes cut free (see _strokes), and the pairs
     extended by the strokes matched across the keys."""
-    free_a = _strokes(rgb_a, reg_a, [i for i, _ in pairs])
-    free_b = _strokes(rgb_b, reg_b, [j for _, j in pairs])
+    free_a, free_b = both(at_once, partial(_strokes, rgb_a, reg_a, [i for i, _ in pairs]),
+                          partial(_strokes, rgb_b, reg_b, [j for _, j in pairs]))
     h, w = reg_a[0].shape
     more = [(i, j) for i, j in _match(free_a, free_b, h * w, float(np.hypot(h, w)))
             if not (_hollow(free_a, i) or _hollow(free_b, j))]
@@ -226,9 +228,10 @@ class RegionMotion:
     linear: np.ndarray
 
 
-def region_motion(rgb_a: np.ndarray, rgb_b: np.ndarray) -> RegionMotion | None:
+def region_motion(rgb_a: np.ndarray, rgb_b: np.ndarray, at_once: bool = False) -> RegionMotion | None:
     """Matched paint regions' motion (see RegionMotion); None when nothing matched that moves
-    (textured keys, or only the backdrop)."""
+    (textured keys, or only the backdrop). With `at_once`, each key's half of the work runs
+    alongside the other's."""
     full_h, full_w = rgb_a.shape[:2]
     factor = min(1.0, _MAX_SIDE / max(full_h, full_w))
     if factor < 1.0:
@@ -236,57 +239,65 @@ def region_motion(rgb_a: np.ndarray, rgb_b: np.ndarray) -> RegionMotion | None:
         rgb_a = cv2.resize(rgb_a, size, interpolation=cv2.INTER_AREA)
         rgb_b = cv2.resize(rgb_b, size, interpolation=cv2.INTER_AREA)
     h, w = rgb_a.shape[:2]
-    reg_a, reg_b = _regions(rgb_a), _regions(rgb_b)
+    reg_a, reg_b = both(at_once, partial(_regions, rgb_a), partial(_regions, rgb_b))
     # A ring (an outline around a shape) or a bent stroke says little by its own moments (a ring's
     # points are spread by arc length, not area): it moves with the shape it encloses (see
     # _with_outlines), and a stroke drawn on from it is matched once cut free (_with_strokes).
     pairs = [(i, j) for i, j in _match(reg_a, reg_b, h * w, float(np.hypot(h, w)))
              if not (_hollow(reg_a, i) or _hollow(reg_b, j))]
-    reg_a, reg_b, pairs = _with_strokes(rgb_a, rgb_b, reg_a, reg_b, pairs)
+    reg_a, reg_b, pairs = _with_strokes(rgb_a, rgb_b, reg_a, reg_b, pairs, at_once)
     moves = [(i, j, reg_b[2][j] - reg_a[2][i]) for i, j in pairs]
     if not any(np.hypot(*m) >= 2.0 for _, _, m in moves):
         return None
     maps_ab = [_linear_map(reg_a, reg_b, i, j) for i, j, _ in moves]
-    gy, gx = np.mgrid[:h, :w].astype(np.float32)
-    seeds, owners = [], []
-    for src, dst, index in ((reg_a, reg_b, 0), (reg_b, reg_a, 1)):
-        labels, areas = src[0], src[1]
-        # Per label: an affine map (turn, squash or stretch, then the centroids' displacement).
-        centre_src = np.zeros((len(areas), 2), np.float32)
-        centre_dst = np.zeros((len(areas), 2), np.float32)
-        linear = np.zeros((len(areas), 2, 2), np.float32)
-        linear[:] = np.eye(2, dtype=np.float32)
-        known = np.zeros(len(areas), np.float32)
-        known[areas > _BACKDROP * h * w] = 1.0  # the backdrop stays put
-        for k, pair in enumerate(moves):
-            i, j = pair[index], pair[1 - index]
-            centre_src[i], centre_dst[i] = src[2][i], dst[2][j]
-            linear[i] = maps_ab[k] if index == 0 else _linear_map(src, dst, i, j)
-            known[i] = 1.0
-        known[0] = 0.0
-        outlined = _with_outlines(labels, [pair[index] for pair in moves], known)
-        rel_x, rel_y = gx - centre_src[outlined, 0], gy - centre_src[outlined, 1]
-        m = linear[outlined]
-        mapped = np.dstack([centre_dst[outlined, 0] + m[..., 0, 0] * rel_x + m[..., 0, 1] * rel_y - gx,
-                            centre_dst[outlined, 1] + m[..., 1, 0] * rel_x + m[..., 1, 1] * rel_y - gy])
-        # Other lines and edges take their neighbouring regions' motion (not an outline's: the
-        # ground a figure stands on does not walk off with it); unmatched regions far from any stay.
-        weight = known[labels]
-        reach = (2 * _EDGE_REACH + 1, 2 * _EDGE_REACH + 1)
-        total = cv2.blur(weight, reach)[..., None]
-        spread = cv2.blur(mapped * weight[..., None], reach) / np.maximum(total, 1e-6)
-        spread = np.where(total > 1e-3, spread, 0.0)
-        seed = np.where(known[outlined][..., None] > 0, mapped, spread).astype(np.float32)
-        seeds.append(resize_flow(seed, full_w, full_h))
-        # Which pair each pixel goes with (its own region's, or the outlined shape's).
-        pair_of = np.full(len(areas), -1, np.int32)
-        pair_of[[pair[index] for pair in moves]] = np.arange(len(moves), dtype=np.int32)
-        owners.append(cv2.resize(pair_of[outlined], (full_w, full_h), interpolation=cv2.INTER_NEAREST))
+    (seed_ab, owner_a), (seed_ba, owner_b) = both(
+        at_once, partial(_seed, reg_a, reg_b, moves, maps_ab, 0, (full_w, full_h)),
+        partial(_seed, reg_b, reg_a, moves, maps_ab, 1, (full_w, full_h)))
     to_full = np.array([full_w / w, full_h / h])
-    return RegionMotion(seeds[0], seeds[1], owners[0], owners[1],
+    return RegionMotion(seed_ab, seed_ba, owner_a, owner_b,
                         np.array([reg_a[2][i] for i, _, _ in moves]).reshape(-1, 2) * to_full,
                         np.array([reg_b[2][j] for _, j, _ in moves]).reshape(-1, 2) * to_full,
                         np.array(maps_ab).reshape(-1, 2, 2))
+
+
+def _seed(src: tuple, dst: tuple, moves: list, maps_ab: list[np.ndarray], index: int,
+          full_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """One key's seed flow towards the other (at `full_size`) and which matched pair each of its
+    pixels goes with (-1: none); `index` 0 for key A (src) -> B, 1 for B -> A."""
+    labels, areas = src[0], src[1]
+    h, w = labels.shape
+    gy, gx = np.mgrid[:h, :w].astype(np.float32)
+    # Per label: an affine map (turn, squash or stretch, then the centroids' displacement).
+    centre_src = np.zeros((len(areas), 2), np.float32)
+    centre_dst = np.zeros((len(areas), 2), np.float32)
+    linear = np.zeros((len(areas), 2, 2), np.float32)
+    linear[:] = np.eye(2, dtype=np.float32)
+    known = np.zeros(len(areas), np.float32)
+    known[areas > _BACKDROP * h * w] = 1.0  # the backdrop stays put
+    for k, pair in enumerate(moves):
+        i, j = pair[index], pair[1 - index]
+        centre_src[i], centre_dst[i] = src[2][i], dst[2][j]
+        linear[i] = maps_ab[k] if index == 0 else _linear_map(src, dst, i, j)
+        known[i] = 1.0
+    known[0] = 0.0
+    outlined = _with_outlines(labels, [pair[index] for pair in moves], known)
+    rel_x, rel_y = gx - centre_src[outlined, 0], gy - centre_src[outlined, 1]
+    m = linear[outlined]
+    mapped = np.dstack([centre_dst[outlined, 0] + m[..., 0, 0] * rel_x + m[..., 0, 1] * rel_y - gx,
+                        centre_dst[outlined, 1] + m[..., 1, 0] * rel_x + m[..., 1, 1] * rel_y - gy])
+    # Other lines and edges take their neighbouring regions' motion (not an outline's: the
+    # ground a figure stands on does not walk off with it); unmatched regions far from any stay.
+    weight = known[labels]
+    reach = (2 * _EDGE_REACH + 1, 2 * _EDGE_REACH + 1)
+    total = cv2.blur(weight, reach)[..., None]
+    spread = cv2.blur(mapped * weight[..., None], reach) / np.maximum(total, 1e-6)
+    spread = np.where(total > 1e-3, spread, 0.0)
+    seed = np.where(known[outlined][..., None] > 0, mapped, spread).astype(np.float32)
+    # Which pair each pixel goes with (its own region's, or the outlined shape's).
+    pair_of = np.full(len(areas), -1, np.int32)
+    pair_of[[pair[index] for pair in moves]] = np.arange(len(moves), dtype=np.int32)
+    owner = cv2.resize(pair_of[outlined], full_size, interpolation=cv2.INTER_NEAREST)
+    return resize_flow(seed, *full_size), owner
 
 
 def shape_map(mask_src: np.ndarray, mask_dst: np.ndarray) -> np.ndarray:
