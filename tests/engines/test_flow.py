@@ -188,6 +188,26 @@ def test_frames_made_at_once_are_the_frames_made_one_by_one(disc_keys):
         np.testing.assert_array_equal(one.image, many.image)
 
 
+def test_a_frame_split_across_threads_is_the_frame_made_in_one(disc_keys, monkeypatch):
+    # A lone in-between (and the last ones of a segment) runs its two keys' halves at once.
+    splits = []
+    original = flow_module._Synthesizer.frame
+
+    def recording(self, t, split=False):
+        splits.append(split)
+        return original(self, t, split)
+
+    monkeypatch.setattr(flow_module._Synthesizer, "frame", recording)
+    a, b = disc_keys
+    lone = [[item.image for item in FlowEngine().tween(TweenRequest(a, b, (0.4,), options={"threads": threads}))
+             if isinstance(item, TweenFrame)] for threads in (1, 2)]
+    assert splits == [False, True]
+    np.testing.assert_array_equal(lone[0][0], lone[1][0])
+    splits.clear()
+    list(FlowEngine().tween(TweenRequest(a, b, (0.2, 0.4, 0.6, 0.8), options={"threads": 3})))
+    assert splits == [False, False, True, True]  # started when fewer than 3 remained
+
+
 def test_a_thread_count_that_is_not_a_number_is_refused(disc_keys):
     a, b = disc_keys
     with pytest.raises(EngineError, match="threads"):
