@@ -261,14 +261,16 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     # Shapes the paths carry move as wholes, squash and turn included, rims and all. Not in line
     # art: there what moves with a point is paper and strokes alike (its bones carry strokes).
     carried = field.carried(flow_ab, flow_ba) if field and not line_art else None
-    fill_a = partial(_fill, flow_ab, cons_a, guide_a, guide_b, small_a, gx, gy, textured=textures[0],
+    # The fill compares colours (alpha too, where there is transparency: opaque keys' is all 255).
+    paint_a, paint_b = (small_a, small_b) if transparent else (small_a[..., :3], small_b[..., :3])
+    fill_a = partial(_fill, flow_ab, cons_a, guide_a, guide_b, paint_a, gx, gy, textured=textures[0],
                      matched=matched[0], uncovered=moving_b & differs, relative=relative[0],
                      carried=(carried[0].motion, carried[0].near) if carried else None)
-    fill_b = partial(_fill, flow_ba, cons_b, guide_b, guide_a, small_b, gx, gy, textured=textures[1],
+    fill_b = partial(_fill, flow_ba, cons_b, guide_b, guide_a, paint_b, gx, gy, textured=textures[1],
                      matched=matched[1], uncovered=moving_a & differs, relative=relative[1],
                      carried=(carried[1].motion, carried[1].near) if carried else None)
     flow_ab, flow_ba = both(at_once, fill_a, fill_b)
-    del fill_a, fill_b
+    del fill_a, fill_b, paint_a, paint_b
     if carried:
         flow_ab = np.where(carried[0].body[..., None], carried[0].motion, flow_ab)
         flow_ba = np.where(carried[1].body[..., None], carried[1].motion, flow_ba)
