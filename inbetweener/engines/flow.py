@@ -26,7 +26,12 @@ import cv2
 import numpy as np
 
 from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRequest
-from inbetweener.engines.flowlib.candidates import hypothesis_weights, pick_motion, time_t_candidates
+from inbetweener.engines.flowlib.candidates import (
+    hypothesis_weights,
+    pick_motion,
+    read_candidates,
+    time_t_candidates,
+)
 from inbetweener.engines.flowlib.dense import bidirectional_flow, colour_match, consistency, guide_image
 from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_flow, unpremultiply, warp
 from inbetweener.engines.flowlib.limbs import erase_bones
@@ -605,8 +610,11 @@ class _Synthesizer:
             locked |= warp(turned[0], to_a, self.gx, self.gy) > 0.5
             locked |= warp(turned[1], to_b, self.gx, self.gy) > 0.5
         candidates = time_t_candidates(*self.direct, t)
+        # Off line art the hypotheses read every candidate over the whole frame: read once, shared.
+        reads = None if self.line_art else read_candidates(self.match_a, self.match_b, self.gx, self.gy,
+                                                           candidates, self.textures)
         to_a, to_b, share_a = pick_motion(self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b, share_a),
-                                          candidates, 1.0 - t, locked, self.textures)
+                                          candidates, 1.0 - t, locked, self.textures, reads)
         # A share that jumps from pixel to pixel cuts an outline into fragments of either key
         # wherever one key's warp is a little off; a soft cross-over blends them instead. It must
         # not carry a key into where that key is not seen (a soft ghost of what left).
@@ -616,7 +624,7 @@ class _Synthesizer:
         share_a = select_weights(smooth, 1.0 - smooth, self.sharpness).astype(np.float32)
         # Line art is drawn from one motion: a blend of hypotheses would ghost its strokes.
         weights = None if self.line_art else hypothesis_weights(
-            self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b), candidates, self.textures, locked)
+            self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b), candidates, self.textures, locked, reads)
         if weights is None:
             return _Motion(to_a, to_b, share_a)
         return _Motion(to_a, to_b, share_a, candidates, weights)

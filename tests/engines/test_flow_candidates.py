@@ -8,7 +8,12 @@ import numpy as np
 from inbetweener.engines import flow as flow_module
 from inbetweener.engines.base import TweenFrame, TweenRequest
 from inbetweener.engines.flow import FlowEngine
-from inbetweener.engines.flowlib.candidates import hypothesis_weights, pick_motion, time_t_candidates
+from inbetweener.engines.flowlib.candidates import (
+    hypothesis_weights,
+    pick_motion,
+    read_candidates,
+    time_t_candidates,
+)
 from inbetweener.engines.flowlib.fields import pixel_grid, warp
 
 
@@ -178,6 +183,34 @@ def test_hypotheses_are_weighed_only_over_texture_where_the_chosen_motion_fits_p
     weights = hypothesis_weights(a, b, gx, gy, (still, still), candidates, textured, locked)
     assert np.all(weights[1][inner] > 0.99) and np.all(weights[0][inner] < 0.5)
     assert np.all(weights[1][:, :30] == 0.0)
+
+
+def test_reads_shared_by_the_pick_and_the_hypotheses_change_neither():
+    # The engine reads the candidates over the whole frame once and hands the reads to both.
+    gx, gy = pixel_grid(150, 200)
+    a = _texture(3, 150, 200, 6)
+    b = np.roll(a, (3, 7), axis=(0, 1))
+    a, b = (np.dstack([k, np.full(k.shape[:2], 255, np.uint8)]) for k in (a, b))
+    flow_ab = np.zeros((150, 200, 2), np.float32)
+    flow_ab[..., 0], flow_ab[..., 1] = 7.0, 3.0
+    flow_ab[40:90, 50:120] = (-5.0, 2.0)  # a patch the flow got wrong: the splat's motion fits poorly there
+    candidates = time_t_candidates(flow_ab, -flow_ab, 0.4)
+    rng = np.random.default_rng(5)
+    splat = [(rng.normal(0, 4, (150, 200, 2)).astype(np.float32)) for _ in range(2)]
+    share = np.full((150, 200), 0.6, np.float32)
+    textures = (np.ones((150, 200), np.float32), np.ones((150, 200), np.float32))
+    locked = np.zeros((150, 200), bool)
+    locked[:20] = True
+    reads = read_candidates(a, b, gx, gy, candidates, textures)
+    alone = pick_motion(a, b, gx, gy, (*splat, share), candidates, 0.6, locked, textures)
+    shared = pick_motion(a, b, gx, gy, (*splat, share), candidates, 0.6, locked, textures, reads)
+    assert not np.array_equal(alone[0], splat[0])  # the pick did replace motion
+    for one, other in zip(alone, shared, strict=True):
+        np.testing.assert_allclose(one, other, atol=1e-5)
+    weights = [hypothesis_weights(a, b, gx, gy, alone[:2], candidates, textures, locked, r) for r in (None, reads)]
+    assert weights[0] is not None and any(w.any() for w in weights[0][1:])
+    for one, other in zip(*weights, strict=True):
+        np.testing.assert_allclose(one, other, atol=1e-5)
 
 
 def test_a_textured_sprite_that_moves_and_turns_is_nearer_the_truth_with_hypotheses(monkeypatch):

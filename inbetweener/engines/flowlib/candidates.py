@@ -13,6 +13,8 @@ motion compensation, in the spirit of overlapped block motion compensation).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -78,11 +80,37 @@ def _reads_texture(textures: tuple[np.ndarray, np.ndarray], to_a: np.ndarray, to
     return cv2.blur(detail, (_WINDOW, _WINDOW)) >= _FLAT_EVIDENCE
 
 
+@dataclass(frozen=True)
+class CandidateReads:
+    """Each candidate's keys read at time t over a whole frame, for pick_motion and
+    hypothesis_weights to share: the two warped keys, their window mismatch (see
+    _window_difference) and where the candidate reads texture in both keys (see _reads_texture;
+    None without textures)."""
+    reads: list[tuple[np.ndarray, np.ndarray]]
+    errors: list[np.ndarray]
+    textured: list[np.ndarray] | None
+
+    def part(self, region: tuple[slice, slice]) -> CandidateReads:
+        return CandidateReads([(a[region], b[region]) for a, b in self.reads], [e[region] for e in self.errors],
+                              None if self.textured is None else [x[region] for x in self.textured])
+
+
+def read_candidates(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                    candidates: list[tuple[np.ndarray, np.ndarray]],
+                    textures: tuple[np.ndarray, np.ndarray] | None = None) -> CandidateReads:
+    """The candidates' reads over the whole frame (see CandidateReads)."""
+    reads = [(warp(key_a, cand_a, gx, gy), warp(key_b, cand_b, gx, gy)) for cand_a, cand_b in candidates]
+    return CandidateReads(reads, [_window_difference(*read) for read in reads],
+                          None if textures is None else [_reads_texture(textures, cand_a, cand_b, gx, gy)
+                                                         for cand_a, cand_b in candidates])
+
+
 def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,
                 splatted: tuple[np.ndarray, np.ndarray, np.ndarray],
                 others: list[tuple[np.ndarray, np.ndarray]], other_share: float,
                 locked: np.ndarray | None = None,
-                textures: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                textures: tuple[np.ndarray, np.ndarray] | None = None,
+                reads: CandidateReads | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keep the splatted (to_a, to_b, share_a) except where it matches poorly and another
     candidate matches clearly better.
 
@@ -90,7 +118,8 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     occlusion reasoning); `locked` pixels never switch (the flow engine locks those its paths
     steer and those its matched regions turn). With `textures` (0 flat .. 1 textured, per
     key pixel), a candidate over flat paint may only keep the surface the splat reads in one of
-    the keys (and then its share).
+    the keys (and then its share). `reads`, the candidates' reads over the whole frame when the
+    caller has them (read_candidates, same textures), spares reading them again here.
     """
     splat_a, splat_b, splat_share = (np.asarray(x, np.float32) for x in splatted)
     to_a, to_b, share = splat_a.copy(), splat_b.copy(), splat_share.copy()
@@ -114,7 +143,7 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
             picked = _pick_within(key_a, key_b, gx[outer], gy[outer],
                                   (splat_a[outer], splat_b[outer], splat_share[outer]),
                                   [(cand_a[outer], cand_b[outer]) for cand_a, cand_b in others], other_share,
-                                  best[outer].copy(), textures)
+                                  best[outer].copy(), textures, None if reads is None else reads.part(outer))
             for whole, part in zip((to_a, to_b, share), picked, strict=True):
                 whole[tile] = part[inner]
     return to_a, to_b, share
@@ -123,19 +152,24 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
 def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,
                  splatted: tuple[np.ndarray, np.ndarray, np.ndarray],
                  others: list[tuple[np.ndarray, np.ndarray]], other_share: float, best: np.ndarray,
-                 textures: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """pick_motion over one part of the frame (`gx`, `gy`, the motions and `best`, the mismatch a
-    candidate must beat, cut to it; the keys and `textures` whole)."""
+                 textures: tuple[np.ndarray, np.ndarray] | None,
+                 reads: CandidateReads | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pick_motion over one part of the frame (`gx`, `gy`, the motions, `best`, the mismatch a
+    candidate must beat, and `reads` cut to it; the keys and `textures` whole)."""
     splat_a, splat_b, splat_share = splatted
     to_a, to_b, share = (x.copy() for x in splatted)
     splat_read = (warp(key_a, splat_a, gx, gy), warp(key_b, splat_b, gx, gy))
-    for cand_a, cand_b in others:
-        read = (warp(key_a, cand_a, gx, gy), warp(key_b, cand_b, gx, gy))
-        err = _window_difference(*read)
+    for i, (cand_a, cand_b) in enumerate(others):
+        if reads is None:
+            read = (warp(key_a, cand_a, gx, gy), warp(key_b, cand_b, gx, gy))
+            err = _window_difference(*read)
+        else:
+            read, err = reads.reads[i], reads.errors[i]
         better = err < best
         same_surface = None
         if textures is not None:
-            allowed = _reads_texture(textures, cand_a, cand_b, gx, gy)
+            allowed = (_reads_texture(textures, cand_a, cand_b, gx, gy) if reads is None or reads.textured is None
+                       else reads.textured[i])
             same_surface = ((_window_difference(read[0], splat_read[0]) < _SAME_SURFACE)
                             | (_window_difference(read[1], splat_read[1]) < _SAME_SURFACE)) & ~allowed
             better &= allowed | same_surface
@@ -154,12 +188,13 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
 def hypothesis_weights(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,
                        chosen: tuple[np.ndarray, np.ndarray], others: list[tuple[np.ndarray, np.ndarray]],
                        textures: tuple[np.ndarray, np.ndarray],
-                       locked: np.ndarray | None = None) -> list[np.ndarray] | None:
+                       locked: np.ndarray | None = None,
+                       reads: CandidateReads | None = None) -> list[np.ndarray] | None:
     """Per time-t pixel, the weights of the chosen motion and of each other candidate as
     hypotheses to blend (see _HYPOTHESIS_SCALE); None when nothing is to be blended. A candidate
     counts only where the chosen motion fits less than well (_HYPOTHESIS_GATE), never at `locked`
     pixels, and only where it reads texture in both keys (over flat paint agreement is no
-    evidence, see _FLAT_EVIDENCE)."""
+    evidence, see _FLAT_EVIDENCE). `reads`: as pick_motion's."""
     own = _window_difference(warp(key_a, chosen[0], gx, gy), warp(key_b, chosen[1], gx, gy))
     open_ = own >= _HYPOTHESIS_GATE
     if locked is not None:
@@ -168,9 +203,13 @@ def hypothesis_weights(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy:
         return None
     scale = np.float32(-1.0 / _HYPOTHESIS_SCALE)
     weights = [np.exp(own * scale)]
-    for to_a, to_b in others:
-        counts = open_ & _reads_texture(textures, to_a, to_b, gx, gy)
-        weight = np.exp(_window_difference(warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy)) * scale)
+    for i, (to_a, to_b) in enumerate(others):
+        if reads is None or reads.textured is None:
+            counts = open_ & _reads_texture(textures, to_a, to_b, gx, gy)
+            error = _window_difference(warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy))
+        else:
+            counts, error = open_ & reads.textured[i], reads.errors[i]
+        weight = np.exp(error * scale)
         weights.append(np.where(counts, weight, np.float32(0.0)))
     if not any(w.any() for w in weights[1:]):
         return None
