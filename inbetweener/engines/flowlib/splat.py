@@ -137,19 +137,25 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, g
     dest_y = (gy + motion[..., 1]).ravel()
     x0 = np.floor(dest_x)
     y0 = np.floor(dest_y)
-    fx = dest_x - x0
-    fy = dest_y - y0
-    # The four corners' shares, one row per corner (broadcasting over rows, no tiled copies);
-    # corners outside the frame get none.
-    in_x = ((x0 >= 0) & (x0 <= w - 1), (x0 >= -1) & (x0 <= w - 2))
-    in_y = ((y0 >= 0) & (y0 <= h - 1), (y0 >= -1) & (y0 <= h - 2))
+    # Each axis's two shares, zero for a corner outside the frame; the four corners' shares are
+    # their products, one row per corner (broadcasting over rows, no tiled copies).
+    right = dest_x - x0
+    left = 1 - right
+    below = dest_y - y0
+    above = 1 - below
+    left *= (x0 >= 0) & (x0 <= w - 1)
+    right *= (x0 >= -1) & (x0 <= w - 2)
+    above *= (y0 >= 0) & (y0 <= h - 1)
+    below *= (y0 >= -1) & (y0 <= h - 2)
     shares = np.empty((4, size), np.float32)
-    np.multiply((1 - fx) * (1 - fy), in_x[0] & in_y[0], out=shares[0])
-    np.multiply(fx * (1 - fy), in_x[1] & in_y[0], out=shares[1])
-    np.multiply((1 - fx) * fy, in_x[0] & in_y[1], out=shares[2])
-    np.multiply(fx * fy, in_x[1] & in_y[1], out=shares[3])
-    corner = (y0 * w + x0).astype(np.int64)
-    idx = np.stack([corner, corner + 1, corner + w, corner + w + 1])
+    np.multiply(left, above, out=shares[0])
+    np.multiply(right, above, out=shares[1])
+    np.multiply(left, below, out=shares[2])
+    np.multiply(right, below, out=shares[3])
+    y0 *= w
+    y0 += x0
+    idx = np.empty((4, size), np.int64)
+    np.add(y0.astype(np.int64), np.array([[0], [1], [w], [w + 1]]), out=idx)
     np.clip(idx, 0, size - 1, out=idx)  # only corners with no share are clamped
     idx = idx.ravel()
     src_w = shares * weight.reshape(1, -1)
