@@ -37,7 +37,7 @@ from inbetweener.engines.flowlib.fields import pixel_grid, premultiply, resize_f
 from inbetweener.engines.flowlib.limbs import erase_bones
 from inbetweener.engines.flowlib.lineart import consensus_share, darkness, looks_like_line_art, select_weights
 from inbetweener.engines.flowlib.parallel import both
-from inbetweener.engines.flowlib.pathfield import PathField
+from inbetweener.engines.flowlib.pathfield import Carried, PathField
 from inbetweener.engines.flowlib.regions import RegionTurns, follows_seed, region_motion
 from inbetweener.engines.flowlib.splat import (
     HOLE,
@@ -77,6 +77,15 @@ _SEEN_MARGIN = 2
 _SEEN_KERNEL = np.ones((2 * _SEEN_MARGIN + 1, 2 * _SEEN_MARGIN + 1), np.uint8)
 # Colour difference (sum over RGB) from which two keys show different surfaces at a pixel.
 _UNCOVER_DIFF = 60.0
+# A carried shape's ground (see _carried_ground): flow within _GROUND_SAME_PX of the shape's motion,
+# colour within _GROUND_DIFF (sum over RGB) of the mean colour around (Gaussian, _GROUND_SIGMA px)
+# of what stays behind. Where both keys show the same still background at a pixel (colours within
+# _STILL_DIFF), a key's ground carried there at time t shows that background instead.
+_GROUND_SAME_PX = 1.0
+_GROUND_SIGMA = 3.0
+_GROUND_DIFF = 30.0
+_GROUND_STEPS = 4
+_STILL_DIFF = 12
 # Frames made at once by default (see _frame_workers).
 _MAX_FRAME_WORKERS = 4
 
@@ -297,12 +306,51 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         # from the other key's warp, its sky showing through in notches.
         cons_a[carried[0].body] = 1.0
         cons_b[carried[1].body] = 1.0
+    grounds = None
+    if carried:
+        grounds = both(at_once, partial(_carried_ground, flow_ab, carried[0], match_a),
+                       partial(_carried_ground, flow_ba, carried[1], match_b))
     del carried, relative, small_a, small_b
     vis_a, vis_b = both(at_once, partial(_visibility, flow_ab, cons_a), partial(_visibility, flow_ba, cons_b))
     del cons_a, cons_b
     sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
-    yield _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
-                       sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns, bases)
+    synth = _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
+                         sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns, bases)
+    if grounds is not None:
+        synth.set_grounds(*grounds)
+    yield synth
+
+
+def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels that move with a carried shape yet are the ground around it: the sky
+    the flow dragged along its rim. Carried to the shape's place at time t, each key's own
+    ground there would ring it with a halo of another shade (the sky by the grass is paler).
+    Such a pixel looks like the ground (within _GROUND_DIFF of the mean colour of the pixels near
+    it that stay behind) and joins what stays behind through pixels that do too, within
+    _GROUND_STEPS px: a shape painted in the ground's colour inside its outline is not ground."""
+    out = np.zeros(carried.near.shape, bool)
+    ys, xs = np.nonzero(carried.near)
+    if len(ys) == 0:
+        return out
+    # Worked out over the shapes' zones and a margin (a small part of the frame, as a rule).
+    margin = int(3 * _GROUND_SIGMA) + _GROUND_STEPS
+    h, w = out.shape
+    box = (slice(max(0, ys.min() - margin), min(h, ys.max() + margin + 1)),
+           slice(max(0, xs.min() - margin), min(w, xs.max() + margin + 1)))
+    miss = flow[box] - carried.motion[box]
+    moves_with = carried.near[box] & (np.hypot(miss[..., 0], miss[..., 1]) <= _GROUND_SAME_PX)
+    behind = (~moves_with).astype(np.float32)
+    rgb = colour[box][..., :3].astype(np.float32)
+    weight = cv2.GaussianBlur(behind, (0, 0), _GROUND_SIGMA)
+    mean = cv2.GaussianBlur(rgb * behind[..., None], (0, 0), _GROUND_SIGMA) / np.maximum(weight, 1e-6)[..., None]
+    like = (moves_with & (np.abs(rgb - mean).sum(axis=2) < _GROUND_DIFF) & (weight > 0.01)).astype(np.uint8)
+    ground = np.zeros_like(like)
+    reached = behind.astype(np.uint8)
+    for _ in range(_GROUND_STEPS):  # grown from what stays behind, through ground-like pixels only
+        reached = cv2.dilate(reached, _OPENING) & like
+        ground |= reached
+    out[box] = ground.astype(bool)
+    return out
 
 
 def _limbs_message(paths: Sequence[MotionPath], pairs: list[tuple[int, int]]) -> str:
@@ -385,6 +433,18 @@ class _Synthesizer:
         self.importance_b = cv2.resize(vis_b, self.coarse_shape[::-1], interpolation=cv2.INTER_AREA)
         full_h, full_w = key_a.shape[:2]
         self.full_gx, self.full_gy = pixel_grid(full_h, full_w)
+        self.grounds: tuple[np.ndarray, np.ndarray] | None = None
+        self.still: np.ndarray | None = None
+
+    def set_grounds(self, ground_a: np.ndarray, ground_b: np.ndarray) -> None:
+        """Each key's carried ground (see _carried_ground, work scale): where a key's warp reads it
+        at a pixel both keys show still, the frame takes that key's own pixel instead."""
+        h, w = self.flow_ab.shape[:2]
+        # As uint8 (255: ground): read at full size, a float copy would cost 4 bytes a pixel.
+        self.grounds = tuple(cv2.resize(g.astype(np.uint8) * np.uint8(255), (w, h), interpolation=cv2.INTER_AREA)
+                             for g in (ground_a, ground_b))
+        diff = cv2.absdiff(self.key_a, self.key_b)  # uint8 for opaque keys, else premultiplied float
+        self.still = np.add(np.add(diff[..., 0], diff[..., 1], dtype=np.float32), diff[..., 2]) < _STILL_DIFF
 
     def frame(self, t: float, split: bool = False) -> np.ndarray:
         """The frame at time t; with `split`, each key's half of its motion is made alongside the
@@ -416,6 +476,14 @@ class _Synthesizer:
         share_a = self._full_size(share_a)
         warped_a = warp(self.base_a, self._full_size(to_a), self.full_gx, self.full_gy)
         warped_b = warp(self.base_b, self._full_size(to_b), self.full_gx, self.full_gy)
+        if self.grounds is not None:
+            for warped, key, ground, to in ((warped_a, self.base_a, self.grounds[0], to_a),
+                                            (warped_b, self.base_b, self.grounds[1], to_b)):
+                read = warp(ground, to, self.gx, self.gy)
+                if read.shape != self.still.shape:
+                    read = cv2.resize(read, self.still.shape[::-1], interpolation=cv2.INTER_LINEAR)
+                read = (read > 127) & self.still
+                warped[read] = key[read]
         if self.line_art:
             share_a = consensus_share(warped_a, warped_b, share_a, t)
         if self.key_a.dtype == np.uint8:  # opaque keys: straight colour blends as is, in uint8
