@@ -154,16 +154,22 @@ def test_progress_is_monotonic_and_frames_arrive_one_by_one(disc_keys):
     assert order[0][1] < order[1][1] < order[2][1]  # progress between frames
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_closing_after_first_frame_stops_work(disc_keys, monkeypatch, threads):
-    calls = []
+@pytest.fixture
+def frame_calls(monkeypatch) -> list[tuple[float, bool]]:
+    """(t, split) of every frame the flow engine's synthesizer is asked to make, in call order."""
+    calls: list[tuple[float, bool]] = []
     original = flow_module._Synthesizer.frame
 
-    def counting(self, t, split=False):
-        calls.append(t)
+    def recording(self, t, split=False):
+        calls.append((t, split))
         return original(self, t, split)
 
-    monkeypatch.setattr(flow_module._Synthesizer, "frame", counting)
+    monkeypatch.setattr(flow_module._Synthesizer, "frame", recording)
+    return calls
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_closing_after_first_frame_stops_work(disc_keys, frame_calls, threads):
     a, b = disc_keys
     times = (0.2, 0.4, 0.6, 0.8, 0.9)
     gen = FlowEngine().tween(TweenRequest(a, b, times, options={"threads": threads}))
@@ -171,11 +177,11 @@ def test_closing_after_first_frame_stops_work(disc_keys, monkeypatch, threads):
     gen.close()  # returns once the frames in flight are done; the rest never start
     assert first.index == 0
     # One thread makes only the frame asked for; two have at most the next two in flight.
-    assert sorted(calls) == list(times[:len(calls)]) and len(calls) <= 1 + threads
-    done = len(calls)
+    made = sorted(t for t, _ in frame_calls)
+    assert made == list(times[:len(made)]) and len(made) <= 1 + threads
     with pytest.raises(StopIteration):
         next(gen)
-    assert len(calls) == done
+    assert len(frame_calls) == len(made)
 
 
 def test_frames_made_at_once_are_the_frames_made_one_by_one(disc_keys):
@@ -188,24 +194,16 @@ def test_frames_made_at_once_are_the_frames_made_one_by_one(disc_keys):
         np.testing.assert_array_equal(one.image, many.image)
 
 
-def test_a_frame_split_across_threads_is_the_frame_made_in_one(disc_keys, monkeypatch):
+def test_a_frame_split_across_threads_is_the_frame_made_in_one(disc_keys, frame_calls):
     # A lone in-between (and the last ones of a segment) runs its two keys' halves at once.
-    splits = []
-    original = flow_module._Synthesizer.frame
-
-    def recording(self, t, split=False):
-        splits.append(split)
-        return original(self, t, split)
-
-    monkeypatch.setattr(flow_module._Synthesizer, "frame", recording)
     a, b = disc_keys
     lone = [[item.image for item in FlowEngine().tween(TweenRequest(a, b, (0.4,), options={"threads": threads}))
              if isinstance(item, TweenFrame)] for threads in (1, 2)]
-    assert splits == [False, True]
+    assert [split for _, split in frame_calls] == [False, True]
     np.testing.assert_array_equal(lone[0][0], lone[1][0])
-    splits.clear()
+    frame_calls.clear()
     list(FlowEngine().tween(TweenRequest(a, b, (0.2, 0.4, 0.6, 0.8), options={"threads": 3})))
-    assert splits == [False, False, True, True]  # started when fewer than 3 remained
+    assert [split for _, split in frame_calls] == [False, False, True, True]  # started when fewer than 3 remained
 
 
 def test_a_thread_count_that_is_not_a_number_is_refused(disc_keys):
