@@ -5,10 +5,12 @@ Synthetic cases drawn here (flat paint, ink outlines, a sky gradient; one over g
 that travels far while turning, one that grows, an outlined disc crossing the sky, one that falls
 and squashes, and a small move for reference. Each true in-between is the figure drawn at the
 linearly interpolated centre, angle and scale (or squash), so linear timing is right and every
-miss is motion. No paths are given: this measures what the engine finds on its own. Reports, per case and method, PSNR against the true
-frames and the body's paint IoU (the share of the true body's pixels painted body-colour in the
-frame, over their union: 1 = whole and in place). Methods: the flow engine, and shared/bench's
-naive DIS flow and crossfade (same run).
+miss is motion. Reports, per case and method, PSNR against the true frames and the body's paint
+IoU (the share of the true body's pixels painted body-colour in the frame, over their union:
+1 = whole and in place). Methods: the flow engine on its own (no paths: what it finds by itself),
+the flow engine with the path an animator would draw (a straight one from the figure's centre on
+key A to its centre on key B: a right path must not make matters worse), and shared/bench's naive
+DIS flow and crossfade (same run).
 
 Usage: python bench/cartoon.py [--frames N] [--only SUBSTR] [--save DIR]
 """
@@ -25,6 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from paths import engine_frames, naive_dis, shared_baseline  # noqa: E402  (bench/paths.py)
+
+from inbetweener.model.project import MotionPath  # noqa: E402
 
 W, H = 512, 384
 BODY = (240, 180, 40)    # the same grey level as the sky behind it
@@ -122,6 +126,7 @@ def main() -> int:
     times = tuple(j / k for j in range(1, k))
     methods = {
         "flow engine": lambda a, b: engine_frames(a, b, times, ()),
+        "flow + centre path": lambda a, b: engine_frames(a, b, times, (MotionPath.straight(*centres),)),
         "naive DIS": lambda a, b: naive_dis(a, b, k),
         "crossfade": lambda a, b: shared_baseline("gen_crossfade", a, b, k),
     }
@@ -130,6 +135,7 @@ def main() -> int:
         if args.only not in name:
             continue
         back = sky(grass)
+        centres = (spec_a[0], spec_b[0])  # the path an animator would draw: centre to centre
         a, b = draw(back, *spec_a), draw(back, *spec_b)
         truths = [draw(back, *at_time(spec_a, spec_b, t)) for t in times]
         cells = []
@@ -148,7 +154,7 @@ def main() -> int:
             args.save.mkdir(parents=True, exist_ok=True)
             stem = "".join(c if c.isalnum() else "_" for c in name)
             cv2.imwrite(str(args.save / f"{stem}.png"), cv2.cvtColor(np.vstack(sheet), cv2.COLOR_RGB2BGR))
-    print(f"Flat cartoon figures, {W}x{H}, {args.frames} in-betweens per case, no paths; "
+    print(f"Flat cartoon figures, {W}x{H}, {args.frames} in-betweens per case; "
           "PSNR dB / body paint IoU (1 = whole and in place):\n")
     print("| case | " + " | ".join(methods) + " |")
     print("|---|" + "---:|" * len(methods))

@@ -274,7 +274,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     differs = cv2.absdiff(match_a[..., :3], match_b[..., :3]).astype(np.float32).sum(axis=2) > _UNCOVER_DIFF
     # Shapes the paths carry move as wholes, squash and turn included, rims and all. Not in line
     # art: there what moves with a point is paper and strokes alike (its bones carry strokes).
-    carried = field.carried(flow_ab, flow_ba) if field and not line_art else None
+    carried = field.carried(flow_ab, flow_ba, (match_a, match_b)) if field and not line_art else None
     # The fill compares colours (alpha too, where there is transparency: opaque keys' is all 255).
     paint_a, paint_b = (small_a, small_b) if transparent else (small_a[..., :3], small_b[..., :3])
     fill_a = partial(_fill, flow_ab, cons_a, guide_a, guide_b, paint_a, gx, gy, textured=textures[0],

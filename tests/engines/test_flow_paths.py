@@ -145,7 +145,8 @@ def test_a_path_carries_its_shape_whole_squash_included():
     flow_ba[in_b] = start - end
     curve = BezierChain.from_segments([CubicBezier(tuple(start), (100.0, 60.0), (160.0, 100.0), tuple(end))])
     field = PathField([MotionPath(curve, Timing.preset("linear"))], 1.0, gx, gy)
-    carried_a, carried_b = field.carried(flow_ab, flow_ba)
+    colours = tuple(_painted(shape) for shape in (in_a, in_b))
+    carried_a, carried_b = field.carried(flow_ab, flow_ba, colours)
     for x, y in ((79, 60), (60, 41), (45, 60)):  # A's rim: right, top, left
         assert carried_a.body[y, x]
         lands = np.array((x, y)) + carried_a.motion[y, x]
@@ -154,6 +155,40 @@ def test_a_path_carries_its_shape_whole_squash_included():
     assert not carried_a.near[150, 250]                              # far away: untouched
     x, y = 225, 100                                                   # B's rim maps back onto A's
     assert np.allclose(np.array((x, y)) + carried_b.motion[y, x], (60 + 25 / 1.3, 60), atol=0.8)
+
+
+def _painted(shape: np.ndarray) -> np.ndarray:
+    """A red shape with a dark rim over sky, as uint8 RGBA, from a bool mask."""
+    img = np.full(shape.shape + (4,), (170, 200, 235, 255), np.uint8)
+    img[shape] = (215, 45, 40, 255)
+    rim = shape & ~cv2.erode(shape.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    img[rim] = (50, 20, 20, 255)
+    return img
+
+
+def test_a_carried_shape_the_flow_saw_in_part_moves_by_what_its_paint_says():
+    # A figure that only steps, its flow right on one part of it in A but on all of it in B: the
+    # two parts' moments differed, and the shape was carried turned and shrunk, its outline
+    # smeared. Of the candidate maps, the one that lands its paint on the partner's is used.
+    from inbetweener.engines.flowlib.fields import pixel_grid
+    from inbetweener.engines.flowlib.pathfield import PathField
+
+    h, w = 160, 260
+    gx, gy = pixel_grid(h, w)
+    start, end = np.array([70.0, 80.0]), np.array([170.0, 80.0])
+    def body(centre):
+        return ((gx - centre[0]) / 25) ** 2 + ((gy - centre[1]) / 45) ** 2 <= 1
+    in_a, in_b = body(start), body(end)
+    flow_ab = np.zeros((h, w, 2), np.float32)
+    flow_ba = np.zeros((h, w, 2), np.float32)
+    flow_ab[in_a & (gy < 95)] = end - start  # the flow lost the lower part of the body in A
+    flow_ba[in_b] = start - end
+    field = PathField([MotionPath.straight(tuple(start), tuple(end))], 1.0, gx, gy)
+    carried_a, carried_b = field.carried(flow_ab, flow_ba, (_painted(in_a), _painted(in_b)))
+    for x, y in ((70, 36), (94, 80), (46, 80), (70, 90)):  # top, right, left rim, and lower body
+        assert carried_a.body[y, x], (x, y)
+        assert np.allclose(carried_a.motion[y, x], end - start, atol=0.3), (x, y, carried_a.motion[y, x])
+    assert np.allclose(carried_b.motion[124, 170], start - end, atol=0.3)  # B's bottom rim
 
 
 def _outlined_disc(size: tuple[int, int], centre: tuple[int, int], stripe: bool = False) -> np.ndarray:

@@ -30,6 +30,10 @@ _CARRY_OWN = 0.1
 # px within which a pixel's final flow (after the occlusion fill) is its carried shape's motion:
 # the pixel moves with the shape (its body, and the rim pixels the fill joined to it).
 _CARRY_SAME_PX = 1.0
+# A carried shape's candidate maps are judged on it and _CARRY_CHECK px round it; a map that
+# shrinks it below _CARRY_MIN_AREA of its area is no candidate.
+_CARRY_CHECK = 3
+_CARRY_MIN_AREA = 0.1
 
 
 def _gaussian_basis(centres: np.ndarray, sigma: float, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
@@ -185,10 +189,12 @@ class PathField:
         self._bend_a = self._bend_basis(flow_ab, self.starts, self.ends - self.starts)
         self._bend_b = self._bend_basis(flow_ba, self.ends, self.starts - self.ends)
 
-    def carried(self, flow_ab: np.ndarray, flow_ba: np.ndarray) -> list[Carried] | None:
+    def carried(self, flow_ab: np.ndarray, flow_ba: np.ndarray,
+                colours: tuple[np.ndarray, np.ndarray]) -> list[Carried] | None:
         """For each key, the whole motion of the shapes the paths carry (see Carried): a map from
-        each shape in one key onto its partner in the other, centred on the path's ends, its
-        squash and turn from the two shapes' moments. None when no path carries a shape."""
+        each shape in one key onto its partner in the other, centred on the path's ends (see
+        _best_map for its squash and turn), given the keys' colours at work scale. None when no
+        path carries a shape."""
         h, w = self.gx.shape
         out = [Carried(np.zeros((h, w, 2), np.float32), np.zeros((h, w), bool), np.zeros((h, w), bool))
                for _ in range(2)]
@@ -202,7 +208,7 @@ class PathField:
             masks = [self._shape_at(flow_ab, start, disp), self._shape_at(flow_ba, end, -disp)]
             if any(m is None for m in masks):
                 continue
-            linear = shape_map(masks[0], masks[1])
+            linear = self._best_map(flow_ab, masks, colours, start, end)
             tolerance = max(3.0, _CARRY_OWN * float(np.hypot(*disp)))
             zones = []
             for (motion, near, body), flow, mask, src, dst, m in (
@@ -223,6 +229,42 @@ class PathField:
             found = True
         self._carried_motion = (out[0].motion, out[1].motion) if found else None
         return out if found else None
+
+    @staticmethod
+    def _best_map(flow_ab: np.ndarray, masks: list[np.ndarray], colours: tuple[np.ndarray, np.ndarray],
+                  start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """The 2x2 map (about the path's ends) that carries the shape's paint best onto the other
+        key, both ways: the two shapes' moments (a squash the flow follows only part way), a
+        plain move, or the flow's own fit. Moments alone mislead when the flow's view of the shape
+        is partial (its rim or a limb left out on one side only): then a figure that merely
+        stepped came out shrunk or turned, smearing its outline."""
+        ys, xs = np.nonzero(masks[0])
+        rel = np.stack([xs - start[0], ys - start[1]], axis=1)
+        lands = np.stack([xs + flow_ab[ys, xs, 0], ys + flow_ab[ys, xs, 1]], axis=1) - end
+        fit = np.linalg.lstsq(rel, lands, rcond=None)[0].T
+        candidates = [shape_map(masks[0], masks[1]), np.eye(2, dtype=np.float32), fit.astype(np.float32)]
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_CHECK + 1,) * 2)
+        # Each shape with a little ground round it: its rim must land on the partner's rim too.
+        spots = [np.stack(np.nonzero(cv2.dilate(m.astype(np.uint8), kernel))[::-1], axis=1).astype(np.float64)
+                 for m in masks]
+        # Each spot's own colour, and the other key it must land on.
+        own = [c[p[:, 1].astype(int), p[:, 0].astype(int)].astype(np.float64) for c, p in zip(colours, spots, strict=True)]
+
+        def miss(linear: np.ndarray) -> float:
+            """Mean colour difference (summed over channels) between each shape's pixels and
+            where `linear` takes them in the other key, A to B and back."""
+            det = float(np.linalg.det(linear))
+            if not np.isfinite(det) or det < _CARRY_MIN_AREA:
+                return np.inf
+            total = 0.0
+            for pts, paint, other, src, dst, m in ((spots[0], own[0], colours[1], start, end, linear),
+                                                   (spots[1], own[1], colours[0], end, start, np.linalg.inv(linear))):
+                seen = sample_points(other, (pts - src) @ np.asarray(m, np.float64).T + dst)
+                total += float(np.abs(seen - paint).sum(axis=1).mean())
+            return total
+
+        scores = [miss(c) for c in candidates]
+        return candidates[int(np.argmin(scores))]
 
     @staticmethod
     def _holds_other_point(mask: np.ndarray, points: np.ndarray, own: int) -> bool:
