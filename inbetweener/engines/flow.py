@@ -326,8 +326,9 @@ def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray) -> n
     the flow dragged along its rim. Carried to the shape's place at time t, each key's own
     ground there would ring it with a halo of another shade (the sky by the grass is paler).
     Such a pixel looks like the ground (within _GROUND_DIFF of the mean colour of the pixels near
-    it that stay behind) and joins what stays behind through pixels that do too, within
-    _GROUND_STEPS px: a shape painted in the ground's colour inside its outline is not ground."""
+    it that stay behind: those that do not move with the shape and join the world outside its
+    zone) and joins what stays behind through pixels that do too, within _GROUND_STEPS px: a
+    shape painted in the ground's colour inside its outline is not ground."""
     out = np.zeros(carried.near.shape, bool)
     ys, xs = np.nonzero(carried.near)
     if len(ys) == 0:
@@ -338,8 +339,15 @@ def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray) -> n
     box = (slice(max(0, ys.min() - margin), min(h, ys.max() + margin + 1)),
            slice(max(0, xs.min() - margin), min(w, xs.max() + margin + 1)))
     miss = flow[box] - carried.motion[box]
-    moves_with = carried.near[box] & (np.hypot(miss[..., 0], miss[..., 1]) <= _GROUND_SAME_PX)
-    behind = (~moves_with).astype(np.float32)
+    near = carried.near[box]
+    moves_with = near & (np.hypot(miss[..., 0], miss[..., 1]) <= _GROUND_SAME_PX)
+    # What stays behind is what joins the world outside the shapes' zones: a patch inside a
+    # shape whose flow strayed from the shape's is the shape still (its paint is no ground).
+    count, labels = cv2.connectedComponents((~moves_with).astype(np.uint8), connectivity=4)
+    outside = np.zeros(count, bool)
+    outside[np.unique(labels[~near])] = True
+    outside[0] = False  # label 0: the pixels that move with the shapes
+    behind = outside[labels].astype(np.float32)
     rgb = colour[box][..., :3].astype(np.float32)
     weight = cv2.GaussianBlur(behind, (0, 0), _GROUND_SIGMA)
     mean = cv2.GaussianBlur(rgb * behind[..., None], (0, 0), _GROUND_SIGMA) / np.maximum(weight, 1e-6)[..., None]

@@ -303,6 +303,34 @@ def test_the_ground_a_carried_shape_drags_along_does_not_fly_with_it():
     assert wrong.sum() < 120, wrong.sum()  # 205 with the pale sky flying along
 
 
+def test_a_patch_inside_a_carried_shape_whose_flow_strayed_is_not_its_ground():
+    # Inside a figure's head the flow strayed from the head's motion on a patch: counted as
+    # staying behind, the patch made the head's paint round it look like ground, and frames took
+    # the keys' own pixels there (specks of eye and outline inside the head).
+    from inbetweener.engines.flow import _carried_ground
+    from inbetweener.engines.flowlib.fields import pixel_grid
+    from inbetweener.engines.flowlib.pathfield import Carried
+
+    h, w = 120, 160
+    gx, gy = pixel_grid(h, w)
+    head = np.hypot(gx - 80, gy - 60) <= 30
+    colour = np.full((h, w, 3), (150, 160, 250), np.uint8)  # sky
+    colour[head] = (250, 210, 170)
+    colour[head & (np.hypot(gx - 80, gy - 60) > 27)] = (30, 20, 10)  # outline
+    near = np.hypot(gx - 80, gy - 60) <= 40
+    motion = np.zeros((h, w, 2), np.float32)
+    motion[near] = (40.0, 0.0)
+    flow = motion.copy()
+    flow[~head] = 0.0
+    flow[(np.hypot(gx - 80, gy - 60) <= 32) & ~head] = (40.0, 0.0)  # sky dragged along the rim
+    patch = np.hypot(gx - 72, gy - 62) <= 6
+    flow[patch] = (25.0, 3.0)  # the flow strayed inside the head
+    ground = _carried_ground(flow, Carried(motion, near, head), colour)
+    assert not ground[head].any()
+    rim_sky = (np.hypot(gx - 80, gy - 60) > 30.5) & (np.hypot(gx - 80, gy - 60) <= 32)
+    assert ground[rim_sky].mean() > 0.9  # the sky dragged along is ground still
+
+
 def test_two_paths_on_one_carried_shape_each_keep_their_point_on_their_arc():
     # A disc held by two paths with different arcs (it turns as it flies): one path's bend applied
     # to the whole shape would move the other path's point off its arc.
