@@ -651,9 +651,8 @@ class _Synthesizer:
             turn_a, turn_b = self.turns.bends(t)
             if turn_a.shape[:2] != (h, w):
                 turn_a, turn_b = resize_flow(turn_a, w, h), resize_flow(turn_b, w, h)
-            if self.reach_a is not None:  # the paths' arcs are the animator's word
-                turn_a[self.reach_a > _PATH_REACH] = 0.0
-                turn_b[self.reach_b > _PATH_REACH] = 0.0
+            if self.field:  # the paths' arcs are the animator's word: their points do not turn away
+                turn_a, turn_b = self.field.keep_points(turn_a, turn_b)
             # Where a region turns, its motion is not straight: time-t candidates read off the
             # flows (straight by nature) must not replace it.
             turned = [(np.abs(turn).max(axis=2) > 0.5).astype(np.float32) for turn in (turn_a, turn_b)]

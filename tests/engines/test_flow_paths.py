@@ -303,6 +303,31 @@ def test_the_ground_a_carried_shape_drags_along_does_not_fly_with_it():
     assert wrong.sum() < 120, wrong.sum()  # 205 with the pale sky flying along
 
 
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_a_regions_turn_leaves_the_paths_points_on_their_paths(scale):
+    # A figure turning round its body's centre, a path on its head: the turn would swing the
+    # head's point off the animator's path, so it is taken out there (the rest still turns).
+    from inbetweener.engines.flowlib.fields import pixel_grid, sample_points
+    from inbetweener.engines.flowlib.pathfield import PathField
+
+    h, w = 200, 300
+    gx, gy = pixel_grid(h, w)
+    paths = [MotionPath.straight((100.0, 60.0), (220.0, 80.0)), MotionPath.straight((40.0, 150.0), (60.0, 170.0))]
+    field = PathField(paths, 1.0, gx, gy)
+    angle = np.radians(10.0)  # a turn about (150, 100), at the field's own scale
+    sh, sw = int(h * scale), int(w * scale)
+    fx, fy = pixel_grid(sh, sw)
+    cx, cy = 150 * scale, 100 * scale
+    turn = np.dstack([(np.cos(angle) - 1) * (fx - cx) - np.sin(angle) * (fy - cy),
+                      np.sin(angle) * (fx - cx) + (np.cos(angle) - 1) * (fy - cy)]).astype(np.float32)
+    kept_a, kept_b = field.keep_points(turn, turn.copy())
+    for kept, points in ((kept_a, field.starts), (kept_b, field.ends)):
+        assert np.abs(sample_points(kept, points * scale)).max() < 0.01
+    far = (int(190 * scale), int(280 * scale))
+    assert np.allclose(kept_a[far], turn[far], atol=0.01)  # away from the points, the turn as it was
+    assert np.abs(turn[int(60 * scale), int(100 * scale)]).max() > 5 * scale  # (it did move the point)
+
+
 def test_a_patch_inside_a_carried_shape_whose_flow_strayed_is_not_its_ground():
     # Inside a figure's head the flow strayed from the head's motion on a patch: counted as
     # staying behind, the patch made the head's paint round it look like ground, and frames took

@@ -93,6 +93,8 @@ class PathField:
         # of the shape disagree: a doubled outline).
         self._bodies: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.limbs: Limbs | None = None
+        # keep_points' Gaussian bases round the paths' starts and ends, for one field size.
+        self._keep_basis: tuple[tuple[int, int], list] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.paths)
@@ -134,6 +136,31 @@ class PathField:
             residual = disp - sample_points(flow, centres)
             coeffs = _solve(self._kernel(centres, sigma), residual)
             out.append(flow + _combine(coeffs, _gaussian_basis(centres, sigma, self.gx, self.gy)))
+        return out[0], out[1]
+
+    def keep_points(self, move_a: np.ndarray, move_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Extra motions at time t over A's and B's pixels (a region's turn, say; (h, W, 2) at
+        any scale, in its own px) less what they would move the paths' points by, the difference
+        spread round each point as pin spreads its correction: the points stay on their paths,
+        the rest of the shape turns round them."""
+        free = self._unboned()
+        if free.size == 0:
+            return move_a, move_b
+        h, w = move_a.shape[:2]
+        ratio = w / self.gx.shape[1]
+        sigma = max(4.0, 0.04 * self.extent) * ratio
+        cached = self._keep_basis  # (frames in flight share it; a race only builds it twice)
+        if cached is None or cached[0] != (h, w):
+            gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+            bases = []
+            for points in (self.starts[free], self.ends[free]):
+                centres = points * ratio
+                bases.append((centres, np.linalg.inv(self._kernel(centres, sigma) + _RIDGE * np.eye(len(centres))),
+                              _gaussian_basis(centres, sigma, gx, gy)))
+            cached = self._keep_basis = ((h, w), bases)
+        out = []
+        for move, (centres, inverse, basis) in zip((move_a, move_b), cached[1], strict=True):
+            out.append(move - _combine(inverse @ sample_points(move, centres), basis))
         return out[0], out[1]
 
     def find_limbs(self, ink_a: np.ndarray, ink_b: np.ndarray) -> None:
