@@ -65,6 +65,11 @@ _MOTION_DOWNSCALE = {"fast": 2}
 _MOTION_MIN_SIDE = 128
 # Side (px at the keys' size) of the tiles in which hypotheses are blended (see hypothesis_weights).
 _HYPOTHESIS_TILE = 128
+# px^2 beyond which a time-t pixel's source lands too far from it: where both keys' do, no
+# pixel of either moves there, and the frame is painted in from round it (see _paint_in_flat).
+_LOST_PX2 = 4.0
+_PAINT_IN_RING = 4
+_PAINT_IN_FLAT = 30.0
 # Path reach (pin / bend weight) above which a pixel's motion is the paths' to decide.
 _PATH_REACH = 0.05
 # Splat visibility below which a key counts as not seen at a time-t pixel.
@@ -361,6 +366,33 @@ def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray) -> n
     return out
 
 
+def _paint_in_flat(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Each patch of `mask` (uint8 (H, W)) filled from the flat paint round it, in place: from
+    the pixels of a _PAINT_IN_RING px ring within _PAINT_IN_FLAT (colour difference summed over
+    the channels) of the ring's median colour, when they are most of it (a stroke passing on
+    one side is no source). A patch in texture keeps what the keys gave: a read of grass from
+    a little way off beats a blur."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    h, w = mask.shape
+    pad = _PAINT_IN_RING
+    for i in range(1, count):
+        x, y, bw, bh = stats[i, :4]
+        box = (slice(max(0, y - pad), min(h, y + bh + pad)), slice(max(0, x - pad), min(w, x + bw + pad)))
+        hole = labels[box] == i
+        ring = (cv2.dilate(hole.astype(np.uint8), np.ones((2 * pad + 1,) * 2, np.uint8)) > 0) & (mask[box] == 0)
+        if not ring.any():
+            continue
+        patch = frame[box].astype(np.float32)
+        paint = patch[..., :3] if frame.dtype == np.uint8 else patch
+        like = np.abs(paint - np.median(paint[ring], axis=0)).sum(axis=2) <= _PAINT_IN_FLAT
+        sources = ring & like
+        if sources.sum() < 0.6 * ring.sum():
+            continue
+        filled = fill_holes(patch, (~hole).astype(np.float32), sources.astype(np.float32))
+        frame[box][hole] = (np.clip(filled[hole] + 0.5, 0, 255) if frame.dtype == np.uint8 else filled[hole]).astype(frame.dtype)
+    return frame
+
+
 def _limbs_message(paths: Sequence[MotionPath], pairs: list[tuple[int, int]]) -> str:
     """What the status bar says about the bones found: which paths each one joins."""
     def name(i: int) -> str:
@@ -391,6 +423,7 @@ class _Motion:
     share_a: np.ndarray
     others: list[tuple[np.ndarray, np.ndarray]] | None = None
     weights: list[np.ndarray] | None = None
+    lost: np.ndarray | None = None  # (H, W) bool: time-t pixels neither key's motion reaches
 
 
 class _Synthesizer:
@@ -465,6 +498,8 @@ class _Synthesizer:
         out = self._blend(motion.to_a, motion.to_b, motion.share_a, t)
         if motion.weights is not None:
             out = self._with_hypotheses(out, motion, t)
+        if motion.lost is not None:
+            out = self._paint_in(out, motion.lost)
         if self.limbs:
             out = self._draw_limbs(out, t)
         return out if out.dtype == np.uint8 else unpremultiply(out)
@@ -530,6 +565,15 @@ class _Synthesizer:
                 else:
                     out[tile] = blend
         return out
+
+    def _paint_in(self, frame: np.ndarray, lost: np.ndarray) -> np.ndarray:
+        """`frame` (uint8 or premultiplied float) with the `lost` pixels (work scale) painted in,
+        changed in place: see _paint_in_flat."""
+        full_h, full_w = frame.shape[:2]
+        mask = lost.astype(np.uint8)
+        if mask.shape != (full_h, full_w):
+            mask = cv2.resize(mask, (full_w, full_h), interpolation=cv2.INTER_NEAREST)
+        return _paint_in_flat(frame, cv2.dilate(mask, _OPENING))  # and the pixels mixed with them
 
     def _tile_of(self, field: np.ndarray, tile: tuple[slice, slice]) -> np.ndarray:
         """A work-scale field (motion in work-scale px, or weight) at the full-size pixels of
@@ -688,8 +732,14 @@ class _Synthesizer:
         # Off line art the hypotheses read every candidate over the whole frame: read once, shared.
         reads = None if self.line_art else read_candidates(self.match_a, self.match_b, self.gx, self.gy,
                                                            candidates, self.textures)
+        splatted = to_a
         to_a, to_b, share_a = pick_motion(self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b, share_a),
                                           candidates, 1.0 - t, locked, self.textures, reads)
+        # Where no pixel of either key moves here (sky a moving figure's arm encloses, hidden by
+        # it in both keys) and no time-t candidate took over, any key pixel read is a guess, often
+        # a stroke: the frame is painted in from round it instead.
+        lost = (miss_a > _LOST_PX2) & (miss_b > _LOST_PX2) & (to_a == splatted).all(axis=2)
+        del splatted
         # A share that jumps from pixel to pixel cuts an outline into fragments of either key
         # wherever one key's warp is a little off; a soft cross-over blends them instead. It must
         # not carry a key into where that key is not seen (a soft ghost of what left).
@@ -700,6 +750,7 @@ class _Synthesizer:
         # Line art is drawn from one motion: a blend of hypotheses would ghost its strokes.
         weights = None if self.line_art else hypothesis_weights(
             self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b), candidates, self.textures, locked, reads)
+        lost = lost if lost.any() else None
         if weights is None:
-            return _Motion(to_a, to_b, share_a)
-        return _Motion(to_a, to_b, share_a, candidates, weights)
+            return _Motion(to_a, to_b, share_a, lost=lost)
+        return _Motion(to_a, to_b, share_a, candidates, weights, lost)
