@@ -750,7 +750,10 @@ class _Synthesizer:
         # Line art is drawn from one motion: a blend of hypotheses would ghost its strokes.
         weights = None if self.line_art else hypothesis_weights(
             self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b), candidates, self.textures, locked, reads)
-        lost = lost if lost.any() else None
+        # Not on line art: there, what no key pixel reaches is as often a stroke sweeping through
+        # (a swinging limb), and paper painted in would erase it (bench/limbs.py: ink IoU 0.816
+        # -> 0.813 with it).
+        lost = lost if lost.any() and not self.line_art else None
         if weights is None:
             return _Motion(to_a, to_b, share_a, lost=lost)
         return _Motion(to_a, to_b, share_a, candidates, weights, lost)
