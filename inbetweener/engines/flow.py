@@ -85,12 +85,14 @@ _UNCOVER_DIFF = 60.0
 # A carried shape's ground (see _carried_ground): flow within _GROUND_SAME_PX of the shape's motion,
 # colour within _GROUND_DIFF (sum over RGB) of the mean colour around (Gaussian, _GROUND_SIGMA px)
 # of what stays behind. Where both keys show the same still background at a pixel (colours within
-# _STILL_DIFF), a key's ground carried there at time t shows that background instead.
+# _STILL_DIFF, neither key's flow moving it _STILL_PX or more), a key's ground carried there at
+# time t shows that background instead.
 _GROUND_SAME_PX = 1.0
 _GROUND_SIGMA = 3.0
 _GROUND_DIFF = 30.0
 _GROUND_STEPS = 4
 _STILL_DIFF = 12
+_STILL_PX = 1.0
 # Frames made at once by default (see _frame_workers).
 _MAX_FRAME_WORKERS = 4
 
@@ -486,6 +488,12 @@ class _Synthesizer:
                              for g in (ground_a, ground_b))
         diff = cv2.absdiff(self.key_a, self.key_b)  # uint8 for opaque keys, else premultiplied float
         self.still = np.add(np.add(diff[..., 0], diff[..., 1], dtype=np.float32), diff[..., 2]) < _STILL_DIFF
+        # And where neither key's flow moves it: one key's stroke over the other's outline looks
+        # alike too (taking a key's own pixel there drew a speck of ink in the sky).
+        resting = ((np.abs(self.flow_ab).max(axis=2) < _STILL_PX) & (np.abs(self.flow_ba).max(axis=2) < _STILL_PX))
+        if resting.shape != self.still.shape:
+            resting = cv2.resize(resting.astype(np.uint8), self.still.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+        self.still &= resting
 
     def frame(self, t: float, split: bool = False) -> np.ndarray:
         """The frame at time t; with `split`, each key's half of its motion is made alongside the

@@ -343,7 +343,7 @@ def _stick_figure(cx: int) -> np.ndarray:
     return img
 
 
-def test_sky_a_figure_encloses_is_painted_in_not_read_off_a_stroke():
+def test_sky_a_figure_encloses_shows_sky_not_a_stroke():
     # The sky between a stepping figure's arm and its body is hidden by the figure in both keys
     # wherever it lies mid-way: no pixel of either key moves there, and a read of the keys landed
     # on the arm or the outline (a dark blotch in the sky). It is painted in from the sky round it.
@@ -357,7 +357,9 @@ def test_sky_a_figure_encloses_is_painted_in_not_read_off_a_stroke():
         sky = cv2.erode((np.abs(_stick_figure(-500).astype(np.int32) - truth)[..., :3].sum(axis=2) < 10).astype(np.uint8),
                         np.ones((5, 5), np.uint8)).astype(bool)
         bad += int(((np.abs(frame.image - truth)[..., :3].sum(axis=2) > 60) & sky).sum())
-    assert bad < 70, bad  # 94 when the keys were read there
+    # 94 when the keys were read there; 52 when also one key's arm over the other's outline (alike
+    # in colour) counted as still background, and the key's own ink was taken there.
+    assert bad < 42, bad
 
 
 def test_a_patch_inside_a_carried_shape_whose_flow_strayed_is_not_its_ground():
