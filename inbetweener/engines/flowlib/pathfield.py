@@ -27,6 +27,8 @@ _CARRY_REACH = 10
 _CARRY_MIN = 8.0
 # Share of the path's displacement within which a carried shape's pixel takes the shape's motion.
 _CARRY_OWN = 0.1
+# px round a carried shape's own pixels that move with it outright (its rim).
+_CARRY_RIM = 2
 # px within which a pixel's final flow (after the occlusion fill) is its carried shape's motion:
 # the pixel moves with the shape (its body, and the rim pixels the fill joined to it).
 _CARRY_SAME_PX = 1.0
@@ -226,6 +228,7 @@ class PathField:
         out = [Carried(np.zeros((h, w, 2), np.float32), np.zeros((h, w), bool), np.zeros((h, w), bool))
                for _ in range(2)]
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_REACH + 1,) * 2)
+        rim = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_RIM + 1,) * 2)
         found = False
         self._carried_zones = []
         for j, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
@@ -250,7 +253,10 @@ class PathField:
                 # (shading drifts; the flow follows a squash only part way); a part that moves on
                 # its own (a limb swinging further) keeps its flow.
                 miss = np.hypot(flow[..., 0] - motion[..., 0], flow[..., 1] - motion[..., 1])
-                body |= mask & (miss <= tolerance)
+                # And so does the ring _CARRY_RIM px round them: the shape's anti-aliased rim,
+                # which the flow splits at a pixel's whim (a jagged, flecked outline). What of the
+                # ring is ground is told apart later (flow._carried_ground).
+                body |= cv2.dilate((mask & (miss <= tolerance)).astype(np.uint8), rim).astype(bool) & around
                 zones.append(around)
             self._carried_zones.append((j, zones[0], zones[1]))
             found = True
