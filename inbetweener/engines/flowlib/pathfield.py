@@ -66,7 +66,8 @@ def _combine(coeffs: np.ndarray, basis: np.ndarray) -> np.ndarray:
 class Carried(NamedTuple):
     """The motion of the shapes paths carry, over one key's pixels (H, W, 2); `near`: the shapes
     and _CARRY_REACH px around them (a pixel there that joins a shape moves by this, not by its
-    neighbours' average); `body`: the shapes' pixels that move by it outright."""
+    neighbours' average); `body`: the shapes' pixels (and _CARRY_RIM px round them) that move by it
+    outright."""
     motion: np.ndarray
     near: np.ndarray
     body: np.ndarray
@@ -141,7 +142,7 @@ class PathField:
         return out[0], out[1]
 
     def keep_points(self, move_a: np.ndarray, move_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Extra motions at time t over A's and B's pixels (a region's turn, say; (h, W, 2) at
+        """Extra motions at time t over A's and B's pixels (a region's turn, say; (h, w, 2) at
         any scale, in its own px) less what they would move the paths' points by, the difference
         spread round each point as pin spreads its correction: the points stay on their paths,
         the rest of the shape turns round them."""
@@ -280,7 +281,7 @@ class PathField:
         # Each shape with a little ground round it: its rim must land on the partner's rim too.
         spots = [np.stack(np.nonzero(cv2.dilate(m.astype(np.uint8), kernel))[::-1], axis=1).astype(np.float64)
                  for m in masks]
-        # Each spot's own colour, and the other key it must land on.
+        # Each spot's own colour, which the other key must show where a map takes it.
         own = [c[p[:, 1].astype(int), p[:, 0].astype(int)].astype(np.float64) for c, p in zip(colours, spots, strict=True)]
 
         def miss(linear: np.ndarray) -> float:
