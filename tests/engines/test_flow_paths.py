@@ -255,9 +255,9 @@ def test_the_bundled_balls_outline_stays_whole_in_flight_and_as_it_lands():
     # flow missed its rim, and the rim counted as unseen in the splat: the frames took it from the
     # other key's warp, sky showing through in notches and flecks hanging below (590 over the 11
     # in-betweens, 379 with the carried body counted as consistent, 297 with the anti-aliased rim
-    # carried whole). And the sky the flow dragged
-    # along the ball's rim flew with it, key B's paler sky by the grass ringing the ball in a halo
-    # (7.1 grey levels off the sky round it on average, 2.5 with each key's own sky there).
+    # carried whole). And the sky the flow dragged along the ball's rim flew with it, key B's
+    # paler sky by the grass ringing the ball in a halo (7.1 grey levels off the sky round it on
+    # average, 2.5 with each key's own sky there, 2.7 with the rim carried whole).
     from pathlib import Path
 
     from inbetweener.io.images import load_image
