@@ -745,8 +745,13 @@ class _Synthesizer:
                                           candidates, 1.0 - t, locked, self.textures, reads)
         # Where no pixel of either key moves here (sky a moving figure's arm encloses, hidden by
         # it in both keys) and no time-t candidate took over, any key pixel read is a guess, often
-        # a stroke: the frame is painted in from round it instead.
-        lost = (miss_a > _LOST_PX2) & (miss_b > _LOST_PX2) & (to_a == splatted).all(axis=2)
+        # a stroke: the frame is painted in from round it instead. Not on line art: there, what
+        # no key pixel reaches is as often a stroke sweeping through (a swinging limb), and paper
+        # painted in would erase it (bench/limbs.py: ink IoU 0.816 -> 0.813 with it).
+        lost = None
+        if not self.line_art:
+            lost = (miss_a > _LOST_PX2) & (miss_b > _LOST_PX2) & (to_a == splatted).all(axis=2)
+            lost = lost if lost.any() else None
         del splatted
         # A share that jumps from pixel to pixel cuts an outline into fragments of either key
         # wherever one key's warp is a little off; a soft cross-over blends them instead. It must
@@ -758,10 +763,6 @@ class _Synthesizer:
         # Line art is drawn from one motion: a blend of hypotheses would ghost its strokes.
         weights = None if self.line_art else hypothesis_weights(
             self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b), candidates, self.textures, locked, reads)
-        # Not on line art: there, what no key pixel reaches is as often a stroke sweeping through
-        # (a swinging limb), and paper painted in would erase it (bench/limbs.py: ink IoU 0.816
-        # -> 0.813 with it).
-        lost = lost if lost.any() and not self.line_art else None
         if weights is None:
             return _Motion(to_a, to_b, share_a, lost=lost)
         return _Motion(to_a, to_b, share_a, candidates, weights, lost)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from inbetweener.engines.flowlib.fields import sample_points
+from inbetweener.engines.flowlib.fields import pixel_grid, sample_points
 from inbetweener.engines.flowlib.limbs import Limbs, find_limbs
 from inbetweener.engines.flowlib.regions import shape_map
 from inbetweener.model.project import MotionPath
@@ -102,6 +102,11 @@ class PathField:
     def __bool__(self) -> bool:
         return bool(self.paths)
 
+    def _pin_sigma(self) -> float:
+        """Width (px, work scale) over which a correction at a path's point is spread (pin,
+        reach, keep_points)."""
+        return max(4.0, 0.04 * self.extent)
+
     def _kernel(self, centres: np.ndarray, sigma: float) -> np.ndarray:
         d2 = np.sum((centres[:, None, :] - centres[None, :, :]) ** 2, axis=2)
         return np.exp(-0.5 * d2 / sigma ** 2)
@@ -129,7 +134,7 @@ class PathField:
 
     def pin(self, flow_ab: np.ndarray, flow_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Correct both flows so each path's start maps exactly to its end and back."""
-        sigma = max(4.0, 0.04 * self.extent)
+        sigma = self._pin_sigma()
         free = self._unboned()
         if free.size == 0:
             return flow_ab, flow_ba
@@ -151,10 +156,10 @@ class PathField:
             return move_a, move_b
         h, w = move_a.shape[:2]
         ratio = w / self.gx.shape[1]
-        sigma = max(4.0, 0.04 * self.extent) * ratio
+        sigma = self._pin_sigma() * ratio
         cached = self._keep_basis  # (frames in flight share it; a race only builds it twice)
         if cached is None or cached[0] != (h, w):
-            gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+            gx, gy = pixel_grid(h, w)
             bases = []
             for points in (self.starts[free], self.ends[free]):
                 centres = points * ratio
@@ -175,7 +180,7 @@ class PathField:
     def reach(self) -> tuple[np.ndarray, np.ndarray]:
         """Where the paths steer the motion: (H, W) weights over A's and over B's pixels, > 0
         within reach of a pin or of a bend (the pixels other motion estimates must not take)."""
-        sigma = max(4.0, 0.04 * self.extent)
+        sigma = self._pin_sigma()
         out = []
         for centres, bend in ((self.starts, self._bend_a), (self.ends, self._bend_b)):
             reach = _gaussian_basis(centres, sigma, self.gx, self.gy).max(axis=0)
