@@ -74,6 +74,10 @@ _PAINT_IN_FLAT = 30.0
 _PATH_REACH = 0.05
 # Splat visibility below which a key counts as not seen at a time-t pixel.
 _ONE_SIDED = 0.25
+# The splat's share beyond which one key alone is seen at a time-t pixel, and the motion (px at
+# work scale) within which a surface counts as still there (see _uncovered).
+_ONE_KEY = 0.1
+_STILL_MOVE = 4.0
 # Gaussian sigma (px at work scale) of the blend share's smoothing.
 _SHARE_BLUR = 4.0
 # px (work scale) by which a key's "seen" shrinks around a region it does not see, where the other
@@ -411,6 +415,19 @@ def _fill(flow: np.ndarray, cons: np.ndarray, guide: np.ndarray, other_guide: np
     return fill_occluded(flow, cons * colour_match(guide, other_guide, flow, gx, gy), colour, **known)
 
 
+def _uncovered(to_a: np.ndarray, to_b: np.ndarray, share_a: np.ndarray, miss_a: np.ndarray,
+               miss_b: np.ndarray) -> np.ndarray:
+    """(H, W) bool: time-t pixels where the splat shows one key alone (share beyond _ONE_KEY of
+    0 or 1), that key's surface there still (its motion within _STILL_MOVE px), and no pixel of the
+    other key comes there (its inversion misses by over _LOST_PX2 px^2): a background a shape
+    uncovers, or is yet to cover. (Where a pixel of the other key does come, the splat's count
+    only had a crack: a stretching shape's paint, which a candidate may bring back.)"""
+    seen_is_a = share_a >= 0.5
+    one_key = (share_a > 1.0 - _ONE_KEY) | (share_a < _ONE_KEY)
+    seen_moves = np.where(seen_is_a, np.abs(to_a).max(axis=2), np.abs(to_b).max(axis=2))
+    return one_key & (seen_moves <= _STILL_MOVE) & (np.where(seen_is_a, miss_b, miss_a) > _LOST_PX2)
+
+
 def _visibility(flow: np.ndarray, cons: np.ndarray) -> np.ndarray:
     """(H, W, 2): each source pixel's splat importance and trust."""
     return np.dstack([splat_importance(flow, cons), splat_trust(flow, cons)])
@@ -741,8 +758,12 @@ class _Synthesizer:
         reads = None if self.line_art else read_candidates(self.match_a, self.match_b, self.gx, self.gy,
                                                            candidates, self.textures)
         splatted = to_a
+        # Where the splat shows a still surface of one key that the other key's shape has left
+        # (or is yet to cover), the keys cannot agree: their mismatch there is neither a reason to
+        # read that surface elsewhere nor doubt to blend hypotheses over.
+        uncovered = _uncovered(to_a, to_b, share_a, miss_a, miss_b)
         to_a, to_b, share_a = pick_motion(self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b, share_a),
-                                          candidates, 1.0 - t, locked, self.textures, reads)
+                                          candidates, 1.0 - t, locked, self.textures, reads, uncovered)
         # Where no pixel of either key moves here (sky a moving figure's arm encloses, hidden by
         # it in both keys) and no time-t candidate took over, any key pixel read is a guess, often
         # a stroke: the frame is painted in from round it instead. Not on line art: there, what
@@ -762,7 +783,8 @@ class _Synthesizer:
         share_a = select_weights(smooth, 1.0 - smooth, self.sharpness).astype(np.float32)
         # Line art is drawn from one motion: a blend of hypotheses would ghost its strokes.
         weights = None if self.line_art else hypothesis_weights(
-            self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b), candidates, self.textures, locked, reads)
+            self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b), candidates, self.textures,
+            locked | uncovered, reads)
         if weights is None:
             return _Motion(to_a, to_b, share_a, lost=lost)
         return _Motion(to_a, to_b, share_a, candidates, weights, lost)

@@ -109,6 +109,41 @@ def test_over_flat_paint_a_candidate_may_mend_one_key_but_not_jump_to_another_su
     assert np.all(out_share[inner] == np.float32(0.8))
 
 
+
+def test_where_a_still_surface_is_uncovered_a_candidate_may_not_read_it_elsewhere():
+    # A red card lies on a sky gradient in key B only, and has left by time t: the sky it uncovers
+    # is key A's alone (share 1), and B's read of it (red) cannot agree with A's. A candidate that
+    # reads A's sky 12 px higher (a shade off: "the same surface" by colour) makes the keys agree
+    # better, yet A's sky is right where it is. One that keeps A's motion (within a few px) and
+    # only mends B's read may win; A's share stands. Elsewhere the card's pixels are not marked
+    # uncovered, and the same candidate wins there.
+    h, w = 120, 60
+    sky = np.linspace(150, 235, h, dtype=np.float32)[:, None] * np.ones((1, w), np.float32)
+    key_a = np.dstack([sky * 0.7, sky * 0.85, sky, np.full((h, w), 255, np.float32)]).astype(np.uint8)
+    key_b = key_a.copy()
+    key_b[80:111, :, :3] = (200, 30, 30)
+    gx, gy = pixel_grid(h, w)
+    flat = (np.zeros((h, w), np.float32), np.zeros((h, w), np.float32))
+    still = np.zeros((h, w, 2), np.float32)
+    share = np.ones((h, w), np.float32)
+    uncovered = np.zeros((h, w), bool)
+    uncovered[:, : w // 2] = True
+
+    def up(a_px: float, b_px: float) -> tuple[np.ndarray, np.ndarray]:
+        to_a, to_b = still.copy(), still.copy()
+        to_a[..., 1], to_b[..., 1] = -a_px, -b_px
+        return to_a, to_b
+
+    left, right = (slice(88, 104), slice(5, 25)), (slice(88, 104), slice(35, 55))
+    to_a, to_b, out_share = pick_motion(key_a, key_b, gx, gy, (still, still, share), [up(12.0, 40.0)], 0.5,
+                                        textures=flat, uncovered=uncovered)
+    assert np.all(to_a[left] == 0.0) and np.all(to_b[left] == 0.0) and np.all(out_share[left] == 1.0)
+    assert np.all(to_a[right][..., 1] == -12.0) and np.all(to_b[right][..., 1] == -40.0)
+    to_a, to_b, out_share = pick_motion(key_a, key_b, gx, gy, (still, still, share),
+                                        [up(12.0, 40.0), up(2.0, 40.0)], 0.5, textures=flat, uncovered=uncovered)
+    assert np.all(to_a[left][..., 1] == -2.0) and np.all(to_b[left][..., 1] == -40.0)
+    assert np.all(out_share[left] == 1.0)
+
 def _arrowhead(tip: tuple[int, int]) -> np.ndarray:
     """A flat yellow arrowhead outlined in ink on white paper, its tip at `tip`."""
     image = np.full((240, 320, 4), 255, np.uint8)

@@ -250,6 +250,26 @@ def _halo(frame: np.ndarray, key: np.ndarray, still: np.ndarray) -> float:
     return float(diff[ring].mean())
 
 
+def _landing_sky_errors(frames: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> int:
+    """Pixels of the sky where the ball lands in key B (off the ball in each frame) that differ
+    from key A's sky there (summed RGB difference over 8): in flight the ball has not covered
+    that sky yet, and key A shows it as it is."""
+    def red(image: np.ndarray) -> np.ndarray:
+        return ((image[..., 0] > 150) & (image[..., 1] < 90)).astype(np.uint8)
+
+    def differs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.abs(x[..., :3].astype(np.int32) - y[..., :3]).sum(axis=2)
+
+    landing = cv2.dilate(red(b), np.ones((25, 25), np.uint8)) > 0
+    landing &= cv2.dilate(red(a), np.ones((31, 31), np.uint8)) == 0
+    landing &= a[..., 2].astype(np.int32) > a[..., 1].astype(np.int32) + 10  # sky in key A
+    errors = 0
+    for frame in frames:
+        zone = landing & (cv2.dilate(red(frame), np.ones((41, 41), np.uint8)) == 0)
+        errors += int((zone & (differs(frame, a) > 8)).sum())
+    return errors
+
+
 def test_the_bundled_balls_outline_stays_whole_in_flight_and_as_it_lands():
     # The sample every user runs first. Where the ball's outline touched the grass in key B, the
     # flow missed its rim, and the rim counted as unseen in the splat: the frames took it from the
@@ -272,6 +292,10 @@ def test_the_bundled_balls_outline_stays_whole_in_flight_and_as_it_lands():
     assert sum(_outline_defects(f) for f in frames) < 340
     still = np.abs(a[..., :3].astype(np.int32) - b[..., :3]).sum(axis=2) < 12
     assert np.mean([_halo(f, a, still) for f in frames]) < 4.0
+    # Where the ball will land, its sky is key A's alone. Time-t candidates that made both keys
+    # agree read that sky from elsewhere, a shade off, in patches (and ink of B's ball into the
+    # grass): 940 wrong pixels over the first nine in-betweens, 370 with the uncovered sky kept.
+    assert _landing_sky_errors(frames[:9], a, b) < 600
 
 
 def test_the_ground_a_carried_shape_drags_along_does_not_fly_with_it():

@@ -37,6 +37,9 @@ _GOOD_ENOUGH = 30.0
 # blend share stands, since which key is seen there has not changed.
 _FLAT_EVIDENCE = 0.3
 _SAME_SURFACE = 30.0
+# At a pixel being uncovered (see pick_motion) a candidate must keep the seen key's motion within
+# _KEEP_PX (px at work scale).
+_KEEP_PX = 4.0
 # Side (px at work scale) of the tiles in which candidates are weighed.
 _TILE = 64
 # Where the chosen motion fits less than well (mismatch from _HYPOTHESIS_GATE, same units as
@@ -110,7 +113,8 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
                 others: list[tuple[np.ndarray, np.ndarray]], other_share: float,
                 locked: np.ndarray | None = None,
                 textures: tuple[np.ndarray, np.ndarray] | None = None,
-                reads: CandidateReads | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                reads: CandidateReads | None = None,
+                uncovered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keep the splatted (to_a, to_b, share_a) except where it matches poorly and another
     candidate matches clearly better.
 
@@ -120,6 +124,13 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     key pixel), a candidate over flat paint may only keep the surface the splat reads in one of
     the keys (and then its share). `reads`, the candidates' reads over the whole frame when the
     caller has them (read_candidates, same textures), spares reading them again here.
+
+    `uncovered` (bool, optional) marks pixels where the splat shows a still surface of one key
+    and no pixel of the other key comes there at time t: the keys cannot agree there, and their
+    mismatch is no evidence against the splat. A candidate may only mend the other key's read
+    there, keeping the seen key's motion within _KEEP_PX, and the splat's share stands. (Read
+    elsewhere, the gap a landing ball leaves took sky of another height, and ink of the ball's
+    rim in the grass.)
     """
     splat_a, splat_b, splat_share = (np.asarray(x, np.float32) for x in splatted)
     to_a, to_b, share = splat_a.copy(), splat_b.copy(), splat_share.copy()
@@ -143,7 +154,8 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
             picked = _pick_within(key_a, key_b, gx[outer], gy[outer],
                                   (splat_a[outer], splat_b[outer], splat_share[outer]),
                                   [(cand_a[outer], cand_b[outer]) for cand_a, cand_b in others], other_share,
-                                  best[outer].copy(), textures, None if reads is None else reads.part(outer))
+                                  best[outer].copy(), textures, None if reads is None else reads.part(outer),
+                                  None if uncovered is None else uncovered[outer])
             for whole, part in zip((to_a, to_b, share), picked, strict=True):
                 whole[tile] = part[inner]
     return to_a, to_b, share
@@ -153,12 +165,16 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
                  splatted: tuple[np.ndarray, np.ndarray, np.ndarray],
                  others: list[tuple[np.ndarray, np.ndarray]], other_share: float, best: np.ndarray,
                  textures: tuple[np.ndarray, np.ndarray] | None,
-                 reads: CandidateReads | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 reads: CandidateReads | None = None,
+                 uncovered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """pick_motion over one part of the frame (`gx`, `gy`, the motions, `best`, the mismatch a
-    candidate must beat, and `reads` cut to it; the keys and `textures` whole)."""
+    candidate must beat, `reads` and `uncovered` cut to it; the keys and `textures` whole)."""
     splat_a, splat_b, splat_share = splatted
     to_a, to_b, share = (x.copy() for x in splatted)
     splat_read = (warp(key_a, splat_a, gx, gy), warp(key_b, splat_b, gx, gy))
+    if uncovered is not None and not uncovered.any():
+        uncovered = None
+    seen_is_a = None if uncovered is None else splat_share >= 0.5
     for i, (cand_a, cand_b) in enumerate(others):
         if reads is None:
             read = (warp(key_a, cand_a, gx, gy), warp(key_b, cand_b, gx, gy))
@@ -173,6 +189,10 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
             same_surface = ((_window_difference(read[0], splat_read[0]) < _SAME_SURFACE)
                             | (_window_difference(read[1], splat_read[1]) < _SAME_SURFACE)) & ~allowed
             better &= allowed | same_surface
+        if uncovered is not None:
+            moved = np.where(seen_is_a, np.abs(cand_a - splat_a).max(axis=2), np.abs(cand_b - splat_b).max(axis=2))
+            better &= ~uncovered | (moved <= _KEEP_PX)
+            same_surface = uncovered if same_surface is None else same_surface | uncovered
         if not better.any():
             continue
         np.copyto(to_a, cand_a, where=better[..., None])
