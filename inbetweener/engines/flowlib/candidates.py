@@ -75,6 +75,11 @@ def _window_difference(image_1: np.ndarray, image_2: np.ndarray) -> np.ndarray:
     return cv2.blur(diff, (_WINDOW, _WINDOW))
 
 
+def _within(motion: np.ndarray, px: float) -> np.ndarray:
+    """(H, W) bool: where both components of a float32 motion lie within +-px."""
+    return cv2.inRange(motion, (-px, -px), (px, px)).astype(bool)
+
+
 def _reads_texture(textures: tuple[np.ndarray, np.ndarray], to_a: np.ndarray, to_b: np.ndarray,
                    gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     """(H, W) bool: where a motion reads texture in both keys (window mean of the lesser of the
@@ -190,8 +195,8 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
                             | (_window_difference(read[1], splat_read[1]) < _SAME_SURFACE)) & ~allowed
             better &= allowed | same_surface
         if uncovered is not None:
-            moved = np.where(seen_is_a, np.abs(cand_a - splat_a).max(axis=2), np.abs(cand_b - splat_b).max(axis=2))
-            better &= ~uncovered | (moved <= _KEEP_PX)
+            keeps = np.where(seen_is_a, _within(cand_a - splat_a, _KEEP_PX), _within(cand_b - splat_b, _KEEP_PX))
+            better &= ~uncovered | keeps
             same_surface = uncovered if same_surface is None else same_surface | uncovered
         if not better.any():
             continue
