@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from inbetweener.engines.flowlib.fields import warp
+from inbetweener.engines.flowlib.fields import warp, within
 
 # Window (px at work scale) over which a candidate's mismatch is averaged.
 _WINDOW = 7
@@ -73,11 +73,6 @@ def _window_difference(image_1: np.ndarray, image_2: np.ndarray) -> np.ndarray:
     if diff.ndim == 3:  # the channel sum (cv2.transform: several times faster than numpy's sum)
         diff = cv2.transform(diff, np.ones((1, diff.shape[2]), np.float32))
     return cv2.blur(diff, (_WINDOW, _WINDOW))
-
-
-def _within(motion: np.ndarray, px: float) -> np.ndarray:
-    """(H, W) bool: where both components of a float32 motion lie within +-px."""
-    return cv2.inRange(motion, (-px, -px), (px, px)).astype(bool)
 
 
 def _reads_texture(textures: tuple[np.ndarray, np.ndarray], to_a: np.ndarray, to_b: np.ndarray,
@@ -195,7 +190,7 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
                             | (_window_difference(read[1], splat_read[1]) < _SAME_SURFACE)) & ~allowed
             better &= allowed | same_surface
         if uncovered is not None:
-            keeps = np.where(seen_is_a, _within(cand_a - splat_a, _KEEP_PX), _within(cand_b - splat_b, _KEEP_PX))
+            keeps = np.where(seen_is_a, within(cand_a - splat_a, _KEEP_PX), within(cand_b - splat_b, _KEEP_PX))
             better &= ~uncovered | keeps
             same_surface = uncovered if same_surface is None else same_surface | uncovered
         if not better.any():

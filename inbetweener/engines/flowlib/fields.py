@@ -22,6 +22,12 @@ def warp(image: np.ndarray, flow: np.ndarray, gx: np.ndarray, gy: np.ndarray,
     return cv2.remap(image, map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
 
 
+def within(motion: np.ndarray, px: float) -> np.ndarray:
+    """(H, W) bool: where both components of a float32 motion (H, W, 2) lie within +-px
+    (cv2.inRange: numpy's max over the two components is some 30 times slower)."""
+    return cv2.inRange(motion, (-px, -px), (px, px)).astype(bool)
+
+
 def sample_points(field: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Bilinear samples of an (H, W, C) field at float (N, 2) xy points, edges clamped."""
     h, w = field.shape[:2]
