@@ -129,8 +129,7 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     and no pixel of the other key comes there at time t: the keys cannot agree there, and their
     mismatch is no evidence against the splat. A candidate may only mend the other key's read
     there, keeping the seen key's motion within _KEEP_PX, and the splat's share stands. (Read
-    elsewhere, the gap a landing ball leaves took sky of another height, and ink of the ball's
-    rim in the grass.)
+    elsewhere, the sky a landing ball is yet to cover came from another height, a shade off.)
     """
     splat_a, splat_b, splat_share = (np.asarray(x, np.float32) for x in splatted)
     to_a, to_b, share = splat_a.copy(), splat_b.copy(), splat_share.copy()
