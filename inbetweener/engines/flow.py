@@ -96,7 +96,7 @@ _UNCOVER_DIFF = 60.0
 # A carried shape's ground (see _carried_ground): flow within _GROUND_SAME_PX of the shape's motion,
 # colour within _GROUND_DIFF (sum over RGB) of the mean colour around (Gaussian, _GROUND_SIGMA px)
 # of what stays behind. Where both keys show the same still background at a pixel (colours within
-# _STILL_DIFF, neither key's flow moving it _STILL_PX or more), a key's ground carried there at
+# _STILL_DIFF, neither key's flow moving it more than _STILL_PX), a key's ground carried there at
 # time t shows that background instead.
 _GROUND_SAME_PX = 1.0
 _GROUND_SIGMA = 3.0
@@ -514,7 +514,7 @@ class _Synthesizer:
         self.still = np.add(np.add(diff[..., 0], diff[..., 1], dtype=np.float32), diff[..., 2]) < _STILL_DIFF
         # And where neither key's flow moves it: one key's stroke over the other's outline looks
         # alike too (taking a key's own pixel there drew a speck of ink in the sky).
-        resting = ((np.abs(self.flow_ab).max(axis=2) < _STILL_PX) & (np.abs(self.flow_ba).max(axis=2) < _STILL_PX))
+        resting = within(self.flow_ab, _STILL_PX) & within(self.flow_ba, _STILL_PX)
         if resting.shape != self.still.shape:
             resting = cv2.resize(resting.astype(np.uint8), self.still.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
         self.still &= resting
