@@ -224,13 +224,17 @@ def test_a_carried_shape_bends_as_one_however_far_from_its_path_point():
     assert wrong.sum() < 500, wrong.sum()  # a blended rim at most (~1.5 px round), not a second outline (~1800)
 
 
+def _red(frame: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the red ball's paint in an RGB(A) frame."""
+    return (frame[..., 0] > 150) & (frame[..., 1] < 90)
+
+
 def _outline_defects(frame: np.ndarray) -> int:
     """Around the red ball: gaps in its dark outline (pixels a 5 px closing fills) and dark specks
     off it (pixels a 3 px opening removes)."""
     rgb = frame[..., :3].astype(np.int32)
     dark = (rgb.sum(axis=2) < 250).astype(np.uint8)
-    red = (rgb[..., 0] > 150) & (rgb[..., 1] < 90)
-    ys, xs = np.nonzero(red)
+    ys, xs = np.nonzero(_red(rgb))
     box = np.zeros(dark.shape, bool)
     box[ys.min() - 12:ys.max() + 14, xs.min() - 14:xs.max() + 15] = True
     closed = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)).astype(bool)
@@ -255,7 +259,7 @@ def _landing_sky_errors(frames: list[np.ndarray], a: np.ndarray, b: np.ndarray) 
     from key A's sky there (summed RGB difference over 8): in flight the ball has not covered
     that sky yet, and key A shows it as it is."""
     def red(image: np.ndarray) -> np.ndarray:
-        return ((image[..., 0] > 150) & (image[..., 1] < 90)).astype(np.uint8)
+        return _red(image).astype(np.uint8)
 
     def differs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.abs(x[..., :3].astype(np.int32) - y[..., :3]).sum(axis=2)
