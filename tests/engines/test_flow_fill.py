@@ -1,9 +1,10 @@
 """fill_occluded: which pixels' flow is trusted, and what the others get (flowlib/splat.py)."""
 
+import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.fields import pixel_grid
-from inbetweener.engines.flowlib.splat import HOLE, fill_occluded, splat_displacement
+from inbetweener.engines.flowlib.splat import HOLE, fill_holes, fill_occluded, splat_displacement
 
 
 def _scene():
@@ -59,3 +60,40 @@ def test_a_crack_in_a_stretched_surface_counts_as_nothing_landed():
     assert np.all(count[rows, 30:40] >= HOLE) and np.all(count[rows, 43:53] >= HOLE)  # the block
     assert np.all(count[rows, 53:58] >= HOLE)  # ground just beyond the block's far edge: not a crack
     np.testing.assert_allclose(disp[rows, 35, 0], -10.0)  # a block pixel, traced back to its source
+
+
+def _fill_holes_over_whole_frame(field, weight, known):
+    """fill_holes as defined: box sums over the whole frame at radii 1, 4, 16, ..."""
+    holes = weight < HOLE
+    source = (~holes).astype(np.float32) * known
+    out = field.astype(np.float32)
+    out[holes] = 0.0
+    weighted = out * source[..., None]
+    radius = 1
+    while holes.any() and radius < 2 * max(weight.shape):
+        den = cv2.blur(source, (2 * radius + 1,) * 2)
+        num = np.dstack([cv2.blur(np.ascontiguousarray(weighted[..., c]), (2 * radius + 1,) * 2)
+                         for c in range(field.shape[2])])
+        fill = holes & (den > 1e-3)
+        out[fill] = weighted[fill] = num[fill] / den[fill][:, None]
+        source[fill] = 1.0
+        holes &= ~fill
+        radius *= 4
+    return out
+
+
+def test_fill_holes_sums_over_the_holes_reach_only_yet_matches_the_whole_frame():
+    # Holes in one corner and a strip by the opposite edge, some sources weighed next to nothing
+    # (they need the wide radii), five channels (summed four at a time): every filled value is the
+    # one the whole-frame sums give.
+    rng = np.random.default_rng(5)
+    h, w = 90, 130
+    field = rng.uniform(-20, 20, (h, w, 5)).astype(np.float32)
+    weight = np.ones((h, w), np.float32)
+    weight[:25, :30] = 0.0
+    weight[60:, 124:] = 0.0
+    weight[40:44, 50:90] = 0.0
+    known = np.where(rng.random((h, w)) < 0.5, 1e-5, 1.0).astype(np.float32)
+    expected = _fill_holes_over_whole_frame(field, weight, known)
+    np.testing.assert_allclose(fill_holes(field, weight, known), expected, rtol=1e-5, atol=1e-4)
+    assert not np.allclose(expected[:25, :30], 0.0)  # the holes were filled, from afar too
