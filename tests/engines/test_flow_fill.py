@@ -97,3 +97,22 @@ def test_fill_holes_sums_over_the_holes_reach_only_yet_matches_the_whole_frame()
     expected = _fill_holes_over_whole_frame(field, weight, known)
     np.testing.assert_allclose(fill_holes(field, weight, known), expected, rtol=1e-5, atol=1e-4)
     assert not np.allclose(expected[:25, :30], 0.0)  # the holes were filled, from afar too
+
+
+def test_an_occluded_pixel_does_not_take_a_far_shapes_motion():
+    # Grass blades where a ball will land: hidden in the other key, untrusted, with only still
+    # sky round them. The one fast surface in the frame is a dark shape far off: its motion is
+    # no neighbouring surface's, so the blades stay where they are (given the shape's motion,
+    # the frames moved them off and painted sky in their place).
+    h, w = 200, 400
+    rng = np.random.default_rng(8)
+    colour = np.full((h, w, 3), (200.0, 225.0, 245.0), np.float32)
+    colour[20:60, 10:50] = rng.uniform(20, 90, (40, 40, 3))  # the far shape
+    colour[140:160, 240:243] = (40.0, 110.0, 50.0)  # a blade
+    flow = np.zeros((h, w, 2), np.float32)
+    flow[20:60, 10:50] = (300.0, 130.0)
+    consistency = np.ones((h, w), np.float32)
+    consistency[130:170, 220:265] = 0.0  # where the ball will cover it
+    out = fill_occluded(flow, consistency, colour)
+    assert np.abs(out[140:160, 240:243]).max() < 1.0
+    assert np.abs(out[20:60, 10:50] - (300.0, 130.0)).max() < 1e-3  # the shape keeps its own

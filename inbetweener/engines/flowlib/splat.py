@@ -14,6 +14,7 @@ import numpy as np
 HOLE = 0.05  # splat count below which a pixel received nothing from that key
 _TEXTURE_STD = 6.0  # grey levels of local standard deviation at which paint counts as textured
 _SLIDE_PX = 3.0  # px of motion against the dominant one at which flat paint stops being trusted
+_FG_REACH = 64  # px (work scale) within which an occluded pixel's foreground is looked for
 # Cracks: a surface stretched over twice between neighbouring source pixels (a growing shape whose
 # flow is patchy) leaves gaps in the bilinear splat, and the key's own ground behind it (static,
 # uncovered nowhere) lands there as if seen. Such a gap is a thin valley in the landed motion: what
@@ -75,17 +76,21 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
         return flow
     holes = np.where(untrusted, 0.0, 1.0).astype(np.float32)
     stacked = np.dstack([flow, colour.reshape(colour.shape[0], colour.shape[1], -1)]).astype(np.float32)
-    fills = [fill_holes(stacked, holes, known=np.exp(sign * 0.25 * (relative - offset)).astype(np.float32))
-             for sign, offset in ((-1.0, 0.0), (1.0, 40.0))]
+    fill_bg = fill_holes(stacked, holes, known=np.exp(-0.25 * relative).astype(np.float32))
+    # The foreground is a neighbouring surface: one found only past _FG_REACH px is another
+    # shape's motion (for the grass blades where a ball will land, the ball's, far up the sky),
+    # so the pixel joins the background. A channel of ones comes out 1 where the fill reached.
+    fill_fg = fill_holes(np.dstack([stacked, np.ones_like(holes)]), holes,
+                         known=np.exp(0.25 * (relative - 40.0)).astype(np.float32), reach=_FG_REACH)
     # Only the untrusted pixels take a fill: they are weighed on their own (a small share of the frame).
     where = np.nonzero(untrusted)
     own = stacked[where]
-    fill_bg, fill_fg = (f[where] for f in fills)
+    fill_bg, fill_fg, fg_reached = fill_bg[where], fill_fg[where][:, :-1], fill_fg[where][:, -1] > 0.5
     # Colour decides; where colours tie (grass beside a landing ball, on both layers' sides), the
     # pixel's own motion, weak as it is, tips the balance (0.5 grey levels per px).
     misfit = [np.abs(f[:, 2:] - own[:, 2:]).sum(axis=1) + 0.5 * np.hypot(*(f[:, :2] - own[:, :2]).T)
               for f in (fill_bg, fill_fg)]
-    pick_fg = misfit[1] < misfit[0]
+    pick_fg = (misfit[1] < misfit[0]) & fg_reached
     if uncovered is not None:
         # There the nearest trusted pixels may be another surface (ground at a figure's feet,
         # where the sky it uncovers is untrusted all round) and colour alone can mislead.
@@ -186,8 +191,10 @@ def _cracks(landed_relative: np.ndarray) -> np.ndarray:
     return closed - landed_relative > np.maximum(np.float32(_CRACK_PX), np.float32(_CRACK_SHARE) * closed)
 
 
-def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
-    """Fill pixels with weight < HOLE by normalised convolution at growing radii.
+def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None = None,
+               reach: int | None = None) -> np.ndarray:
+    """Fill pixels with weight < HOLE by normalised convolution at growing radii (1, 4, 16, ...;
+    up to `reach` px when given: holes not reached by then stay 0).
 
     `known` optionally weighs the other pixels as sources (default: all alike).
     """
@@ -202,7 +209,7 @@ def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None =
     weighted = out * (source[..., None] if out.ndim == 3 else source)  # the numerator's input
     h, w = weight.shape
     radius = 1
-    while radius < 2 * max(h, w):
+    while radius < 2 * max(h, w) and (reach is None or radius <= reach):
         k = 2 * radius + 1
         # The box sums are taken over the rows and columns within `radius` of a hole only: at the
         # holes they are the same as over the whole frame (a window that reaches past this crop's
