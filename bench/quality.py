@@ -84,6 +84,26 @@ def gen_flow_engine(options: dict, spacing: str = "linear"):
     return gen
 
 
+def gen_flow_cli(options: dict, spacing: str = "linear"):
+    """A generator function running the installed `inbetweener tween` command once per case, as
+    shared/bench's run_predictor.py runs a predictor: each case's time holds a process start
+    (Python, numpy, OpenCV imports), as minterpolate's holds ffmpeg's."""
+    program = Path(sys.executable).with_name("inbetweener")
+    if not program.exists():
+        program = Path(shutil.which("inbetweener") or "inbetweener")
+    extra = [arg for name, value in options.items() for arg in ("--option", f"{name}={value}")]
+
+    def gen(a_path: Path, b_path: Path, k: int, out_dir: Path) -> None:
+        import subprocess
+
+        # --start 0: key A is gt_000, the in-betweens gt_001 .. and key B gt_<k>, as scored.
+        subprocess.run([str(program), "tween", str(a_path), str(b_path), "--inbetweens", str(k - 1),
+                        "--out", str(out_dir), "--name", "gt", "--pad", "3", "--start", "0",
+                        "--spacing", spacing, "--quiet", *extra], check=True)
+
+    return gen
+
+
 def gen_flow_timing_fit(options: dict, steps: int = 33):
     """Diagnostic, not a score: the engine with each in-between's t picked from `steps` even steps
     by PSNR against the true frame. The ceiling a timing curve could reach: how much of the gap is
@@ -170,6 +190,11 @@ def report(results: dict) -> str:
         r = _get(results["flow-engine"], "all", None, "sec_per_frame") / \
             _get(results["minterpolate"], "all", None, "sec_per_frame")
         out.append(f"- s/frame vs minterpolate: {r:.3f}× (target ≤ 0.25: {'met' if r <= 0.25 else 'short'})")
+        if "flow-cli" in results:
+            r = _get(results["flow-cli"], "all", None, "sec_per_frame") / \
+                _get(results["minterpolate"], "all", None, "sec_per_frame")
+            out.append(f"- s/frame vs minterpolate, both a process per case: {r:.3f}× "
+                       f"(target ≤ 0.25: {'met' if r <= 0.25 else 'short'})")
     return "\n".join(out) + "\n"
 
 
@@ -180,8 +205,10 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N cases")
     ap.add_argument("--only", default="", help="only cases whose name contains this")
     ap.add_argument("--methods", default="flow-engine,crossfade,dis,minterpolate",
-                    help="comma list; also flow-timing-fit (diagnostic: each frame's t chosen by the "
-                         "true frame, the ceiling of a timing curve; reads the answers, not a score)")
+                    help="comma list; also flow-cli (the installed `inbetweener tween`, a process per "
+                         "case, timed as shared/bench's run_predictor.py times a predictor) and "
+                         "flow-timing-fit (diagnostic: each frame's t chosen by the true frame, the "
+                         "ceiling of a timing curve; reads the answers, not a score)")
     ap.add_argument("--option", action="append", default=[], help="engine option name=value")
     ap.add_argument("--spacing", default="linear", choices=("linear", "ease-in", "ease-out", "ease-in-out"),
                     help="the flow engine's segment spacing (what an animator would set; the truth is "
@@ -198,7 +225,8 @@ def main() -> int:
     if args.limit:
         cases = cases[: args.limit]
     options = dict(o.split("=", 1) for o in args.option)
-    gens = {"flow-engine": gen_flow_engine(options, args.spacing), "flow-timing-fit": gen_flow_timing_fit(options),
+    gens = {"flow-engine": gen_flow_engine(options, args.spacing), "flow-cli": gen_flow_cli(options, args.spacing),
+            "flow-timing-fit": gen_flow_timing_fit(options),
             "crossfade": baselines.gen_crossfade,
             "dis": baselines.gen_flow, "minterpolate": baselines.gen_minterpolate}
     methods = [m for m in args.methods.split(",") if m]

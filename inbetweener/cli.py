@@ -249,11 +249,27 @@ def _fail(message: str) -> None:
     print(f"{PROG}: error: {line}", file=sys.stderr)
 
 
-def _progress_bar(args: argparse.Namespace, total: int, unit: str = "frame") -> tqdm:
+class _NoBar:
+    """What _progress_bar gives when nothing is shown: counts like a bar, draws nothing."""
+
+    def __init__(self) -> None:
+        self.n = 0.0
+
+    def update(self, amount: float = 1) -> None:
+        self.n += amount
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(args: argparse.Namespace, total: int, unit: str = "frame") -> tqdm | _NoBar:
+    """A progress bar on a terminal; with --quiet or stderr not a terminal (a script, a pipe) a
+    silent stand-in, sparing each run tqdm's import (about 80 ms of a one-frame tween's 1.1 s)."""
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        return _NoBar()
     from tqdm import tqdm
 
-    quiet = getattr(args, "quiet", False) or not sys.stderr.isatty()
-    return tqdm(total=total, unit=unit, disable=quiet, file=sys.stderr, leave=False, dynamic_ncols=True)
+    return tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
 def _say(args: argparse.Namespace, text: str) -> None:
