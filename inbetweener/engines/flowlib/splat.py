@@ -85,7 +85,8 @@ def fill_occluded(flow: np.ndarray, consistency: np.ndarray, colour: np.ndarray,
     # Only the untrusted pixels take a fill: they are weighed on their own (a small share of the frame).
     where = np.nonzero(untrusted)
     own = stacked[where]
-    fill_bg, fill_fg, fg_reached = fill_bg[where], fill_fg[where][:, :-1], fill_fg[where][:, -1] > 0.5
+    fill_bg, fill_fg = fill_bg[where], fill_fg[where]
+    fill_fg, fg_reached = fill_fg[:, :-1], fill_fg[:, -1] > 0.5
     # Colour decides; where colours tie (grass beside a landing ball, on both layers' sides), the
     # pixel's own motion, weak as it is, tips the balance (0.5 grey levels per px).
     misfit = [np.abs(f[:, 2:] - own[:, 2:]).sum(axis=1) + 0.5 * np.hypot(*(f[:, :2] - own[:, :2]).T)
