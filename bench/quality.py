@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -94,8 +95,6 @@ def gen_flow_cli(options: dict, spacing: str = "linear"):
     extra = [arg for name, value in options.items() for arg in ("--option", f"{name}={value}")]
 
     def gen(a_path: Path, b_path: Path, k: int, out_dir: Path) -> None:
-        import subprocess
-
         # --start 0: key A is gt_000, the in-betweens gt_001 .. and key B gt_<k>, as scored.
         subprocess.run([str(program), "tween", str(a_path), str(b_path), "--inbetweens", str(k - 1),
                         "--out", str(out_dir), "--name", "gt", "--pad", "3", "--start", "0",
