@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paths import engine_frames, naive_dis, shared_baseline  # noqa: E402  (bench/paths.py)
+from paths import engine_frames, naive_dis, psnr, shared_baseline  # noqa: E402  (bench/paths.py)
 
 from inbetweener.model.project import MotionPath  # noqa: E402
 
@@ -101,11 +101,6 @@ def at_time(spec_a, spec_b, t: float):
     (ca, aa, sa), (cb, ab, sb) = spec_a, spec_b
     centre = (ca[0] + t * (cb[0] - ca[0]), ca[1] + t * (cb[1] - ca[1]))
     return centre, aa + t * (ab - aa), sa + t * (sb - sa)
-
-
-def psnr(x: np.ndarray, y: np.ndarray) -> float:
-    mse = np.mean((x.astype(np.float64) - y.astype(np.float64)) ** 2)
-    return min(60.0, float(10 * np.log10(255.0 ** 2 / max(mse, 1e-10))))  # capped as in shared/bench
 
 
 def paint_iou(frame: np.ndarray, truth: np.ndarray, colour) -> float:

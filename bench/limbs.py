@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import make_samples  # noqa: E402  (scripts/make_samples.py: draws the figure at any pose)
-from paths import engine_frames, naive_dis, shared_baseline  # noqa: E402  (bench/paths.py)
+from paths import engine_frames, naive_dis, psnr, shared_baseline  # noqa: E402  (bench/paths.py)
 
 from inbetweener.io.paths_json import load_paths  # noqa: E402
 from inbetweener.match import autopilot_paths  # noqa: E402
@@ -58,11 +58,6 @@ def _opaque(rgb: np.ndarray) -> np.ndarray:
     return np.dstack([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)])
 
 
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return min(60.0, 10.0 * np.log10(255.0 ** 2 / max(mse, 1e-12)))
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--frames", type=int, default=7, help="in-betweens (t = j/(N+1))")
@@ -87,13 +82,13 @@ def main() -> int:
         start = time.perf_counter()
         frames = run()
         seconds = (time.perf_counter() - start) / len(times)
-        psnr = np.mean([_psnr(f, g) for f, g in zip(frames, truth, strict=True)])
+        score = np.mean([psnr(f, g) for f, g in zip(frames, truth, strict=True)])
         ious = []
         for f, g in zip(frames, truth, strict=True):
             made, want = _ink(f), _ink(g)
             ious.append((made & want).sum() / max((made | want).sum(), 1))
         drawn = np.mean([_limbs_drawn(f, make_samples.figure_joints(t)) for f, t in zip(frames, times, strict=True)])
-        print(f"| {name} | {psnr:.2f} | {np.mean(ious):.3f} | {drawn:.2f} | {seconds:.2f} |")
+        print(f"| {name} | {score:.2f} | {np.mean(ious):.3f} | {drawn:.2f} | {seconds:.2f} |")
         if args.save:
             out = args.save / name.replace(" ", "_").replace(",", "").replace("+", "with")
             out.mkdir(parents=True, exist_ok=True)

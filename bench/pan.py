@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paths import engine_frames, naive_dis, shared_baseline  # noqa: E402  (bench/paths.py)
+from paths import engine_frames, naive_dis, psnr, shared_baseline  # noqa: E402  (bench/paths.py)
 
 W, H = 512, 384
 PAN = (3, 1)        # px per frame, the scene moving past the camera
@@ -52,11 +52,6 @@ def frame(scene: np.ndarray, thing: np.ndarray, j: int) -> np.ndarray:
     return cv2.GaussianBlur(out, (0, 0), 0.6)
 
 
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return min(60.0, 10.0 * np.log10(255.0 ** 2 / max(mse, 1e-12)))
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gaps", default="2,4,8", help="comma list of key gaps k")
@@ -73,7 +68,7 @@ def main() -> int:
         frames_made += k - 1
         made = {"flow engine": ours, "naive DIS": naive_dis(a, b, k),
                 "crossfade": shared_baseline("gen_crossfade", a, b, k)}
-        rows.append((k, [np.mean([_psnr(f, t) for f, t in zip(made[m], truth, strict=True)]) for m in methods]))
+        rows.append((k, [np.mean([psnr(f, t) for f, t in zip(made[m], truth, strict=True)]) for m in methods]))
     print(f"Photographic pan, {W}x{H}: camera pans {PAN} px a frame, object moves {OBJECT}; PSNR dB per gap\n")
     print("| gap | " + " | ".join(methods) + " |")
     print("|---|" + "---:|" * len(methods))

@@ -98,6 +98,12 @@ def shared_baseline(generator: str, a_rgb: np.ndarray, b_rgb: np.ndarray, k: int
         return [cv2.cvtColor(cv2.imread(str(out / f"gt_{j:03d}.png")), cv2.COLOR_BGR2RGB) for j in range(1, k)]
 
 
+def psnr(x: np.ndarray, y: np.ndarray) -> float:
+    """PSNR in dB, capped at 60 as shared/bench's score.py caps it (identical frames)."""
+    mse = float(np.mean((x.astype(np.float64) - y.astype(np.float64)) ** 2))
+    return min(60.0, 10.0 * float(np.log10(255.0 ** 2 / max(mse, 1e-10))))
+
+
 def naive_dis(a_rgb: np.ndarray, b_rgb: np.ndarray, k: int) -> list[np.ndarray]:
     """shared/bench's naive DIS flow baseline."""
     return shared_baseline("gen_flow", a_rgb, b_rgb, k)

@@ -194,8 +194,8 @@ def _cracks(landed_relative: np.ndarray) -> np.ndarray:
 
 def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None = None,
                reach: int | None = None) -> np.ndarray:
-    """Fill pixels with weight < HOLE by normalised convolution at growing radii (1, 4, 16, ...;
-    up to `reach` px when given: holes not reached by then stay 0).
+    """Fill the pixels of an (H, W, C) field with weight < HOLE by normalised convolution at
+    growing radii (1, 4, 16, ...; up to `reach` px when given: holes not reached by then stay 0).
 
     `known` optionally weighs the other pixels as sources (default: all alike).
     """
@@ -207,7 +207,7 @@ def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None =
         source *= known
     out = field.astype(np.float32)  # a copy
     out[holes] = 0.0
-    weighted = out * (source[..., None] if out.ndim == 3 else source)  # the numerator's input
+    weighted = out * source[..., None]  # value x source weight, the numerator's input
     h, w = weight.shape
     radius = 1
     while radius < 2 * max(h, w) and (reach is None or radius <= reach):
@@ -223,7 +223,7 @@ def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None =
         fill = holes[box] & (den > 1e-3)
         if fill.any():  # (the numerator is summed only when some hole is within reach)
             num = _box_sum(weighted[box], k)
-            values = num[fill] / (den[fill][:, None] if num.ndim == 3 else den[fill])
+            values = num[fill] / den[fill][:, None]
             out[box][fill] = values
             weighted[box][fill] = values  # filled pixels join as weight-1 sources
             source[box][fill] = 1.0
@@ -237,7 +237,7 @@ def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None =
 def _box_sum(image: np.ndarray, k: int) -> np.ndarray:
     """cv2.blur with a k x k box, at most four channels at a time (more take a path over twice as
     slow per channel)."""
-    if image.ndim == 2 or image.shape[2] <= 4:
+    if image.shape[2] <= 4:
         return cv2.blur(image, (k, k))
     return np.dstack([cv2.blur(np.ascontiguousarray(image[..., i:i + 4]), (k, k))
                       for i in range(0, image.shape[2], 4)])
