@@ -114,6 +114,29 @@ def test_a_stroke_joining_two_paths_points_is_found_as_a_bone():
     assert owned_a[hand[1], hand[0] + 5]
 
 
+def test_bone_pixels_by_another_stroke_move_as_that_stroke_does():
+    """What a bone hid (where the arm joins the body's outline) takes the motion of the strokes
+    round it, not that of the paper; bone pixels far from other ink keep theirs."""
+    dark_a, dark_b = _darkness(_key(0.0)), _darkness(_key(1.0))
+    limbs = find_limbs(_track(_paths()), dark_a, dark_b)
+    assert limbs is not None
+    flows = []
+    for dark, own in zip((dark_a, dark_b), limbs.owned, strict=True):
+        flow = np.zeros(dark.shape + (2,), np.float32)
+        flow[:] = (-17.0, 0.0)                   # paper: whatever the flow made of it
+        flow[dark >= 0.25] = (12.0, 0.0)         # the body's strokes
+        flow[own] = (0.0, 20.0)                  # bones: a guess across the gap they left
+        flows.append(flow)
+    limbs.follow_strokes((flows[0], flows[1]), (dark_a, dark_b))
+    for key, (flow, own, dark) in enumerate(zip(flows, limbs.owned, (dark_a, dark_b), strict=True)):
+        others = ((dark >= 0.25) & ~limbs.keys[key].owned).astype(np.uint8)
+        by_body = own & cv2.dilate(others, np.ones((7, 7), np.uint8)).astype(bool)
+        assert by_body.sum() >= 5, key
+        assert np.abs(flow[by_body] - (12.0, 0.0)).max() < 0.01, key
+    hand = _hand(0.0).round().astype(int)
+    assert tuple(flows[0][hand[1], hand[0] + 5]) == (0.0, 20.0)
+
+
 def test_a_point_on_the_way_splits_the_stroke_into_two_bones():
     dark = _darkness(_key(0.0))
     elbow = (_shoulder(0.0) + _hand(0.0)) / 2

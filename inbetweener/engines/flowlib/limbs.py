@@ -34,6 +34,10 @@ _SNAP_MIN = 12.0
 _WINDING = 1.25
 # A bone's ends must move apart (turn or stretch) by at least this share of their distance.
 _SWING = 0.25
+# Bone pixels take the motion of the other strokes within about twice this many px (follow_strokes);
+# weights below _FOLLOW_MIN_WEIGHT (a stroke's share of the Gaussian there) are too little ink to go by.
+_FOLLOW_SIGMA = 10.0
+_FOLLOW_MIN_WEIGHT = 0.02
 _SQUARE = np.ones((3, 3), np.uint8)
 _FAR = np.iinfo(np.int32).max // 4  # geodesic distance of what cannot be reached
 
@@ -94,6 +98,23 @@ class Limbs:
             landed = cv2.dilate(landed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2))
             shared.append(self.keys[k].owned & landed.astype(bool))
         self.shared = (shared[0], shared[1])
+
+    def follow_strokes(self, flows: tuple[np.ndarray, np.ndarray], inks: tuple[np.ndarray, np.ndarray]) -> None:
+        """Give each key's bone-only pixels (`owned`) the motion of the other strokes near them, in
+        place (flows A->B, B->A and darkness at work scale): a Gaussian-weighted mean over that
+        key's ink that is no bone's, within about 2 x _FOLLOW_SIGMA px. What a bone hid there (the
+        outline an arm lay along) then moves as the outline round it does; the flow read there had
+        a gap to cross, the bones having been erased before it ran, and slid along the outline.
+        Bone pixels with no such ink near them keep their flow."""
+        for flow, ink, data, only in zip(flows, inks, self.keys, self.owned, strict=True):
+            if not only.any():
+                continue
+            strokes = ((ink >= _INK) & ~data.owned).astype(np.float32)
+            weight = cv2.GaussianBlur(strokes, (0, 0), _FOLLOW_SIGMA)
+            near = only & (weight > _FOLLOW_MIN_WEIGHT)
+            for c in range(2):
+                mean = cv2.GaussianBlur(flow[..., c] * strokes, (0, 0), _FOLLOW_SIGMA)
+                flow[..., c][near] = mean[near] / weight[near]
 
     def keys_owned(self) -> tuple[np.ndarray, np.ndarray]:
         """Each key's bone pixels, shared ones included."""
