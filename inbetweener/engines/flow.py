@@ -95,14 +95,12 @@ _SEEN_KERNEL = np.ones((2 * _SEEN_MARGIN + 1, 2 * _SEEN_MARGIN + 1), np.uint8)
 _UNCOVER_DIFF = 60.0
 # A carried shape's ground (see _carried_ground): flow within _GROUND_SAME_PX of the shape's motion,
 # colour within _GROUND_DIFF (sum over RGB) of the mean colour around (Gaussian, _GROUND_SIGMA px)
-# of what stays behind. Where both keys show the same still background at a pixel (colours within
-# _STILL_DIFF, neither key's flow moving it more than _STILL_PX), a key's ground carried there at
-# time t shows that background instead.
+# of what stays behind. Where a key's own flow leaves a pixel in place (within _STILL_PX) and it is
+# no ground of that key's, the key's ground carried there at time t shows the key's own pixel instead.
 _GROUND_SAME_PX = 1.0
 _GROUND_SIGMA = 3.0
 _GROUND_DIFF = 30.0
 _GROUND_STEPS = 4
-_STILL_DIFF = 12
 _STILL_PX = 1.0
 # Frames made at once by default (see _frame_workers).
 _MAX_FRAME_WORKERS = 4
@@ -502,23 +500,28 @@ class _Synthesizer:
         full_h, full_w = key_a.shape[:2]
         self.full_gx, self.full_gy = pixel_grid(full_h, full_w)
         self.grounds: tuple[np.ndarray, np.ndarray] | None = None
-        self.still: np.ndarray | None = None
+        self.settled: tuple[np.ndarray, np.ndarray] | None = None
 
     def set_grounds(self, ground_a: np.ndarray, ground_b: np.ndarray) -> None:
         """Each key's carried ground (see _carried_ground, work scale): where a key's warp reads it
-        at a pixel both keys show still, the frame takes that key's own pixel instead."""
+        at a pixel that key shows settled, the frame takes that key's own pixel instead."""
         h, w = self.flow_ab.shape[:2]
         # As uint8 (255: ground): read at full size, a float copy would cost 4 bytes a pixel.
         self.grounds = tuple(cv2.resize(g.astype(np.uint8) * np.uint8(255), (w, h), interpolation=cv2.INTER_AREA)
                              for g in (ground_a, ground_b))
-        diff = cv2.absdiff(self.key_a, self.key_b)  # uint8 for opaque keys, else premultiplied float
-        self.still = np.add(np.add(diff[..., 0], diff[..., 1], dtype=np.float32), diff[..., 2]) < _STILL_DIFF
-        # And where neither key's flow moves it: one key's stroke over the other's outline looks
-        # alike too (taking a key's own pixel there drew a speck of ink in the sky).
-        resting = within(self.flow_ab, _STILL_PX) & within(self.flow_ba, _STILL_PX)
-        if resting.shape != self.still.shape:
-            resting = cv2.resize(resting.astype(np.uint8), self.still.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
-        self.still &= resting
+        # Settled: the key's own flow leaves the pixel in place (within _STILL_PX) and it is no
+        # ground of that key's, so what the key shows there stays put, the sky its shape has left
+        # included. (Asking both keys to show the same still colour there missed that sky: the
+        # other key's shape still covers it, and the ball's ground from where it lands, paler
+        # sky by the grass, trailed it at take-off.)
+        full = self.key_a.shape[1::-1]
+        settled = []
+        for flow, ground in zip((self.flow_ab, self.flow_ba), self.grounds, strict=True):
+            mask = (within(flow, _STILL_PX) & (ground < 128)).astype(np.uint8)
+            if mask.shape[::-1] != full:
+                mask = cv2.resize(mask, full, interpolation=cv2.INTER_NEAREST)
+            settled.append(mask > 0)
+        self.settled = (settled[0], settled[1])
 
     def frame(self, t: float, split: bool = False) -> np.ndarray:
         """The frame at time t; with `split`, each key's half of its motion is made alongside the
@@ -553,12 +556,12 @@ class _Synthesizer:
         warped_a = warp(self.base_a, self._full_size(to_a), self.full_gx, self.full_gy)
         warped_b = warp(self.base_b, self._full_size(to_b), self.full_gx, self.full_gy)
         if self.grounds is not None:
-            for warped, key, ground, to in ((warped_a, self.base_a, self.grounds[0], to_a),
-                                            (warped_b, self.base_b, self.grounds[1], to_b)):
+            for warped, key, ground, settled, to in ((warped_a, self.base_a, self.grounds[0], self.settled[0], to_a),
+                                                     (warped_b, self.base_b, self.grounds[1], self.settled[1], to_b)):
                 read = warp(ground, to, self.gx, self.gy)
-                if read.shape != self.still.shape:
-                    read = cv2.resize(read, self.still.shape[::-1], interpolation=cv2.INTER_LINEAR)
-                read = (read > 127) & self.still
+                if read.shape != settled.shape:
+                    read = cv2.resize(read, settled.shape[::-1], interpolation=cv2.INTER_LINEAR)
+                read = (read > 127) & settled
                 warped[read] = key[read]
         if self.line_art:
             share_a = consensus_share(warped_a, warped_b, share_a, t)

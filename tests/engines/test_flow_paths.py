@@ -289,6 +289,25 @@ def _lost_blades(frames: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> int:
     return lost
 
 
+def _trail(frames: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> int:
+    """Pixels where the ball is in key A, 4 px or more off the ball in each frame, that differ
+    from key B's sky there (summed RGB difference over 24): the sky the ball has left is B's."""
+    def ball(image: np.ndarray) -> np.ndarray:
+        """The ball's disc: the largest patch of red paint and dark outline, filled."""
+        paint = (_red(image) | (image[..., :3].astype(np.int32).sum(axis=2) < 250)).astype(np.uint8)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(paint)
+        largest = (labels == 1 + np.argmax(stats[1:, 4])).astype(np.uint8)
+        contours, _ = cv2.findContours(largest, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        return cv2.drawContours(np.zeros_like(largest), contours, -1, 1, -1)
+
+    start = cv2.dilate(ball(a), np.ones((5, 5), np.uint8)) > 0
+    wrong = 0
+    for frame in frames:
+        away = start & (cv2.dilate(ball(frame), np.ones((7, 7), np.uint8)) == 0)
+        wrong += int((away & (np.abs(frame[..., :3].astype(np.int32) - b[..., :3]).sum(axis=2) > 24)).sum())
+    return wrong
+
+
 def test_the_bundled_balls_outline_stays_whole_in_flight_and_as_it_lands():
     # The sample every user runs first. Where the ball's outline touched the grass in key B, the
     # flow missed its rim, and the rim counted as unseen in the splat: the frames took it from the
@@ -321,6 +340,11 @@ def test_the_bundled_balls_outline_stays_whole_in_flight_and_as_it_lands():
     # them: 30 blade pixels lost over the in-betweens, none with the foreground looked for
     # within 64 px.
     assert _lost_blades(frames, a, b) < 10
+    # As it takes off, the sky it leaves behind is key B's own there. The sky the flow dragged
+    # along its rim in key B, paler by the grass where it lands, trailed it as a pale crescent
+    # wherever key A's ball still covered the pixel (the rule asked both keys to show the same
+    # still sky): 42 such pixels over the first in-betweens, 7 with each key's own settled pixels.
+    assert _trail(frames, a, b) < 20
 
 
 def test_the_ground_a_carried_shape_drags_along_does_not_fly_with_it():
