@@ -8,7 +8,8 @@ warped, visibility-weighted blend), with the paths as hard constraints (flowlib/
 matched paint regions turning along arcs rather than chords (flowlib/regions.py).
 Where no path steers, a bilateral check lets the flows read directly at the pixel replace the
 splatted motion when they make the keys agree clearly better (flowlib/candidates.py). In line
-art, strokes joining two paths' points swing between them as bones (flowlib/limbs.py).
+art, strokes joining two paths' points swing between them as bones (flowlib/limbs.py), and
+strokes only one key has are drawn whole as a layer (flowlib/lone.py).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from inbetweener.engines.flowlib.fields import (
 )
 from inbetweener.engines.flowlib.limbs import erase_bones
 from inbetweener.engines.flowlib.lineart import consensus_share, darkness, looks_like_line_art, select_weights
+from inbetweener.engines.flowlib.lone import LoneStrokes
 from inbetweener.engines.flowlib.parallel import both
 from inbetweener.engines.flowlib.pathfield import Carried, PathField
 from inbetweener.engines.flowlib.regions import RegionTurns, follows_seed, region_motion
@@ -316,6 +318,13 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
             # them), what a bone hid taken from the other key by the flow of what lay beneath.
             bases = erase_bones((premul_a, premul_b), field.limbs.owned, (flow_ab, flow_ba))
         field.prepare_bends(flow_ab, flow_ba)
+    lone = None
+    if line_art:
+        # Strokes one key has and the other has not are drawn whole as a layer (flowlib/lone.py).
+        lone = LoneStrokes.find((darkness(small_a), darkness(small_b)), (cons_a, cons_b), (flow_ab, flow_ba),
+                                (height, width))
+        if lone is not None:  # (erase_bones paints any mask with the key's paper)
+            bases = erase_bones(bases if bases is not None else (premul_a, premul_b), lone.masks)
     if carried:
         # A carried shape's body maps onto its partner and back by construction: the forward-backward
         # check of the flows as estimated (which the body's motion replaced) no longer applies. Left
@@ -333,6 +342,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
     synth = _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
                          sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns, bases)
+    synth.lone = lone
     if grounds is not None:
         synth.set_grounds(*grounds)
     yield synth
@@ -500,6 +510,7 @@ class _Synthesizer:
         full_h, full_w = key_a.shape[:2]
         self.full_gx, self.full_gy = pixel_grid(full_h, full_w)
         self.grounds: tuple[np.ndarray, np.ndarray] | None = None
+        self.lone: LoneStrokes | None = None
         self.settled: tuple[np.ndarray, np.ndarray] | None = None
 
     def set_grounds(self, ground_a: np.ndarray, ground_b: np.ndarray) -> None:
@@ -536,6 +547,8 @@ class _Synthesizer:
             out = self._with_hypotheses(out, motion, t)
         if motion.lost is not None:
             out = self._paint_in(out, motion.lost)
+        if self.lone is not None:
+            out = self.lone.draw(out, (self.key_a, self.key_b), t)
         if self.limbs:
             out = self._draw_limbs(out, t)
         return out if out.dtype == np.uint8 else unpremultiply(out)

@@ -1,0 +1,186 @@
+"""Line art: strokes that only one key has (a circle drawn in at the second key, a mark drawn
+smaller in the first).
+
+No flow can follow such a stroke: it has nothing in the other key to match. Warped by the motion
+the occlusion fill lends it, which varies along it, it came apart, and parts of it were blended in
+at different times: a broken, flickering stroke. So a connected stroke of a key whose pixels all
+fail the forward-backward check (all but a few), and which the other key has no ink for where the stroke's
+surroundings take it, is lifted out of the key the frame is warped from and drawn as a layer, whole:
+
+- Where both keys have such a stroke in one place (a circle that grows), the two are one stroke
+  changing shape: it is drawn from the key nearer in time, stretched from its own box to the box
+  between the two at time t (one line, as a stroke only one key's bone has is drawn).
+- A stroke alone moves as its surroundings do and fades: A's from full strength at t = 0.1 to
+  none by the middle, B's from none at the middle to full strength at t = 0.9 (the ramp
+  consensus_share gives ink only one key has).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Darkness (0 paper .. 1 black) from which a pixel is a stroke's.
+_INK = 0.25
+# A lone stroke: at most this share of its pixels passes the forward-backward check (consistency
+# over 0.5), and it has at least _MIN_PX pixels at work scale (smaller specks are left to the blend).
+_TRUSTED_SHARE = 0.05
+_MIN_PX = 12
+# Nor is it most of the drawing: a figure the flow lost altogether is moved by it as well as it can.
+_MAX_INK_SHARE = 0.5
+# Where the stroke's surroundings take it, the other key has ink on no more than this share of it.
+_PARTNER_SHARE = 0.2
+_SQUARE = np.ones((3, 3), np.uint8)
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 at the keys' size (x1, y1 exclusive)
+
+
+@dataclass
+class _Stroke:
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 at the keys' size
+    cover: np.ndarray               # float32 (y1 - y0, x1 - x0): 1 on the stroke and its soft edge
+    motion: tuple[float, float]     # its surroundings' motion towards the other key (keys' px)
+
+    @classmethod
+    def of(cls, pixels: np.ndarray, stats: tuple[int, int, int, int], size: tuple[int, int],
+           motion: tuple[float, float]) -> _Stroke:
+        """The stroke on `pixels` (bool, work scale; `stats` its x, y, width, height there), its
+        cover at the keys' `size` (w, h) with the soft edge round it."""
+        h, w = pixels.shape
+        full_w, full_h = size
+        sx, sy = full_w / w, full_h / h
+        x, y, bw, bh = stats
+        # Its box at the keys' size, a work pixel wider all round (the soft edge), and one more.
+        x0, y0 = max(int(np.floor((x - 1) * sx)) - 1, 0), max(int(np.floor((y - 1) * sy)) - 1, 0)
+        x1, y1 = min(int(np.ceil((x + bw + 1) * sx)) + 1, full_w), min(int(np.ceil((y + bh + 1) * sy)) + 1, full_h)
+        mask = cv2.dilate(pixels.astype(np.uint8), _SQUARE)
+        # Each full-size pixel of the box takes the work pixel it falls in.
+        cols = np.minimum((np.arange(x0, x1) + 0.5) / sx, w - 1).astype(int)
+        rows = np.minimum((np.arange(y0, y1) + 0.5) / sy, h - 1).astype(int)
+        cover = mask[np.ix_(rows, cols)].astype(np.float32)
+        if (sx, sy) != (1.0, 1.0):  # upscaled edges fall short
+            cover = cv2.dilate(cover, _SQUARE)
+        return cls((x0, y0, x1, y1), cover, motion)
+
+    def moved(self, by: float) -> Box:
+        x0, y0, x1, y1 = self.box
+        dx, dy = self.motion[0] * by, self.motion[1] * by
+        return x0 + dx, y0 + dy, x1 + dx, y1 + dy
+
+
+class LoneStrokes:
+    """Each key's strokes with no partner in the other key (see the module's docstring)."""
+
+    def __init__(self, strokes: tuple[list[_Stroke], list[_Stroke]], masks: tuple[np.ndarray, np.ndarray]):
+        self.strokes = strokes
+        self.masks = masks  # each key's lone pixels at work scale (bool), soft edges included
+        # Strokes of A and B in one place half-way (each moved half its way): one changing stroke.
+        self.pairs: list[tuple[int, int]] = []
+        taken: set[int] = set()
+        for i, a in enumerate(strokes[0]):
+            overlaps = [(_overlap(a.moved(0.5), b.moved(0.5)), j) for j, b in enumerate(strokes[1]) if j not in taken]
+            best = max(overlaps, default=(0.0, -1))
+            if best[0] > 0.0:
+                self.pairs.append((i, best[1]))
+                taken.add(best[1])
+
+    @classmethod
+    def find(cls, inks: tuple[np.ndarray, np.ndarray], cons: tuple[np.ndarray, np.ndarray],
+             flows: tuple[np.ndarray, np.ndarray], size: tuple[int, int]) -> LoneStrokes | None:
+        """From each key's darkness, forward-backward consistency and filled flow (A->B, B->A),
+        all at work scale; `size` is the keys' (h, w). None when neither key has such a stroke."""
+        h, w = inks[0].shape
+        full_h, full_w = size
+        sx, sy = full_w / w, full_h / h
+        found: tuple[list[_Stroke], list[_Stroke]] = ([], [])
+        masks = []
+        for k in range(2):
+            ink = (inks[k] >= _INK).astype(np.uint8)
+            near_other = cv2.dilate((inks[1 - k] >= _INK).astype(np.uint8), _SQUARE).astype(bool)
+            total = int(ink.sum())
+            count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+            lone = np.zeros((h, w), bool)
+            if count > 1:
+                flat = labels.ravel()
+                trusted = np.bincount(flat, (cons[k].ravel() > 0.5).astype(np.float64), count)
+                sum_x = np.bincount(flat, flows[k][..., 0].ravel().astype(np.float64), count)
+                sum_y = np.bincount(flat, flows[k][..., 1].ravel().astype(np.float64), count)
+                for label in range(1, count):
+                    x, y, bw, bh, area = (int(v) for v in stats[label])
+                    if area < _MIN_PX or area > _MAX_INK_SHARE * total or trusted[label] > _TRUSTED_SHARE * area:
+                        continue
+                    move = (sum_x[label] / area, sum_y[label] / area)
+                    ys, xs = np.nonzero(labels[y:y + bh, x:x + bw] == label)
+                    lx = np.rint(xs + x + move[0]).astype(int)
+                    ly = np.rint(ys + y + move[1]).astype(int)
+                    inside = (lx >= 0) & (lx < w) & (ly >= 0) & (ly < h)
+                    if near_other[ly[inside], lx[inside]].sum() > _PARTNER_SHARE * area:
+                        continue  # the other key has ink there: a stroke the flow only missed
+                    lone[y + ys, x + xs] = True
+                    found[k].append(_Stroke.of(labels == label, (x, y, bw, bh), (full_w, full_h),
+                                               (move[0] * sx, move[1] * sy)))
+            masks.append(cv2.dilate(lone.astype(np.uint8), _SQUARE).astype(bool))  # and its soft edge
+        if not found[0] and not found[1]:
+            return None
+        return cls(found, (masks[0], masks[1]))
+
+    @staticmethod
+    def fading(key: int, t: float) -> float:
+        """How strongly a stroke only key 0 (A) or key 1 (B) has shows at time t."""
+        return float(np.clip((0.5 - t) / 0.4 if key == 0 else (t - 0.5) / 0.4, 0.0, 1.0))
+
+    def draw(self, frame: np.ndarray, keys: tuple[np.ndarray, np.ndarray], t: float) -> np.ndarray:
+        """The lone strokes drawn over `frame` (in place) at time t: strokes darken opaque paper
+        (uint8 keys); over transparency (premultiplied float keys) they are composited by alpha."""
+        paired = ({i for i, _ in self.pairs}, {j for _, j in self.pairs})
+        for k in range(2):
+            strength = self.fading(k, t)
+            if strength <= 0.0:
+                continue
+            for n, stroke in enumerate(self.strokes[k]):
+                if n not in paired[k]:
+                    _draw(frame, keys[k], stroke, stroke.moved(t if k == 0 else 1.0 - t), strength)
+        nearer = 0 if t < 0.5 else 1
+        for pair in self.pairs:
+            a, b = self.strokes[0][pair[0]], self.strokes[1][pair[1]]
+            at = tuple((1.0 - t) * p + t * q for p, q in zip(a.box, b.box, strict=True))
+            _draw(frame, keys[nearer], self.strokes[nearer][pair[nearer]], at, 1.0)
+        return frame
+
+
+def _overlap(p: Box, q: Box) -> float:
+    """Area of the intersection of two boxes over the smaller one's (0 when apart)."""
+    w = min(p[2], q[2]) - max(p[0], q[0])
+    h = min(p[3], q[3]) - max(p[1], q[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((p[2] - p[0]) * (p[3] - p[1]), (q[2] - q[0]) * (q[3] - q[1]))
+    return float(w * h / max(smaller, 1e-6))
+
+
+def _draw(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box, strength: float) -> None:
+    """The key's stroke stretched from its box onto `at`, drawn onto `frame` in place at
+    `strength`: darkening opaque paper (uint8 frames), or over by alpha (premultiplied float)."""
+    x0, y0 = max(int(np.floor(at[0])), 0), max(int(np.floor(at[1])), 0)
+    x1, y1 = min(int(np.ceil(at[2])) + 1, frame.shape[1]), min(int(np.ceil(at[3])) + 1, frame.shape[0])
+    if x0 >= x1 or y0 >= y1:
+        return
+    bx0, by0, bx1, by1 = stroke.box
+    scale_x = (bx1 - bx0) / max(at[2] - at[0], 1e-6)
+    scale_y = (by1 - by0) / max(at[3] - at[1], 1e-6)
+    # Each pixel reads the key where its place in `at` falls in the stroke's box.
+    gx, gy = np.meshgrid((np.arange(x0, x1, dtype=np.float32) - np.float32(at[0])) * np.float32(scale_x),
+                         (np.arange(y0, y1, dtype=np.float32) - np.float32(at[1])) * np.float32(scale_y))
+    cover = cv2.remap(stroke.cover, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    cover *= np.float32(strength)
+    colour = cv2.remap(key, gx + np.float32(bx0), gy + np.float32(by0), cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+    layer = colour.astype(np.float32) * cover[..., None]
+    under = frame[y0:y1, x0:x1]
+    if frame.dtype == np.uint8:  # white paper elsewhere: darkening with it changes nothing
+        layer += (255.0 * (1.0 - cover))[..., None]
+        np.minimum(under, np.clip(layer + 0.5, 0, 255).astype(np.uint8), out=under)
+    else:
+        under[:] = layer + under * (1.0 - layer[..., 3:4] / 255.0)
