@@ -246,8 +246,8 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         if field.limbs:
             yield Progress(0.1, _limbs_message(paths, field.limbs.pairs))
             # The rest is in-betweened without the bones: flow cannot follow them, and where they
-            # sweep they drag the strokes they pass.
-            small_a, small_b = erase_bones((small_a, small_b), field.limbs.keys_owned())
+            # sweep they drag the strokes they pass (bar where they touch another stroke).
+            small_a, small_b = erase_bones((small_a, small_b), field.limbs.for_flow(inks, scale))
     guide_a = guide_image(small_a, line_art, transparent)
     guide_b = guide_image(small_b, line_art, transparent)
     init_ab = init_ba = None

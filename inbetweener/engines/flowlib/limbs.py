@@ -38,6 +38,9 @@ _SWING = 0.25
 # weights below _FOLLOW_MIN_WEIGHT (a stroke's share of the Gaussian there) are too little ink to go by.
 _FOLLOW_SIGMA = 10.0
 _FOLLOW_MIN_WEIGHT = 0.02
+# Bone pixels within this many px (at the keys' size) of another stroke stay in the keys the flow
+# is estimated on (see Limbs.for_flow).
+_TOUCH_PX = 2.0
 _SQUARE = np.ones((3, 3), np.uint8)
 _FAR = np.iinfo(np.int32).max // 4  # geodesic distance of what cannot be reached
 
@@ -92,9 +95,10 @@ class Limbs:
             inside = (lx >= 0) & (lx < w) & (ly >= 0) & (ly < h)
             landed = np.zeros((h, w), np.uint8)
             landed[ly[inside], lx[inside]] = 1
-            # Within a stroke's width: where the bone hid the stroke, the flow there is only
-            # interpolated.
-            radius = int(np.ceil(self.half[k])) + 1
+            # Within half a stroke's width (the landing is off by a little where the bone's
+            # pixels kept for the flow end, see for_flow), no wider: a bone drawn tangent to an
+            # outline would keep a stub of itself where the outline left it.
+            radius = int(np.ceil(self.half[k]))
             landed = cv2.dilate(landed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2))
             shared.append(self.keys[k].owned & landed.astype(bool))
         self.shared = (shared[0], shared[1])
@@ -116,9 +120,18 @@ class Limbs:
                 mean = cv2.GaussianBlur(flow[..., c] * strokes, (0, 0), _FOLLOW_SIGMA)
                 flow[..., c][near] = mean[near] / weight[near]
 
-    def keys_owned(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each key's bone pixels, shared ones included."""
-        return self.keys[0].owned, self.keys[1].owned
+    def for_flow(self, inks: tuple[np.ndarray, np.ndarray], scale: float) -> tuple[np.ndarray, np.ndarray]:
+        """Each key's bone pixels to erase before the flow runs (`inks`: darkness at work scale,
+        `scale`: work px per key px): all but those within _TOUCH_PX of another stroke. There
+        that stroke may run on under the bone (the outline an arm was drawn along); erased, it
+        left a gap, and the flow slid the stroke along it."""
+        radius = max(1, int(round(_TOUCH_PX * scale)))
+        touch = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1,) * 2)
+        out = []
+        for ink, data in zip(inks, self.keys, strict=True):
+            others = ((ink >= _INK) & ~data.owned).astype(np.uint8)
+            out.append(data.owned & (cv2.dilate(others, touch) == 0))
+        return out[0], out[1]
 
     @property
     def unanchored(self) -> frozenset[int]:
