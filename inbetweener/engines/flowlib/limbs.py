@@ -8,9 +8,9 @@ where the segment between the two points is, turned with it and stretched along 
 line keeps its width). A chain of paths (shoulder, elbow, hand) makes a chain of bones; a loose
 end (a hand drawn as a knob about the path's point) goes with its bone.
 
-The rest of the drawing is in-betweened as usual, from keys without their bones (flow sees no
-bones, and what a bone hid, such as an outline the arm lay along, comes from the other key); the
-bones are drawn over it as a layer.
+The rest of the drawing is in-betweened as usual, from keys without their bones (the flow sees
+none but the pixels where a bone touches another stroke, and what a bone hid, such as an outline
+the arm lay along, comes from the other key); the bones are drawn over it as a layer.
 """
 
 from __future__ import annotations
