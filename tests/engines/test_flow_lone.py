@@ -64,3 +64,21 @@ def test_a_mark_drawn_much_bigger_in_the_second_key_grows():
     between = _ring(middle, centre, 22)
     assert between.min() > 0.5, between.round(2)
     assert _ring(middle, centre, 36).max() < 0.3
+
+
+def test_on_a_transparent_layer_the_circle_fades_in_by_its_alpha():
+    def on_transparency(key: np.ndarray) -> np.ndarray:
+        ink = 255.0 - key[..., :3].mean(axis=2)
+        out = np.zeros_like(key)
+        out[..., :3] = INK
+        out[..., 3] = np.clip((ink - 15.0) * 255.0 / 215.0, 0, 255).astype(np.uint8)
+        return out
+
+    circle = ((250, 80), 28)
+    a, b = on_transparency(_key(0, [])), on_transparency(_key(SHIFT, [circle]))
+    early, late = _frames(a, b, (0.25, 0.75))
+    # Alpha as darkness: over white, the ring's strength.
+    over_white = [np.dstack([255 - f[..., 3]] * 3 + [np.full(f.shape[:2], 255, np.uint8)]) for f in (early, late)]
+    assert _ring(over_white[0], *circle).max() < 0.15
+    ring = _ring(over_white[1], *circle)
+    assert ring.min() > 0.35 and ring.max() - ring.min() < 0.2, ring.round(2)
