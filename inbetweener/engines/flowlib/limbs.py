@@ -108,7 +108,7 @@ class Limbs:
         place (flows A->B, B->A and darkness at work scale): a Gaussian-weighted mean over that
         key's ink that is no bone's, within about 2 x _FOLLOW_SIGMA px. What a bone hid there (the
         outline an arm lay along) then moves as the outline round it does; the flow read there had
-        a gap to cross, the bones having been erased before it ran, and slid along the outline.
+        a gap to cross, the bones (bar where they touch) having been erased before it ran.
         Bone pixels with no such ink near them keep their flow."""
         for flow, ink, data, only in zip(flows, inks, self.keys, self.owned, strict=True):
             if not only.any():
