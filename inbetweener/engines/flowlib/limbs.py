@@ -21,10 +21,8 @@ import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.fields import pixel_grid, resize_flow, warp
-from inbetweener.engines.flowlib.lineart import darkness
+from inbetweener.engines.flowlib.lineart import INK, darkness
 
-# Darkness (0 paper .. 1 black) from which a pixel is part of a stroke.
-_INK = 0.25
 # How far (px, beyond a few stroke widths) a path's point may sit from the stroke it belongs to.
 _SNAP_MIN = 12.0
 # A bone's stroke may bend a little: up to this many times the straight distance between its
@@ -88,7 +86,7 @@ class Limbs:
         for k in range(2):
             other = 1 - k
             flow, ink = flows[other], inks[other]
-            stroke = (ink >= _INK) & ~self.keys[other].owned
+            stroke = (ink >= INK) & ~self.keys[other].owned
             ys, xs = np.nonzero(stroke)
             lx = np.rint(xs + flow[ys, xs, 0]).astype(int)
             ly = np.rint(ys + flow[ys, xs, 1]).astype(int)
@@ -113,7 +111,7 @@ class Limbs:
         for flow, ink, data, only in zip(flows, inks, self.keys, self.owned, strict=True):
             if not only.any():
                 continue
-            strokes = ((ink >= _INK) & ~data.owned).astype(np.float32)
+            strokes = ((ink >= INK) & ~data.owned).astype(np.float32)
             weight = cv2.GaussianBlur(strokes, (0, 0), _FOLLOW_SIGMA)
             near = only & (weight > _FOLLOW_MIN_WEIGHT)
             for c in range(2):
@@ -129,7 +127,7 @@ class Limbs:
         touch = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1,) * 2)
         out = []
         for ink, data in zip(inks, self.keys, strict=True):
-            others = ((ink >= _INK) & ~data.owned).astype(np.uint8)
+            others = ((ink >= INK) & ~data.owned).astype(np.uint8)
             out.append(data.owned & (cv2.dilate(others, touch) == 0))
         return out[0], out[1]
 
@@ -260,7 +258,7 @@ class _Strokes:
     """The strokes of one key and how the paths' points sit on them."""
 
     def __init__(self, points: np.ndarray, ink: np.ndarray):
-        self.ink = ink >= _INK
+        self.ink = ink >= INK
         h, w = ink.shape
         widths = cv2.distanceTransform(self.ink.astype(np.uint8), cv2.DIST_L2, 3)
         # Half a stroke's width: the stroke's core depth (ignoring blobs and thin fringe). Ink

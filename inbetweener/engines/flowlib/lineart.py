@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+# Darkness (0 paper .. 1 black) from which a pixel is a stroke's (bones, strokes one key has).
+INK = 0.25
+
 
 def looks_like_line_art(*keys_rgba: np.ndarray) -> bool:
     """True when every key is mostly light paper (or transparent) with a few dark strokes."""

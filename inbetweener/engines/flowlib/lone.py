@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-# Darkness (0 paper .. 1 black) from which a pixel is a stroke's.
-_INK = 0.25
+from inbetweener.engines.flowlib.lineart import INK
+
 # A lone stroke: at most this share of its pixels passes the forward-backward check (consistency
 # over 0.5), and it has at least _MIN_PX pixels at work scale (smaller specks are left to the blend).
 _TRUSTED_SHARE = 0.05
@@ -97,8 +97,8 @@ class LoneStrokes:
         found: tuple[list[_Stroke], list[_Stroke]] = ([], [])
         masks = []
         for k in range(2):
-            ink = (inks[k] >= _INK).astype(np.uint8)
-            near_other = cv2.dilate((inks[1 - k] >= _INK).astype(np.uint8), _SQUARE).astype(bool)
+            ink = (inks[k] >= INK).astype(np.uint8)
+            near_other = cv2.dilate((inks[1 - k] >= INK).astype(np.uint8), _SQUARE).astype(bool)
             total = int(ink.sum())
             count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
             lone = np.zeros((h, w), bool)
