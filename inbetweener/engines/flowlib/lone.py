@@ -44,21 +44,23 @@ class _Stroke:
     motion: tuple[float, float]     # its surroundings' motion towards the other key (keys' px)
 
     @classmethod
-    def of(cls, pixels: np.ndarray, stats: tuple[int, int, int, int], size: tuple[int, int],
+    def of(cls, labels: np.ndarray, label: int, stats: tuple[int, int, int, int], size: tuple[int, int],
            motion: tuple[float, float]) -> _Stroke:
-        """The stroke on `pixels` (bool, work scale; `stats` its x, y, width, height there), its
-        cover at the keys' `size` (w, h) with the soft edge round it."""
-        h, w = pixels.shape
+        """The stroke `label` of the components `labels` (work scale; `stats` its x, y, width and
+        height there), its cover at the keys' `size` (w, h) with the soft edge round it."""
+        h, w = labels.shape
         full_w, full_h = size
         sx, sy = full_w / w, full_h / h
         x, y, bw, bh = stats
         # Its box at the keys' size, a work pixel wider all round (the soft edge), and one more.
         x0, y0 = max(int(np.floor((x - 1) * sx)) - 1, 0), max(int(np.floor((y - 1) * sy)) - 1, 0)
         x1, y1 = min(int(np.ceil((x + bw + 1) * sx)) + 1, full_w), min(int(np.ceil((y + bh + 1) * sy)) + 1, full_h)
-        mask = cv2.dilate(pixels.astype(np.uint8), _SQUARE)
+        # Its pixels and soft edge, in a work-scale crop round it (two pixels of margin).
+        cx0, cy0, cx1, cy1 = max(x - 2, 0), max(y - 2, 0), min(x + bw + 2, w), min(y + bh + 2, h)
+        mask = cv2.dilate((labels[cy0:cy1, cx0:cx1] == label).astype(np.uint8), _SQUARE)
         # Each full-size pixel of the box takes the work pixel it falls in.
-        cols = np.minimum((np.arange(x0, x1) + 0.5) / sx, w - 1).astype(int)
-        rows = np.minimum((np.arange(y0, y1) + 0.5) / sy, h - 1).astype(int)
+        cols = np.clip(((np.arange(x0, x1) + 0.5) / sx).astype(int), cx0, cx1 - 1) - cx0
+        rows = np.clip(((np.arange(y0, y1) + 0.5) / sy).astype(int), cy0, cy1 - 1) - cy0
         cover = mask[np.ix_(rows, cols)].astype(np.float32)
         if (sx, sy) != (1.0, 1.0):  # upscaled edges fall short
             cover = cv2.dilate(cover, _SQUARE)
@@ -119,7 +121,7 @@ class LoneStrokes:
                     if near_other[ly[inside], lx[inside]].sum() > _PARTNER_SHARE * area:
                         continue  # the other key has ink there: a stroke the flow only missed
                     lone[y + ys, x + xs] = True
-                    found[k].append(_Stroke.of(labels == label, (x, y, bw, bh), (full_w, full_h),
+                    found[k].append(_Stroke.of(labels, label, (x, y, bw, bh), (full_w, full_h),
                                                (move[0] * sx, move[1] * sy)))
             masks.append(cv2.dilate(lone.astype(np.uint8), _SQUARE).astype(bool))  # and its soft edge
         if not found[0] and not found[1]:
