@@ -82,3 +82,20 @@ def test_on_a_transparent_layer_the_circle_fades_in_by_its_alpha():
     assert _ring(over_white[0], *circle).max() < 0.15
     ring = _ring(over_white[1], *circle)
     assert ring.min() > 0.35 and ring.max() - ring.min() < 0.2, ring.round(2)
+
+
+def test_a_mark_stretched_as_it_grows_keeps_its_line_width():
+    # Before the middle the small ring is drawn from key A, stretched 1.9 times. Measured along
+    # rays from its centre, the keys' rings are 3.5 px of ink; stretched with it, the line came
+    # out 5.25 px wide and soft (4.0 now).
+    centre = (250, 120)
+    a, b = _key(0, [(centre, 8)]), _key(SHIFT, [(centre, 36)])
+    (early,) = _frames(a, b, (0.25,))
+    dark = 1.0 - cv2.cvtColor(early[..., :3], cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    widths = []
+    for angle in np.radians(np.arange(0, 360, 30)):
+        along = [dark[int(round(centre[1] + r * math.sin(angle))), int(round(centre[0] + r * math.cos(angle)))]
+                 for r in np.arange(5.0, 30.0, 0.5)]
+        widths.append(0.5 * np.sum(np.array(along) > 0.5))  # px of the ray on ink
+    assert 2.0 <= np.median(widths) <= 4.5, widths
+

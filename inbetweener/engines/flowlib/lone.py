@@ -42,6 +42,7 @@ class _Stroke:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 at the keys' size
     cover: np.ndarray               # float32 (y1 - y0, x1 - x0): 1 on the stroke and its soft edge
     motion: tuple[float, float]     # its surroundings' motion towards the other key (keys' px)
+    depth: np.ndarray               # float32, the cover's size: how deep in its ink (key px; 0 off it)
 
     @classmethod
     def of(cls, labels: np.ndarray, label: int, stats: tuple[int, int, int, int], size: tuple[int, int],
@@ -64,7 +65,11 @@ class _Stroke:
         cover = mask[np.ix_(rows, cols)].astype(np.float32)
         if (sx, sy) != (1.0, 1.0):  # upscaled edges fall short
             cover = cv2.dilate(cover, _SQUARE)
-        return cls((x0, y0, x1, y1), cover, motion)
+        # How deep in its ink each pixel lies (key px): 0 off it, about half its width mid-line.
+        ink = np.pad((labels[cy0:cy1, cx0:cx1] == label).astype(np.uint8), 1)
+        depth = cv2.distanceTransform(ink, cv2.DIST_L2, 3)[1:-1, 1:-1] - np.float32(0.5)
+        depth = np.maximum(depth, 0.0)[np.ix_(rows, cols)] * np.float32(np.sqrt(sx * sy))
+        return cls((x0, y0, x1, y1), cover, motion, depth)
 
     def moved(self, by: float) -> Box:
         x0, y0, x1, y1 = self.box
@@ -176,6 +181,13 @@ def _draw(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box, strength
     gx, gy = np.meshgrid((np.arange(x0, x1, dtype=np.float32) - np.float32(at[0])) * np.float32(scale_x),
                          (np.arange(y0, y1, dtype=np.float32) - np.float32(at[1])) * np.float32(scale_y))
     cover = cv2.remap(stroke.cover, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    stretch = 1.0 / np.sqrt(scale_x * scale_y)
+    if stretch > 1.0:
+        # Stretched up, the line would widen with it: keep the band round its middle as wide as
+        # the line was (a pixel `stretch` px from the middle was 1 px from it in the key).
+        half = float(stroke.depth.max())
+        depth = cv2.remap(stroke.depth, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        np.minimum(cover, np.clip(half + 0.5 - stretch * (half - depth), 0.0, 1.0), out=cover)
     cover *= np.float32(strength)
     colour = cv2.remap(key, gx + np.float32(bx0), gy + np.float32(by0), cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_REPLICATE)
