@@ -99,3 +99,13 @@ def test_a_mark_stretched_as_it_grows_keeps_its_line_width():
         widths.append(0.5 * np.sum(np.array(along) > 0.5))  # px of the ray on ink
     assert 2.0 <= np.median(widths) <= 4.5, widths
 
+
+def test_a_ring_redrawn_bigger_that_the_flow_half_follows_grows_whole():
+    # The flow matched part of the small ring to part of the big one; the rest had no partner.
+    # Only that half was drawn, the rest came apart (darkest point round the ring 0.05).
+    centre = (250, 120)
+    a, b = _key(0, [(centre, 14)]), _key(SHIFT, [(centre, 40)])
+    for t, frame in zip((0.25, 0.5, 0.75), _frames(a, b, (0.25, 0.5, 0.75)), strict=True):
+        ring = _ring(frame, centre, 14 + t * 26)
+        assert ring.min() > 0.5, (t, ring.round(2))
+

@@ -9,7 +9,9 @@ surroundings take it, is lifted out of the key the frame is warped from and draw
 
 - Where both keys have such a stroke in one place (a circle that grows), the two are one stroke
   changing shape: it is drawn from the key nearer in time, stretched from its own box to the box
-  between the two at time t (one line, as a stroke only one key's bone has is drawn).
+  between the two at time t, its line as wide as in its key (one line, as a stroke only one key's
+  bone has is drawn). So are two strokes in one place, one much bigger than the other, that the
+  flow only half matched (a ring redrawn bigger: half of it followed, the rest came apart).
 - A stroke alone moves as its surroundings do and fades: A's from full strength at t = 0.1 to
   none by the middle, B's from none at the middle to full strength at t = 0.9 (the ramp
   consensus_share gives ink only one key has).
@@ -32,6 +34,10 @@ _MIN_PX = 12
 _MAX_INK_SHARE = 0.5
 # Where the stroke's surroundings take it, the other key has ink on no more than this share of it.
 _PARTNER_SHARE = 0.2
+# Resized: strokes of A and B in one place half-way, one's box at least _RESIZED_RATIO times the
+# other's on an axis, each with at most _RESIZED_TRUST of its pixels passing the check.
+_RESIZED_RATIO = 1.5
+_RESIZED_TRUST = 0.5
 _SQUARE = np.ones((3, 3), np.uint8)
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 at the keys' size (x1, y1 exclusive)
@@ -80,13 +86,16 @@ class _Stroke:
 class LoneStrokes:
     """Each key's strokes with no partner in the other key (see the module's docstring)."""
 
-    def __init__(self, strokes: tuple[list[_Stroke], list[_Stroke]], masks: tuple[np.ndarray, np.ndarray]):
+    def __init__(self, strokes: tuple[list[_Stroke], list[_Stroke]], masks: tuple[np.ndarray, np.ndarray],
+                 pairs: list[tuple[int, int]] | None = None):
         self.strokes = strokes
         self.masks = masks  # each key's lone pixels at work scale (bool), soft edges included
         # Strokes of A and B in one place half-way (each moved half its way): one changing stroke.
-        self.pairs: list[tuple[int, int]] = []
-        taken: set[int] = set()
+        self.pairs: list[tuple[int, int]] = list(pairs or [])
+        taken: set[int] = {j for _, j in self.pairs}
         for i, a in enumerate(strokes[0]):
+            if any(i == p for p, _ in self.pairs):
+                continue
             overlaps = [(_overlap(a.moved(0.5), b.moved(0.5)), j) for j, b in enumerate(strokes[1]) if j not in taken]
             best = max(overlaps, default=(0.0, -1))
             if best[0] > 0.0:
@@ -101,37 +110,40 @@ class LoneStrokes:
         h, w = inks[0].shape
         full_h, full_w = size
         sx, sy = full_w / w, full_h / h
+        parts = [_components(inks[k], cons[k], flows[k]) for k in range(2)]
+        chosen: tuple[list[int], list[int]] = ([], [])
+        for k in range(2):
+            near_other = cv2.dilate((inks[1 - k] >= INK).astype(np.uint8), _SQUARE).astype(bool)
+            labels = parts[k].labels
+            for n, (x, y, bw, bh, area) in enumerate(parts[k].stats):
+                if parts[k].trusted[n] > _TRUSTED_SHARE * area or not parts[k].sized[n]:
+                    continue
+                move = parts[k].moves[n]
+                ys, xs = np.nonzero(labels[y:y + bh, x:x + bw] == parts[k].ids[n])
+                lx = np.rint(xs + x + move[0]).astype(int)
+                ly = np.rint(ys + y + move[1]).astype(int)
+                inside = (lx >= 0) & (lx < w) & (ly >= 0) & (ly < h)
+                if near_other[ly[inside], lx[inside]].sum() > _PARTNER_SHARE * area:
+                    continue  # the other key has ink there: a stroke the flow only missed
+                chosen[k].append(n)
+        forced = _resized_pairs(parts, chosen)
+        for i, j in forced:
+            chosen[0].append(i)
+            chosen[1].append(j)
+        if not chosen[0] and not chosen[1]:
+            return None
         found: tuple[list[_Stroke], list[_Stroke]] = ([], [])
         masks = []
         for k in range(2):
-            ink = (inks[k] >= INK).astype(np.uint8)
-            near_other = cv2.dilate((inks[1 - k] >= INK).astype(np.uint8), _SQUARE).astype(bool)
-            total = int(ink.sum())
-            count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-            lone = np.zeros((h, w), bool)
-            if count > 1:
-                flat = labels.ravel()
-                trusted = np.bincount(flat, (cons[k].ravel() > 0.5).astype(np.float64), count)
-                sum_x = np.bincount(flat, flows[k][..., 0].ravel().astype(np.float64), count)
-                sum_y = np.bincount(flat, flows[k][..., 1].ravel().astype(np.float64), count)
-                for label in range(1, count):
-                    x, y, bw, bh, area = (int(v) for v in stats[label])
-                    if area < _MIN_PX or area > _MAX_INK_SHARE * total or trusted[label] > _TRUSTED_SHARE * area:
-                        continue
-                    move = (sum_x[label] / area, sum_y[label] / area)
-                    ys, xs = np.nonzero(labels[y:y + bh, x:x + bw] == label)
-                    lx = np.rint(xs + x + move[0]).astype(int)
-                    ly = np.rint(ys + y + move[1]).astype(int)
-                    inside = (lx >= 0) & (lx < w) & (ly >= 0) & (ly < h)
-                    if near_other[ly[inside], lx[inside]].sum() > _PARTNER_SHARE * area:
-                        continue  # the other key has ink there: a stroke the flow only missed
-                    lone[y + ys, x + xs] = True
-                    found[k].append(_Stroke.of(labels, label, (x, y, bw, bh), (full_w, full_h),
-                                               (move[0] * sx, move[1] * sy)))
+            lone = np.isin(parts[k].labels, [parts[k].ids[n] for n in chosen[k]])
             masks.append(cv2.dilate(lone.astype(np.uint8), _SQUARE).astype(bool))  # and its soft edge
-        if not found[0] and not found[1]:
-            return None
-        return cls(found, (masks[0], masks[1]))
+            for n in chosen[k]:
+                x, y, bw, bh, _ = parts[k].stats[n]
+                move = parts[k].moves[n]
+                found[k].append(_Stroke.of(parts[k].labels, parts[k].ids[n], (x, y, bw, bh), (full_w, full_h),
+                                           (move[0] * sx, move[1] * sy)))
+        index = [{n: m for m, n in enumerate(chosen[k])} for k in range(2)]
+        return cls(found, (masks[0], masks[1]), [(index[0][i], index[1][j]) for i, j in forced])
 
     @staticmethod
     def fading(key: int, t: float) -> float:
@@ -198,3 +210,65 @@ def _draw(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box, strength
         np.minimum(under, np.clip(layer + 0.5, 0, 255).astype(np.uint8), out=under)
     else:
         under[:] = layer + under * (1.0 - layer[..., 3:4] / 255.0)
+
+
+@dataclass
+class _Components:
+    """A key's strokes as connected components (work scale), those of a size to be lone."""
+    labels: np.ndarray
+    ids: list[int]                        # component label of each stroke below
+    stats: list[tuple[int, int, int, int, int]]  # x, y, width, height, area
+    trusted: list[float]                  # pixels passing the forward-backward check
+    moves: list[tuple[float, float]]      # mean (filled) flow, work px
+    sized: list[bool]                     # at least _MIN_PX and not most of the drawing
+
+
+def _components(ink: np.ndarray, cons: np.ndarray, flow: np.ndarray) -> _Components:
+    mask = (ink >= INK).astype(np.uint8)
+    total = int(mask.sum())
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    flat = labels.ravel()
+    trusted = np.bincount(flat, (cons.ravel() > 0.5).astype(np.float64), count)
+    sum_x = np.bincount(flat, flow[..., 0].ravel().astype(np.float64), count)
+    sum_y = np.bincount(flat, flow[..., 1].ravel().astype(np.float64), count)
+    out = _Components(labels, [], [], [], [], [])
+    for label in range(1, count):
+        x, y, bw, bh, area = (int(v) for v in stats[label])
+        out.ids.append(label)
+        out.stats.append((x, y, bw, bh, area))
+        out.trusted.append(float(trusted[label]))
+        out.moves.append((sum_x[label] / area, sum_y[label] / area))
+        out.sized.append(_MIN_PX <= area <= _MAX_INK_SHARE * total)
+    return out
+
+
+def _resized_pairs(parts: list[_Components], chosen: tuple[list[int], list[int]]) -> list[tuple[int, int]]:
+    """Strokes of A and B, neither lone, in one place half-way, one much bigger than the other
+    and both mostly unmatched: a mark redrawn bigger or smaller that the flow half follows."""
+    def candidates(k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of key k's candidates and their boxes half-way (x0, y0, x1, y1)."""
+        taken = set(chosen[k])
+        keep = [n for n, (*_, area) in enumerate(parts[k].stats)
+                if n not in taken and parts[k].sized[n] and parts[k].trusted[n] <= _RESIZED_TRUST * area]
+        boxes = np.array([[x, y, x + bw, y + bh] for x, y, bw, bh, _ in (parts[k].stats[n] for n in keep)],
+                         np.float64).reshape(-1, 4)
+        moves = np.array([parts[k].moves[n] for n in keep], np.float64).reshape(-1, 2)
+        return np.array(keep, int), boxes + 0.5 * np.tile(moves, 2)
+
+    ids_a, boxes_a = candidates(0)
+    ids_b, boxes_b = candidates(1)
+    if ids_a.size == 0 or ids_b.size == 0:
+        return []
+    size_a, size_b = boxes_a[:, 2:] - boxes_a[:, :2], boxes_b[:, 2:] - boxes_b[:, :2]
+    pairs = []
+    free = np.ones(ids_b.size, bool)
+    for i, box, sides in zip(ids_a, boxes_a, size_a, strict=True):
+        ratio = np.maximum(size_b / sides, sides / size_b).max(axis=1)
+        inter = np.clip(np.minimum(box[2:], boxes_b[:, 2:]) - np.maximum(box[:2], boxes_b[:, :2]), 0.0, None)
+        overlap = inter.prod(axis=1) / np.minimum(sides.prod(), size_b.prod(axis=1))
+        overlap[(ratio < _RESIZED_RATIO) | ~free] = 0.0
+        j = int(np.argmax(overlap))
+        if overlap[j] > 0.5:
+            pairs.append((int(i), int(ids_b[j])))
+            free[j] = False
+    return pairs
