@@ -4,8 +4,9 @@ smaller in the first).
 No flow can follow such a stroke: it has nothing in the other key to match. Warped by the motion
 the occlusion fill lends it, which varies along it, it came apart, and parts of it were blended in
 at different times: a broken, flickering stroke. So a connected stroke of a key whose pixels all
-fail the forward-backward check (all but a few), and which the other key has no ink for where the stroke's
-surroundings take it, is lifted out of the key the frame is warped from and drawn as a layer, whole:
+but a few fail the forward-backward check, and which the other key has no ink for where the
+stroke's surroundings take it, is lifted out of the key the frame is warped from and drawn as a
+layer, whole:
 
 - Where both keys have such a stroke in one place (a circle that grows), the two are one stroke
   changing shape: it is drawn from the key nearer in time, stretched from its own box to the box
@@ -92,9 +93,10 @@ class LoneStrokes:
         self.masks = masks  # each key's lone pixels at work scale (bool), soft edges included
         # Strokes of A and B in one place half-way (each moved half its way): one changing stroke.
         self.pairs: list[tuple[int, int]] = list(pairs or [])
+        paired: set[int] = {i for i, _ in self.pairs}
         taken: set[int] = {j for _, j in self.pairs}
         for i, a in enumerate(strokes[0]):
-            if any(i == p for p, _ in self.pairs):
+            if i in paired:
                 continue
             overlaps = [(_overlap(a.moved(0.5), b.moved(0.5)), j) for j, b in enumerate(strokes[1]) if j not in taken]
             best = max(overlaps, default=(0.0, -1))
