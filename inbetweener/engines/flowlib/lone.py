@@ -88,21 +88,10 @@ class LoneStrokes:
     """Each key's strokes with no partner in the other key (see the module's docstring)."""
 
     def __init__(self, strokes: tuple[list[_Stroke], list[_Stroke]], masks: tuple[np.ndarray, np.ndarray],
-                 pairs: list[tuple[int, int]] | None = None):
+                 pairs: list[tuple[int, int]]):
         self.strokes = strokes
         self.masks = masks  # each key's lone pixels at work scale (bool), soft edges included
-        # Strokes of A and B in one place half-way (each moved half its way): one changing stroke.
-        self.pairs: list[tuple[int, int]] = list(pairs or [])
-        paired: set[int] = {i for i, _ in self.pairs}
-        taken: set[int] = {j for _, j in self.pairs}
-        for i, a in enumerate(strokes[0]):
-            if i in paired:
-                continue
-            overlaps = [(_overlap(a.moved(0.5), b.moved(0.5)), j) for j, b in enumerate(strokes[1]) if j not in taken]
-            best = max(overlaps, default=(0.0, -1))
-            if best[0] > 0.0:
-                self.pairs.append((i, best[1]))
-                taken.add(best[1])
+        self.pairs = pairs  # (A's, B's) strokes that are one stroke changing shape
 
     @classmethod
     def find(cls, inks: tuple[np.ndarray, np.ndarray], cons: tuple[np.ndarray, np.ndarray],
@@ -128,10 +117,16 @@ class LoneStrokes:
                 if near_other[ly[inside], lx[inside]].sum() > _PARTNER_SHARE * area:
                     continue  # the other key has ink there: a stroke the flow only missed
                 chosen[k].append(n)
-        forced = _resized_pairs(parts, chosen)
-        for i, j in forced:
+        # Lone strokes of A and B in one place half-way (each moved half its way) are one stroke
+        # changing shape; so are two there, one much bigger, that the flow only half matched.
+        pairs = _pairs(parts, chosen[0], chosen[1], 0.0, 1.0)
+        taken = (set(chosen[0]), set(chosen[1]))
+        resized = [[n for n, (*_, area) in enumerate(parts[k].stats) if n not in taken[k]
+                    and parts[k].sized[n] and parts[k].trusted[n] <= _RESIZED_TRUST * area] for k in range(2)]
+        for i, j in _pairs(parts, resized[0], resized[1], 0.5, _RESIZED_RATIO):
             chosen[0].append(i)
             chosen[1].append(j)
+            pairs.append((i, j))
         if not chosen[0] and not chosen[1]:
             return None
         found: tuple[list[_Stroke], list[_Stroke]] = ([], [])
@@ -145,7 +140,7 @@ class LoneStrokes:
                 found[k].append(_Stroke.of(parts[k].labels, parts[k].ids[n], (x, y, bw, bh), (full_w, full_h),
                                            (move[0] * sx, move[1] * sy)))
         index = [{n: m for m, n in enumerate(chosen[k])} for k in range(2)]
-        return cls(found, (masks[0], masks[1]), [(index[0][i], index[1][j]) for i, j in forced])
+        return cls(found, (masks[0], masks[1]), [(index[0][i], index[1][j]) for i, j in pairs])
 
     @staticmethod
     def fading(key: int, t: float) -> float:
@@ -169,16 +164,6 @@ class LoneStrokes:
             at = tuple((1.0 - t) * p + t * q for p, q in zip(a.box, b.box, strict=True))
             _draw(frame, keys[nearer], self.strokes[nearer][pair[nearer]], at, 1.0)
         return frame
-
-
-def _overlap(p: Box, q: Box) -> float:
-    """Area of the intersection of two boxes over the smaller one's (0 when apart)."""
-    w = min(p[2], q[2]) - max(p[0], q[0])
-    h = min(p[3], q[3]) - max(p[1], q[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    smaller = min((p[2] - p[0]) * (p[3] - p[1]), (q[2] - q[0]) * (q[3] - q[1]))
-    return float(w * h / max(smaller, 1e-6))
 
 
 def _draw(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box, strength: float) -> None:
@@ -244,33 +229,30 @@ def _components(ink: np.ndarray, cons: np.ndarray, flow: np.ndarray) -> _Compone
     return out
 
 
-def _resized_pairs(parts: list[_Components], chosen: tuple[list[int], list[int]]) -> list[tuple[int, int]]:
-    """Strokes of A and B, neither lone, in one place half-way, one much bigger than the other
-    and both mostly unmatched: a mark redrawn bigger or smaller that the flow half follows."""
-    def candidates(k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Indices of key k's candidates and their boxes half-way (x0, y0, x1, y1)."""
-        taken = set(chosen[k])
-        keep = [n for n, (*_, area) in enumerate(parts[k].stats)
-                if n not in taken and parts[k].sized[n] and parts[k].trusted[n] <= _RESIZED_TRUST * area]
-        boxes = np.array([[x, y, x + bw, y + bh] for x, y, bw, bh, _ in (parts[k].stats[n] for n in keep)],
-                         np.float64).reshape(-1, 4)
-        moves = np.array([parts[k].moves[n] for n in keep], np.float64).reshape(-1, 2)
-        return np.array(keep, int), boxes + 0.5 * np.tile(moves, 2)
+def _pairs(parts: list[_Components], of_a: list[int], of_b: list[int], overlap: float,
+           ratio: float) -> list[tuple[int, int]]:
+    """Strokes of A (indices `of_a` into parts[0]) each paired with the free stroke of B (`of_b`)
+    whose box half-way overlaps its own most, by over `overlap` of the smaller box, their boxes
+    at least `ratio` times apart in size on an axis (1: any)."""
+    def halfway(k: int, chosen: list[int]) -> np.ndarray:
+        boxes = np.array([parts[k].stats[n][:4] for n in chosen], np.float64).reshape(-1, 4)
+        moves = np.array([parts[k].moves[n] for n in chosen], np.float64).reshape(-1, 2)
+        boxes[:, 2:] += boxes[:, :2]  # x, y, width, height -> x0, y0, x1, y1
+        return boxes + 0.5 * np.tile(moves, 2)
 
-    ids_a, boxes_a = candidates(0)
-    ids_b, boxes_b = candidates(1)
-    if ids_a.size == 0 or ids_b.size == 0:
+    if not of_a or not of_b:
         return []
+    boxes_a, boxes_b = halfway(0, of_a), halfway(1, of_b)
     size_a, size_b = boxes_a[:, 2:] - boxes_a[:, :2], boxes_b[:, 2:] - boxes_b[:, :2]
     pairs = []
-    free = np.ones(ids_b.size, bool)
-    for i, box, sides in zip(ids_a, boxes_a, size_a, strict=True):
-        ratio = np.maximum(size_b / sides, sides / size_b).max(axis=1)
+    free = np.ones(len(of_b), bool)
+    for i, box, sides in zip(of_a, boxes_a, size_a, strict=True):
+        apart = np.maximum(size_b / sides, sides / size_b).max(axis=1)
         inter = np.clip(np.minimum(box[2:], boxes_b[:, 2:]) - np.maximum(box[:2], boxes_b[:, :2]), 0.0, None)
-        overlap = inter.prod(axis=1) / np.minimum(sides.prod(), size_b.prod(axis=1))
-        overlap[(ratio < _RESIZED_RATIO) | ~free] = 0.0
-        j = int(np.argmax(overlap))
-        if overlap[j] > 0.5:
-            pairs.append((int(i), int(ids_b[j])))
+        share = inter.prod(axis=1) / np.minimum(sides.prod(), size_b.prod(axis=1))
+        share[(apart < ratio) | ~free] = 0.0
+        j = int(np.argmax(share))
+        if share[j] > overlap:
+            pairs.append((i, of_b[j]))
             free[j] = False
     return pairs
