@@ -1,4 +1,4 @@
-"""Line art: strokes only one key has are drawn whole (flowlib/lone.py)."""
+"""Line art: strokes only one key has are drawn whole, growing or shrinking (flowlib/lone.py)."""
 
 from __future__ import annotations
 
@@ -41,17 +41,61 @@ def _ring(frame: np.ndarray, centre: tuple[float, float], radius: float) -> np.n
     return np.array(out)
 
 
+def _ink_centre(frame: np.ndarray, box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """Mean position (x, y) of the ink (darkness over 0.5) within box (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = box
+    dark = 1.0 - cv2.cvtColor(frame[y0:y1, x0:x1, :3], cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    ys, xs = np.nonzero(dark > 0.5)
+    assert xs.size, "no ink there"
+    return x0 + float(xs.mean()), y0 + float(ys.mean())
+
+
+def _line_widths(frame: np.ndarray, centre: tuple[float, float], radii: np.ndarray) -> list[float]:
+    """Px of ink (darkness over 0.5) along 12 rays from centre, sampled every half px over radii."""
+    dark = 1.0 - cv2.cvtColor(frame[..., :3], cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    widths = []
+    for angle in np.radians(np.arange(0, 360, 30)):
+        along = [dark[int(round(centre[1] + r * math.sin(angle))), int(round(centre[0] + r * math.cos(angle)))]
+                 for r in radii]
+        widths.append(0.5 * np.sum(np.array(along) > 0.5))
+    return widths
+
+
+NEAR_CIRCLE = (200, 30, 300, 130)  # x0, y0, x1, y1 round the circle below
+
+
 @pytest.mark.parametrize("options", [{}, {"max_flow_size": 200}, {"quality": "fast"}])
-def test_a_circle_only_the_second_key_has_fades_in_whole(options):
-    # The circle has nothing to match in key A: warped by the fill's motion, which varies along it,
-    # it came apart: at t = 0.75 a quarter of it was drawn, the rest was missing.
+@pytest.mark.parametrize("drawn_at", ["A", "B"])
+def test_a_circle_only_one_key_has_grows_from_its_middle_whole_and_solid(options, drawn_at):
+    # The circle has nothing to match in the other key: warped by the fill's motion, which varies
+    # along it, it came apart (at t = 0.75 a quarter of it was drawn). Then it was drawn whole but
+    # faded in: a grey ghost of a line. Now it grows (or shrinks) about its middle at full ink:
+    # none by the middle, half its size a quarter of the way on.
+    circle = ((250, 80), 28)
+    a, b = _key(0, [circle] if drawn_at == "A" else []), _key(SHIFT, [circle] if drawn_at == "B" else [])
+    times = (0.75, 0.25) if drawn_at == "A" else (0.25, 0.75)
+    without, half_grown = _frames(a, b, times, **options)
+    assert _ring(without, *circle).max() < 0.15
+    x0, y0, x1, y1 = NEAR_CIRCLE
+    assert (cv2.cvtColor(without[y0:y1, x0:x1, :3], cv2.COLOR_RGB2GRAY) > 200).all()  # nothing there yet
+    centre = _ink_centre(half_grown, NEAR_CIRCLE)
+    assert math.dist(centre, circle[0]) < 5.0, centre  # it moves with its surroundings (3 px)
+    ring = _ring(half_grown, centre, 14)
+    assert ring.min() > 0.6, ring.round(2)  # one solid line, all round
+    assert _ring(half_grown, centre, 28).max() < 0.15
+
+
+def test_a_circle_just_begun_keeps_its_line_width():
+    # At t = 0.6 the circle is a fifth of its size: shrunk with it, its line was a fifth as wide
+    # and broke up; its line is as wide as the key drew it (3.5 px along a ray).
     circle = ((250, 80), 28)
     a, b = _key(0, []), _key(SHIFT, [circle])
-    early, late = _frames(a, b, (0.25, 0.75), **options)
-    assert _ring(early, *circle).max() < 0.15  # not yet
-    ring = _ring(late, *circle)
-    assert ring.min() > 0.35, ring.round(2)          # there, all round: one stroke
-    assert ring.max() - ring.min() < 0.2, ring.round(2)  # fading in evenly
+    (begun,) = _frames(a, b, (0.6,))
+    centre = _ink_centre(begun, NEAR_CIRCLE)
+    assert _ring(begun, centre, 5.6).min() > 0.6
+    widths = _line_widths(begun, centre, np.arange(2.0, 12.0, 0.5))
+    assert 2.5 <= np.median(widths) <= 4.5, widths
+    assert min(widths) >= 2.0, widths
 
 
 def test_a_mark_drawn_much_bigger_in_the_second_key_grows():
@@ -66,7 +110,18 @@ def test_a_mark_drawn_much_bigger_in_the_second_key_grows():
     assert _ring(middle, centre, 36).max() < 0.3
 
 
-def test_on_a_transparent_layer_the_circle_fades_in_by_its_alpha():
+def test_a_filled_blob_only_one_key_has_grows_with_its_size():
+    # A line keeps its width as it grows, but a blob's "line" is all of it: it grows from a dot.
+    b = _key(SHIFT, [])
+    cv2.circle(b, (250, 80), 12, (*INK, 255), -1)
+    quarter, late = _frames(_key(0, []), b, (0.75, 0.95))
+    x0, y0, x1, y1 = NEAR_CIRCLE
+    full = int((cv2.cvtColor(b[y0:y1, x0:x1, :3], cv2.COLOR_RGB2GRAY) < 128).sum())
+    areas = [int((cv2.cvtColor(f[y0:y1, x0:x1, :3], cv2.COLOR_RGB2GRAY) < 128).sum()) / full for f in (quarter, late)]
+    assert 0.15 < areas[0] < 0.45 and areas[1] > 0.75, areas
+
+
+def test_on_a_transparent_layer_the_circle_grows_in_by_its_alpha():
     def on_transparency(key: np.ndarray) -> np.ndarray:
         ink = 255.0 - key[..., :3].mean(axis=2)
         out = np.zeros_like(key)
@@ -80,8 +135,10 @@ def test_on_a_transparent_layer_the_circle_fades_in_by_its_alpha():
     # Alpha as darkness: over white, the ring's strength.
     over_white = [np.dstack([255 - f[..., 3]] * 3 + [np.full(f.shape[:2], 255, np.uint8)]) for f in (early, late)]
     assert _ring(over_white[0], *circle).max() < 0.15
-    ring = _ring(over_white[1], *circle)
-    assert ring.min() > 0.35 and ring.max() - ring.min() < 0.2, ring.round(2)
+    centre = _ink_centre(over_white[1], NEAR_CIRCLE)
+    ring = _ring(over_white[1], centre, 14)
+    assert ring.min() > 0.6, ring.round(2)
+    assert (late[..., :3][late[..., 3] > 128] < 60).all()  # its colour is the ink's
 
 
 def test_a_mark_stretched_as_it_grows_keeps_its_line_width():
@@ -91,12 +148,7 @@ def test_a_mark_stretched_as_it_grows_keeps_its_line_width():
     centre = (250, 120)
     a, b = _key(0, [(centre, 8)]), _key(SHIFT, [(centre, 36)])
     (early,) = _frames(a, b, (0.25,))
-    dark = 1.0 - cv2.cvtColor(early[..., :3], cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
-    widths = []
-    for angle in np.radians(np.arange(0, 360, 30)):
-        along = [dark[int(round(centre[1] + r * math.sin(angle))), int(round(centre[0] + r * math.cos(angle)))]
-                 for r in np.arange(5.0, 30.0, 0.5)]
-        widths.append(0.5 * np.sum(np.array(along) > 0.5))  # px of the ray on ink
+    widths = _line_widths(early, centre, np.arange(5.0, 30.0, 0.5))
     assert 2.0 <= np.median(widths) <= 4.5, widths
 
 
@@ -109,3 +161,19 @@ def test_a_ring_redrawn_bigger_that_the_flow_half_follows_grows_whole():
         ring = _ring(frame, centre, 14 + t * 26)
         assert ring.min() > 0.5, (t, ring.round(2))
 
+
+
+@pytest.mark.parametrize("thickness", [1, 3, 5])
+def test_a_strokes_middle_line_is_as_long_as_the_stroke(thickness):
+    # Its length sets how wide the line is drawn when it is shrunk (its ink over its length).
+    from inbetweener.engines.flowlib.lone import _spine
+
+    ring = np.zeros((90, 90), np.uint8)
+    cv2.circle(ring, (45, 45), 30, 1, thickness)
+    (rows, cols), length = _spine(ring.astype(bool))
+    assert abs(length - 2 * math.pi * 30) < 0.1 * 2 * math.pi * 30, length  # (1 px wide: within 1%)
+    assert np.allclose(np.hypot(rows - 45, cols - 45), 30, atol=1.5)  # along the middle of the line
+    line = np.zeros((40, 90), np.uint8)
+    cv2.line(line, (10, 20), (80, 20), 1, thickness)
+    _, length = _spine(line.astype(bool))
+    assert abs(length - 70) <= 7 + thickness, length

@@ -13,9 +13,12 @@ layer, whole:
   between the two at time t, its line as wide as in its key (one line, as a stroke only one key's
   bone has is drawn). So are two strokes in one place, one much bigger than the other, that the
   flow only half matched (a ring redrawn bigger: half of it followed, the rest came apart).
-- A stroke alone moves as its surroundings do and fades: A's from full strength at t = 0.1 to
-  none by the middle, B's from none at the middle to full strength at t = 0.9 (the ramp
-  consensus_share gives ink only one key has).
+- A stroke alone moves as its surroundings do and grows from its middle, at full strength, as
+  a stroke redrawn bigger does: B's from a dot at the middle of the segment to its drawn size at
+  B, A's shrinking likewise to nothing by the middle. (Faded in, it was a grey ghost of a line:
+  in cel animation a new mark is drawn, small, not dissolved in.)
+
+Drawn smaller than in its key, a stroke keeps its line width too (see _draw_shrunk).
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ _PARTNER_SHARE = 0.2
 _RESIZED_RATIO = 1.5
 _RESIZED_TRUST = 0.5
 _SQUARE = np.ones((3, 3), np.uint8)
+# A stroke drawn smaller than in its key is laid down on a grid this many times finer.
+_FINE = 4
+# Length of a step along a chain of pixels: to a side, to a corner (Kulpa 1977, "Area and perimeter
+# measurement of blobs in discrete binary pictures").
+_SQUARE_STEP, _DIAGONAL_STEP = 0.948, 1.343
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 at the keys' size (x1, y1 exclusive)
 
@@ -50,12 +58,15 @@ class _Stroke:
     cover: np.ndarray               # float32 (y1 - y0, x1 - x0): 1 on the stroke and its soft edge
     motion: tuple[float, float]     # its surroundings' motion towards the other key (keys' px)
     depth: np.ndarray               # float32, the cover's size: how deep in its ink (key px; 0 off it)
+    spine: tuple[np.ndarray, np.ndarray]  # its middle line: rows, columns (float, key px in the box)
+    half_width: float                     # its line's half-width drawn solid (key px)
 
     @classmethod
     def of(cls, labels: np.ndarray, label: int, stats: tuple[int, int, int, int], size: tuple[int, int],
-           motion: tuple[float, float]) -> _Stroke:
+           motion: tuple[float, float], dark: np.ndarray) -> _Stroke:
         """The stroke `label` of the components `labels` (work scale; `stats` its x, y, width and
-        height there), its cover at the keys' `size` (w, h) with the soft edge round it."""
+        height there, `dark` the key's darkness), its cover at the keys' `size` (w, h) with the soft
+        edge round it."""
         h, w = labels.shape
         full_w, full_h = size
         sx, sy = full_w / w, full_h / h
@@ -76,12 +87,25 @@ class _Stroke:
         ink = np.pad((labels[cy0:cy1, cx0:cx1] == label).astype(np.uint8), 1)
         depth = cv2.distanceTransform(ink, cv2.DIST_L2, 3)[1:-1, 1:-1] - np.float32(0.5)
         depth = np.maximum(depth, 0.0)[np.ix_(rows, cols)] * np.float32(np.sqrt(sx * sy))
-        return cls((x0, y0, x1, y1), cover, motion, depth)
+        # Its middle line (work px in the crop), and the width of solid ink holding as much ink as
+        # the stroke has along it (its mask takes in the line's soft edge down to INK darkness).
+        own = labels[cy0:cy1, cx0:cx1] == label
+        spine, length = _spine(own)
+        darkness = dark[cy0:cy1, cx0:cx1][own]
+        width = float(darkness.sum() / max(float(darkness.max()), 1e-6)) / max(length, 1.0)
+        scale = float(np.sqrt(sx * sy))
+        half_width = min(0.5 * width * scale, float(depth.max()) + 0.5 * scale)
+        # Work pixel (x, y) of the crop is centred on key px ((cx0 + x + 0.5) sx - 0.5, ...).
+        spine_rows = (cy0 + spine[0] + 0.5) * sy - 0.5 - y0
+        spine_cols = (cx0 + spine[1] + 0.5) * sx - 0.5 - x0
+        return cls((x0, y0, x1, y1), cover, motion, depth, (spine_rows, spine_cols), half_width)
 
-    def moved(self, by: float) -> Box:
+    def moved(self, by: float, size: float = 1.0) -> Box:
+        """Its box moved `by` of its way to the other key, at `size` times its own about its centre."""
         x0, y0, x1, y1 = self.box
-        dx, dy = self.motion[0] * by, self.motion[1] * by
-        return x0 + dx, y0 + dy, x1 + dx, y1 + dy
+        cx, cy = 0.5 * (x0 + x1) + self.motion[0] * by, 0.5 * (y0 + y1) + self.motion[1] * by
+        rx, ry = 0.5 * size * (x1 - x0), 0.5 * size * (y1 - y0)
+        return cx - rx, cy - ry, cx + rx, cy + ry
 
 
 class LoneStrokes:
@@ -138,60 +162,104 @@ class LoneStrokes:
                 x, y, bw, bh, _ = parts[k].stats[n]
                 move = parts[k].moves[n]
                 found[k].append(_Stroke.of(parts[k].labels, parts[k].ids[n], (x, y, bw, bh), (full_w, full_h),
-                                           (move[0] * sx, move[1] * sy)))
+                                           (move[0] * sx, move[1] * sy), inks[k]))
         index = [{n: m for m, n in enumerate(chosen[k])} for k in range(2)]
         return cls(found, (masks[0], masks[1]), [(index[0][i], index[1][j]) for i, j in pairs])
 
     @staticmethod
-    def fading(key: int, t: float) -> float:
-        """How strongly a stroke only key 0 (A) or key 1 (B) has shows at time t."""
-        return float(np.clip((0.5 - t) / 0.4 if key == 0 else (t - 0.5) / 0.4, 0.0, 1.0))
+    def grown(key: int, t: float) -> float:
+        """The size at time t (0 none .. 1 as drawn) of a stroke only key 0 (A) or key 1 (B) has."""
+        return float(np.clip(1.0 - 2.0 * t if key == 0 else 2.0 * t - 1.0, 0.0, 1.0))
 
     def draw(self, frame: np.ndarray, keys: tuple[np.ndarray, np.ndarray], t: float) -> np.ndarray:
         """The lone strokes drawn over `frame` (in place) at time t: strokes darken opaque paper
         (uint8 keys); over transparency (premultiplied float keys) they are composited by alpha."""
         paired = ({i for i, _ in self.pairs}, {j for _, j in self.pairs})
         for k in range(2):
-            strength = self.fading(k, t)
-            if strength <= 0.0:
+            size = self.grown(k, t)
+            if size <= 0.0:
                 continue
             for n, stroke in enumerate(self.strokes[k]):
                 if n not in paired[k]:
-                    _draw(frame, keys[k], stroke, stroke.moved(t if k == 0 else 1.0 - t), strength)
+                    _draw(frame, keys[k], stroke, stroke.moved(t if k == 0 else 1.0 - t, size))
         nearer = 0 if t < 0.5 else 1
         for pair in self.pairs:
             a, b = self.strokes[0][pair[0]], self.strokes[1][pair[1]]
             at = tuple((1.0 - t) * p + t * q for p, q in zip(a.box, b.box, strict=True))
-            _draw(frame, keys[nearer], self.strokes[nearer][pair[nearer]], at, 1.0)
+            _draw(frame, keys[nearer], self.strokes[nearer][pair[nearer]], at)
         return frame
 
 
-def _draw(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box, strength: float) -> None:
-    """The key's stroke stretched from its box onto `at`, drawn onto `frame` in place at
-    `strength`: darkening opaque paper (uint8 frames), or over by alpha (premultiplied float)."""
+def _draw(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box) -> None:
+    """The key's stroke stretched from its box onto `at`, drawn onto `frame` in place: darkening
+    opaque paper (uint8 frames), or over by alpha (premultiplied float)."""
+    bx0, by0, bx1, by1 = stroke.box
+    scale_x = (bx1 - bx0) / max(at[2] - at[0], 1e-6)
+    scale_y = (by1 - by0) / max(at[3] - at[1], 1e-6)
+    stretch = 1.0 / np.sqrt(scale_x * scale_y)
+    if stretch < 1.0:
+        _draw_shrunk(frame, key, stroke, at, (scale_x, scale_y))
+        return
     x0, y0 = max(int(np.floor(at[0])), 0), max(int(np.floor(at[1])), 0)
     x1, y1 = min(int(np.ceil(at[2])) + 1, frame.shape[1]), min(int(np.ceil(at[3])) + 1, frame.shape[0])
     if x0 >= x1 or y0 >= y1:
         return
-    bx0, by0, bx1, by1 = stroke.box
-    scale_x = (bx1 - bx0) / max(at[2] - at[0], 1e-6)
-    scale_y = (by1 - by0) / max(at[3] - at[1], 1e-6)
     # Each pixel reads the key where its place in `at` falls in the stroke's box.
     gx, gy = np.meshgrid((np.arange(x0, x1, dtype=np.float32) - np.float32(at[0])) * np.float32(scale_x),
                          (np.arange(y0, y1, dtype=np.float32) - np.float32(at[1])) * np.float32(scale_y))
     cover = cv2.remap(stroke.cover, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    stretch = 1.0 / np.sqrt(scale_x * scale_y)
     if stretch > 1.0:
         # Stretched up, the line would widen with it: keep the band round its middle as wide as
         # the line was (a pixel `stretch` px from the middle was 1 px from it in the key).
         half = float(stroke.depth.max())
         depth = cv2.remap(stroke.depth, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         np.minimum(cover, np.clip(half + 0.5 - stretch * (half - depth), 0.0, 1.0), out=cover)
-    cover *= np.float32(strength)
     colour = cv2.remap(key, gx + np.float32(bx0), gy + np.float32(by0), cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_REPLICATE)
-    layer = colour.astype(np.float32) * cover[..., None]
-    under = frame[y0:y1, x0:x1]
+    _lay(frame, (x0, y0), colour.astype(np.float32), cover)
+
+
+def _draw_shrunk(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box,
+                 scales: tuple[float, float]) -> None:
+    """_draw for a stroke drawn smaller than in its key (`scales`: key px per frame px, over 1).
+    Shrunk with it, the line would thin and break up: its middle line is shrunk onto `at` and
+    inked round to the line's width, in the stroke's colour."""
+    rows, cols = stroke.spine
+    if rows.size == 0:
+        return
+    # A line keeps its width, but no mark is drawn wider than its box: a blob (a filled pupil,
+    # whose middle line is a dot) shrinks with it.
+    half_width = min(stroke.half_width, 0.5 * min(at[2] - at[0], at[3] - at[1]))
+    reach = int(np.ceil(half_width)) + 2
+    x0, y0 = max(int(np.floor(at[0])) - reach, 0), max(int(np.floor(at[1])) - reach, 0)
+    x1 = min(int(np.ceil(at[2])) + reach + 1, frame.shape[1])
+    y1 = min(int(np.ceil(at[3])) + reach + 1, frame.shape[0])
+    if x0 >= x1 or y0 >= y1:
+        return
+    # Laid down on a grid _FINE times finer, then averaged down: the shrunk line falls between
+    # pixels, and rounded to whole ones it came out lumpy. (Frame pixel x spans x +- 0.5.)
+    fine = (y1 - y0) * _FINE, (x1 - x0) * _FINE
+    px = np.floor((at[0] - x0 + 0.5 + cols / scales[0]) * _FINE).astype(int)
+    py = np.floor((at[1] - y0 + 0.5 + rows / scales[1]) * _FINE).astype(int)
+    inside = (px >= 0) & (px < fine[1]) & (py >= 0) & (py < fine[0])
+    if not inside.any():
+        return
+    middle = np.ones(fine, np.uint8)
+    middle[py[inside], px[inside]] = 0
+    inked = cv2.distanceTransform(middle, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= half_width * _FINE
+    cover = cv2.resize(inked.astype(np.float32), (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+    # One colour for the line: the mean of the key where it is deepest in it.
+    bx0, by0 = stroke.box[:2]
+    core = stroke.depth >= 0.5 * float(stroke.depth.max())
+    colour = key[by0:by0 + core.shape[0], bx0:bx0 + core.shape[1]][core].astype(np.float32).mean(axis=0)
+    _lay(frame, (x0, y0), np.broadcast_to(colour, cover.shape + colour.shape), cover)
+
+
+def _lay(frame: np.ndarray, origin: tuple[int, int], colour: np.ndarray, cover: np.ndarray) -> None:
+    """`colour` (float32, the key's kind) laid onto `frame` at `origin` (x, y) where `cover` says."""
+    x0, y0 = origin
+    layer = colour * cover[..., None]
+    under = frame[y0:y0 + cover.shape[0], x0:x0 + cover.shape[1]]
     if frame.dtype == np.uint8:  # white paper elsewhere: darkening with it changes nothing
         layer += (255.0 * (1.0 - cover))[..., None]
         np.minimum(under, np.clip(layer + 0.5, 0, 255).astype(np.uint8), out=under)
@@ -256,3 +324,48 @@ def _pairs(parts: list[_Components], of_a: list[int], of_b: list[int], overlap: 
             pairs.append((i, of_b[j]))
             free[j] = False
     return pairs
+
+
+def _spine(mask: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], float]:
+    """The middle line of a stroke's mask (bool): its points (rows, columns; float, a quarter of
+    a px apart at most along it) and its length (px)."""
+    thin = _thinned(mask)
+    rows, cols = np.nonzero(thin)
+    points_r, points_c = [rows.astype(np.float32)], [cols.astype(np.float32)]
+    padded = np.pad(thin, 1)
+    length = 0.0
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        linked = padded[1 + rows + dy, 1 + cols + dx]
+        if dy and dx:  # a diagonal step round a corner the square steps already take is no extra length
+            linked &= ~(padded[1 + rows, 1 + cols + dx] | padded[1 + rows + dy, 1 + cols])
+        # Steps weighed as Kulpa 1977 found unbiased over line directions (1 and sqrt 2 overcount
+        # a line between the axes and the diagonals by up to 8%).
+        length += float(linked.sum()) * (_DIAGONAL_STEP if dy and dx else _SQUARE_STEP)
+        for f in (0.25, 0.5, 0.75):
+            points_r.append(rows[linked] + np.float32(f * dy))
+            points_c.append(cols[linked] + np.float32(f * dx))
+    return (np.concatenate(points_r), np.concatenate(points_c)), length
+
+
+def _thinned(mask: np.ndarray) -> np.ndarray:
+    """The mask thinned to 8-connected lines one pixel wide (Zhang & Suen 1984, "A fast parallel
+    algorithm for thinning digital patterns")."""
+    image = np.pad(mask, 1).astype(np.uint8)
+    while True:
+        changed = False
+        for second in (False, True):
+            # The neighbours clockwise from north: P2 .. P9 in the paper.
+            n = [image[:-2, 1:-1], image[:-2, 2:], image[1:-1, 2:], image[2:, 2:],
+                 image[2:, 1:-1], image[2:, :-2], image[1:-1, :-2], image[:-2, :-2]]
+            count = sum(n)
+            crossings = sum((n[i] == 0) & (n[(i + 1) % 8] == 1) for i in range(8))
+            if second:
+                side = (n[0] * n[2] * n[6] == 0) & (n[0] * n[4] * n[6] == 0)
+            else:
+                side = (n[0] * n[2] * n[4] == 0) & (n[2] * n[4] * n[6] == 0)
+            remove = (image[1:-1, 1:-1] == 1) & (count >= 2) & (count <= 6) & (crossings == 1) & side
+            if remove.any():
+                image[1:-1, 1:-1][remove] = 0
+                changed = True
+        if not changed:
+            return image[1:-1, 1:-1].astype(bool)
