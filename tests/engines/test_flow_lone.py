@@ -10,6 +10,7 @@ import pytest
 
 from inbetweener.engines.base import TweenFrame, TweenRequest
 from inbetweener.engines.flow import FlowEngine
+from inbetweener.engines.flowlib.lone import _spine
 
 SIZE = (240, 320)  # h, w
 PAPER = (245, 242, 235)
@@ -162,12 +163,9 @@ def test_a_ring_redrawn_bigger_that_the_flow_half_follows_grows_whole():
         assert ring.min() > 0.5, (t, ring.round(2))
 
 
-
 @pytest.mark.parametrize("thickness", [1, 3, 5])
 def test_a_strokes_middle_line_is_as_long_as_the_stroke(thickness):
     # Its length sets how wide the line is drawn when it is shrunk (its ink over its length).
-    from inbetweener.engines.flowlib.lone import _spine
-
     ring = np.zeros((90, 90), np.uint8)
     cv2.circle(ring, (45, 45), 30, 1, thickness)
     (rows, cols), length = _spine(ring.astype(bool))
