@@ -111,6 +111,20 @@ def test_a_mark_drawn_much_bigger_in_the_second_key_grows():
     assert _ring(middle, centre, 36).max() < 0.3
 
 
+def test_a_straight_line_only_one_key_has_grows_in_length_not_width():
+    # A thick line's box is no taller than the line: scaled whole, it thinned as it grew.
+    b = _key(SHIFT, [])
+    cv2.line(b, (230, 80), (290, 80), (*INK, 255), 5)
+
+    def inked(frame: np.ndarray) -> np.ndarray:
+        return cv2.cvtColor(frame[60:100, 200:320, :3], cv2.COLOR_RGB2GRAY) < 128
+
+    (half,) = _frames(_key(0, []), b, (0.75,))
+    drawn, true = inked(half), inked(b)
+    assert drawn.any(axis=0).sum() in range(26, 38), drawn.any(axis=0).sum()  # about half as long
+    assert abs(int(drawn.sum(axis=0).max()) - int(true.sum(axis=0).max())) <= 1  # as thick as drawn
+
+
 def test_a_filled_blob_only_one_key_has_grows_with_its_size():
     # A line keeps its width as it grows, but a blob's "line" is all of it: it grows from a dot.
     b = _key(SHIFT, [])

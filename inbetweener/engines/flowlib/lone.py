@@ -9,16 +9,16 @@ stroke's surroundings take it, is lifted out of the key the frame is warped from
 layer, whole:
 
 - Where both keys have such a stroke in one place (a circle that grows), the two are one stroke
-  changing shape: it is drawn from the key nearer in time, stretched from its own box to the box
-  between the two at time t, its line as wide as in its key (one line, as a stroke only one key's
-  bone has is drawn). So are two strokes in one place, one much bigger than the other, that the
-  flow only half matched (a ring redrawn bigger: half of it followed, the rest came apart).
-- A stroke alone moves as its surroundings do and grows from its middle, at full strength, as
-  a stroke redrawn bigger does: B's from a dot at the middle of the segment to its drawn size at
-  B, A's shrinking likewise to nothing by the middle. (Faded in, it was a grey ghost of a line:
-  in cel animation a new mark is drawn, small, not dissolved in.)
+  changing shape: it is drawn from the key that has it bigger (the more detailed drawing), its
+  ink's box fitted to the box between the two keys' at time t. So are two strokes in one place,
+  one much bigger than the other, that the flow only half matched (a ring redrawn bigger: half of
+  it followed, the rest came apart).
+- A stroke alone moves as its surroundings do and grows from its middle, as a stroke redrawn
+  bigger does: B's from a dot at the middle of the segment to its drawn size at B, A's shrinking
+  likewise to nothing by the middle. (Faded in, it was a grey ghost of a line: in cel animation a
+  new mark is drawn, small, not dissolved in.)
 
-Drawn smaller than in its key, a stroke keeps its line width too (see _draw_shrunk).
+Either way the stroke is drawn in solid ink with its line as wide as in its key (see _draw).
 """
 
 from __future__ import annotations
@@ -45,64 +45,57 @@ _RESIZED_TRUST = 0.5
 _SQUARE = np.ones((3, 3), np.uint8)
 # A stroke drawn smaller than in its key is laid down on a grid this many times finer.
 _FINE = 4
+# A stroke's core, whose colour it is drawn in: its pixels at least this share of its darkest.
+_CORE = 0.8
 # Length of a step along a chain of pixels: to a side, to a corner (Kulpa 1977, "Area and perimeter
 # measurement of blobs in discrete binary pictures").
 _SQUARE_STEP, _DIAGONAL_STEP = 0.948, 1.343
 
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1 at the keys' size (x1, y1 exclusive)
+# x0, y0, x1, y1 at the keys' size, in px where pixel i spans i - 0.5 .. i + 0.5.
+Box = tuple[float, float, float, float]
 
 
 @dataclass
 class _Stroke:
-    box: tuple[int, int, int, int]  # x0, y0, x1, y1 at the keys' size
-    cover: np.ndarray               # float32 (y1 - y0, x1 - x0): 1 on the stroke and its soft edge
-    motion: tuple[float, float]     # its surroundings' motion towards the other key (keys' px)
-    depth: np.ndarray               # float32, the cover's size: how deep in its ink (key px; 0 off it)
-    spine: tuple[np.ndarray, np.ndarray]  # its middle line: rows, columns (float, key px in the box)
-    half_width: float                     # its line's half-width drawn solid (key px)
+    ink: Box                               # the box round its ink
+    motion: tuple[float, float]            # its surroundings' motion towards the other key (keys' px)
+    spine: tuple[np.ndarray, np.ndarray]   # its middle line: rows, columns (float, keys' px)
+    half_width: float                      # its line's half-width drawn in solid ink (keys' px)
+    core: tuple[np.ndarray, np.ndarray]    # rows, columns of the pixels deepest in its ink: its colour
 
     @classmethod
     def of(cls, labels: np.ndarray, label: int, stats: tuple[int, int, int, int], size: tuple[int, int],
            motion: tuple[float, float], dark: np.ndarray) -> _Stroke:
         """The stroke `label` of the components `labels` (work scale; `stats` its x, y, width and
-        height there, `dark` the key's darkness), its cover at the keys' `size` (w, h) with the soft
-        edge round it."""
+        height there, `dark` the key's darkness there), at the keys' `size` (w, h)."""
         h, w = labels.shape
         full_w, full_h = size
         sx, sy = full_w / w, full_h / h
-        x, y, bw, bh = stats
-        # Its box at the keys' size, a work pixel wider all round (the soft edge), and one more.
-        x0, y0 = max(int(np.floor((x - 1) * sx)) - 1, 0), max(int(np.floor((y - 1) * sy)) - 1, 0)
-        x1, y1 = min(int(np.ceil((x + bw + 1) * sx)) + 1, full_w), min(int(np.ceil((y + bh + 1) * sy)) + 1, full_h)
-        # Its pixels and soft edge, in a work-scale crop round it (two pixels of margin).
-        cx0, cy0, cx1, cy1 = max(x - 2, 0), max(y - 2, 0), min(x + bw + 2, w), min(y + bh + 2, h)
-        mask = cv2.dilate((labels[cy0:cy1, cx0:cx1] == label).astype(np.uint8), _SQUARE)
-        # Each full-size pixel of the box takes the work pixel it falls in.
-        cols = np.clip(((np.arange(x0, x1) + 0.5) / sx).astype(int), cx0, cx1 - 1) - cx0
-        rows = np.clip(((np.arange(y0, y1) + 0.5) / sy).astype(int), cy0, cy1 - 1) - cy0
-        cover = mask[np.ix_(rows, cols)].astype(np.float32)
-        if (sx, sy) != (1.0, 1.0):  # upscaled edges fall short
-            cover = cv2.dilate(cover, _SQUARE)
-        # How deep in its ink each pixel lies (key px): 0 off it, about half its width mid-line.
-        ink = np.pad((labels[cy0:cy1, cx0:cx1] == label).astype(np.uint8), 1)
-        depth = cv2.distanceTransform(ink, cv2.DIST_L2, 3)[1:-1, 1:-1] - np.float32(0.5)
-        depth = np.maximum(depth, 0.0)[np.ix_(rows, cols)] * np.float32(np.sqrt(sx * sy))
-        # Its middle line (work px in the crop), and the width of solid ink holding as much ink as
-        # the stroke has along it (its mask takes in the line's soft edge down to INK darkness).
-        own = labels[cy0:cy1, cx0:cx1] == label
-        spine, length = _spine(own)
-        darkness = dark[cy0:cy1, cx0:cx1][own]
-        width = float(darkness.sum() / max(float(darkness.max()), 1e-6)) / max(length, 1.0)
         scale = float(np.sqrt(sx * sy))
-        half_width = min(0.5 * width * scale, float(depth.max()) + 0.5 * scale)
-        # Work pixel (x, y) of the crop is centred on key px ((cx0 + x + 0.5) sx - 0.5, ...).
-        spine_rows = (cy0 + spine[0] + 0.5) * sy - 0.5 - y0
-        spine_cols = (cx0 + spine[1] + 0.5) * sx - 0.5 - x0
-        return cls((x0, y0, x1, y1), cover, motion, depth, (spine_rows, spine_cols), half_width)
+        x, y, bw, bh = stats
+        # Work pixel x spans keys' px x sx - 0.5 .. (x + 1) sx - 0.5.
+        ink = (x * sx - 0.5, y * sy - 0.5, (x + bw) * sx - 0.5, (y + bh) * sy - 0.5)
+        own = labels[y:y + bh, x:x + bw] == label
+        # Its colour is that of its core, its darkest pixels; drawn in it, the line is as wide as
+        # holds as much ink as the stroke has along its middle line (its mask takes in the line's
+        # soft edge down to INK darkness: drawn solid, it would be bolder).
+        darkness = np.where(own, dark[y:y + bh, x:x + bw], 0.0)
+        deep = darkness >= _CORE * float(darkness.max())
+        (rows, cols), length = _spine(own)
+        width = float(darkness.sum() / max(float(darkness[deep].mean()), 1e-6)) / max(length, 1.0) * scale
+        # No wider than the mask (a blob's middle line is a dot: its length says nothing).
+        depth = cv2.distanceTransform(np.pad(own.astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+        half_width = min(0.5 * width, float(depth.max()) * scale)
+        deep_rows, deep_cols = np.nonzero(deep)
+        core = (np.clip(np.rint((y + deep_rows + 0.5) * sy - 0.5), 0, full_h - 1).astype(int),
+                np.clip(np.rint((x + deep_cols + 0.5) * sx - 0.5), 0, full_w - 1).astype(int))
+        spine = ((y + rows + 0.5) * sy - 0.5, (x + cols + 0.5) * sx - 0.5)
+        return cls(ink, motion, spine, half_width, core)
 
     def moved(self, by: float, size: float = 1.0) -> Box:
-        """Its box moved `by` of its way to the other key, at `size` times its own about its centre."""
-        x0, y0, x1, y1 = self.box
+        """Its ink's box moved `by` of its way to the other key, at `size` times its own about its
+        centre."""
+        x0, y0, x1, y1 = self.ink
         cx, cy = 0.5 * (x0 + x1) + self.motion[0] * by, 0.5 * (y0 + y1) + self.motion[1] * by
         rx, ry = 0.5 * size * (x1 - x0), 0.5 * size * (y1 - y0)
         return cx - rx, cy - ry, cx + rx, cy + ry
@@ -182,65 +175,45 @@ class LoneStrokes:
             for n, stroke in enumerate(self.strokes[k]):
                 if n not in paired[k]:
                     _draw(frame, keys[k], stroke, stroke.moved(t if k == 0 else 1.0 - t, size))
-        nearer = 0 if t < 0.5 else 1
         for pair in self.pairs:
             a, b = self.strokes[0][pair[0]], self.strokes[1][pair[1]]
-            at = tuple((1.0 - t) * p + t * q for p, q in zip(a.box, b.box, strict=True))
-            _draw(frame, keys[nearer], self.strokes[nearer][pair[nearer]], at)
+            at = tuple((1.0 - t) * p + t * q for p, q in zip(a.ink, b.ink, strict=True))
+            bigger = int(_area(b.ink) > _area(a.ink))
+            _draw(frame, keys[bigger], self.strokes[bigger][pair[bigger]], at)
         return frame
 
 
 def _draw(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box) -> None:
-    """The key's stroke stretched from its box onto `at`, drawn onto `frame` in place: darkening
-    opaque paper (uint8 frames), or over by alpha (premultiplied float)."""
-    bx0, by0, bx1, by1 = stroke.box
-    scale_x = (bx1 - bx0) / max(at[2] - at[0], 1e-6)
-    scale_y = (by1 - by0) / max(at[3] - at[1], 1e-6)
-    stretch = 1.0 / np.sqrt(scale_x * scale_y)
-    if stretch < 1.0:
-        _draw_shrunk(frame, key, stroke, at, (scale_x, scale_y))
-        return
-    x0, y0 = max(int(np.floor(at[0])), 0), max(int(np.floor(at[1])), 0)
-    x1, y1 = min(int(np.ceil(at[2])) + 1, frame.shape[1]), min(int(np.ceil(at[3])) + 1, frame.shape[0])
-    if x0 >= x1 or y0 >= y1:
-        return
-    # Each pixel reads the key where its place in `at` falls in the stroke's box.
-    gx, gy = np.meshgrid((np.arange(x0, x1, dtype=np.float32) - np.float32(at[0])) * np.float32(scale_x),
-                         (np.arange(y0, y1, dtype=np.float32) - np.float32(at[1])) * np.float32(scale_y))
-    cover = cv2.remap(stroke.cover, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    if stretch > 1.0:
-        # Stretched up, the line would widen with it: keep the band round its middle as wide as
-        # the line was (a pixel `stretch` px from the middle was 1 px from it in the key).
-        half = float(stroke.depth.max())
-        depth = cv2.remap(stroke.depth, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        np.minimum(cover, np.clip(half + 0.5 - stretch * (half - depth), 0.0, 1.0), out=cover)
-    colour = cv2.remap(key, gx + np.float32(bx0), gy + np.float32(by0), cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_REPLICATE)
-    _lay(frame, (x0, y0), colour.astype(np.float32), cover)
+    """The key's stroke, its ink's box fitted to `at`, drawn onto `frame` in place: darkening
+    opaque paper (uint8 frames), or over by alpha (premultiplied float).
 
-
-def _draw_shrunk(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box,
-                 scales: tuple[float, float]) -> None:
-    """_draw for a stroke drawn smaller than in its key (`scales`: key px per frame px, over 1).
-    Shrunk with it, the line would thin and break up: its middle line is shrunk onto `at` and
-    inked round to the line's width, in the stroke's colour."""
+    Scaled with the stroke, its line would thin and break up (or swell and blur). So its middle
+    line is fitted to `at` less the line's half-width all round and inked round to that width, in
+    the stroke's colour; the half-width is kept, but no more than half of `at`'s longer side, so a
+    blob (a filled pupil, whose middle line is a dot) scales as a whole while a line (whose box may
+    be as thin as the line) keeps its width."""
     rows, cols = stroke.spine
     if rows.size == 0:
         return
-    # A line keeps its width, but no mark is drawn wider than its box: a blob (a filled pupil,
-    # whose middle line is a dot) shrinks with it.
-    half_width = min(stroke.half_width, 0.5 * min(at[2] - at[0], at[3] - at[1]))
+    half_width = min(stroke.half_width, 0.5 * max(at[2] - at[0], at[3] - at[1]))
     reach = int(np.ceil(half_width)) + 2
     x0, y0 = max(int(np.floor(at[0])) - reach, 0), max(int(np.floor(at[1])) - reach, 0)
     x1 = min(int(np.ceil(at[2])) + reach + 1, frame.shape[1])
     y1 = min(int(np.ceil(at[3])) + reach + 1, frame.shape[0])
     if x0 >= x1 or y0 >= y1:
         return
-    # Laid down on a grid _FINE times finer, then averaged down: the shrunk line falls between
-    # pixels, and rounded to whole ones it came out lumpy. (Frame pixel x spans x +- 0.5.)
+    # The middle line's own box onto `at` less the half-width (a point where nothing is left).
+    def fit(own: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        span = float(own.max() - own.min())
+        room = max(hi - lo - 2.0 * half_width, 0.0)
+        middle = 0.5 * float(own.max() + own.min())
+        return 0.5 * (lo + hi) + (own - middle) * (room / span if span > 0.0 else 0.0)
+
+    # Laid down on a grid _FINE times finer, then averaged down: the fitted line falls between
+    # pixels, and rounded to whole ones it came out lumpy.
     fine = (y1 - y0) * _FINE, (x1 - x0) * _FINE
-    px = np.floor((at[0] - x0 + 0.5 + cols / scales[0]) * _FINE).astype(int)
-    py = np.floor((at[1] - y0 + 0.5 + rows / scales[1]) * _FINE).astype(int)
+    px = np.floor((fit(cols, at[0], at[2]) - x0 + 0.5) * _FINE).astype(int)
+    py = np.floor((fit(rows, at[1], at[3]) - y0 + 0.5) * _FINE).astype(int)
     inside = (px >= 0) & (px < fine[1]) & (py >= 0) & (py < fine[0])
     if not inside.any():
         return
@@ -248,10 +221,7 @@ def _draw_shrunk(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box,
     middle[py[inside], px[inside]] = 0
     inked = cv2.distanceTransform(middle, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= half_width * _FINE
     cover = cv2.resize(inked.astype(np.float32), (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
-    # One colour for the line: the mean of the key where it is deepest in it.
-    bx0, by0 = stroke.box[:2]
-    core = stroke.depth >= 0.5 * float(stroke.depth.max())
-    colour = key[by0:by0 + core.shape[0], bx0:bx0 + core.shape[1]][core].astype(np.float32).mean(axis=0)
+    colour = key[stroke.core].astype(np.float32).mean(axis=0)
     _lay(frame, (x0, y0), np.broadcast_to(colour, cover.shape + colour.shape), cover)
 
 
@@ -369,3 +339,7 @@ def _thinned(mask: np.ndarray) -> np.ndarray:
                 changed = True
         if not changed:
             return image[1:-1, 1:-1].astype(bool)
+
+
+def _area(box: Box) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
