@@ -102,7 +102,7 @@ def test_a_circle_just_begun_keeps_its_line_width():
 def test_a_mark_drawn_much_bigger_in_the_second_key_grows():
     # A small ring in key A, a big one round the same place in key B: too far apart for the flow
     # to match any of either. Half-way it is one ring between the two (none was whole before),
-    # drawn from key B's, the nearer at t = 0.5.
+    # drawn from key B's, the bigger drawing.
     centre = (250, 120)
     a, b = _key(0, [(centre, 8)]), _key(SHIFT, [(centre, 36)])
     (middle,) = _frames(a, b, (0.5,))
@@ -156,10 +156,10 @@ def test_on_a_transparent_layer_the_circle_grows_in_by_its_alpha():
     assert (late[..., :3][late[..., 3] > 128] < 60).all()  # its colour is the ink's
 
 
-def test_a_mark_stretched_as_it_grows_keeps_its_line_width():
-    # Before the middle the small ring is drawn from key A, stretched 1.9 times. Measured along
-    # rays from its centre, the keys' rings are 3.5 px of ink; stretched with it, the line came
-    # out 5.25 px wide and soft (4.0 now).
+def test_a_mark_resized_as_it_grows_keeps_its_line_width():
+    # At t = 0.25 the ring is half as big as key B's (stretched 1.9 times from key A's). Measured
+    # along rays from its centre, the keys' rings are 3.5 px of ink; stretched from A's with it,
+    # the line came out 5.25 px wide and soft (3.5 now).
     centre = (250, 120)
     a, b = _key(0, [(centre, 8)]), _key(SHIFT, [(centre, 36)])
     (early,) = _frames(a, b, (0.25,))
