@@ -189,3 +189,9 @@ def test_a_strokes_middle_line_is_as_long_as_the_stroke(thickness):
     cv2.line(line, (10, 20), (80, 20), 1, thickness)
     _, length = _spine(line.astype(bool))
     assert abs(length - 70) <= 7 + thickness, length
+
+
+def test_a_mark_thinning_wears_away_keeps_a_middle():
+    # Thinning (Zhang & Suen) erases a 2 x 2 block whole; the mark must still be drawn.
+    (rows, cols), _ = _spine(np.ones((2, 2), bool))
+    assert rows.size >= 1 and 0 <= rows[0] <= 1 and 0 <= cols[0] <= 1

@@ -300,6 +300,10 @@ def _spine(mask: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], float]:
     """The middle line of a stroke's mask (bool): its points (rows, columns; float, a quarter of
     a px apart at most along it) and its length (px)."""
     thin = _thinned(mask)
+    if not thin.any():  # thinning wears a 2 x 2 block away: its middle is its pixel nearest the centre
+        rows, cols = np.nonzero(mask)
+        nearest = np.argmin(np.hypot(rows - rows.mean(), cols - cols.mean()))
+        thin[rows[nearest], cols[nearest]] = True
     rows, cols = np.nonzero(thin)
     points_r, points_c = [rows.astype(np.float32)], [cols.astype(np.float32)]
     padded = np.pad(thin, 1)
