@@ -43,7 +43,7 @@ _PARTNER_SHARE = 0.2
 _RESIZED_RATIO = 1.5
 _RESIZED_TRUST = 0.5
 _SQUARE = np.ones((3, 3), np.uint8)
-# A stroke drawn smaller than in its key is laid down on a grid this many times finer.
+# A stroke is laid down on a grid this many times finer than the frame, then averaged down.
 _FINE = 4
 # A stroke's core, whose colour it is drawn in: its pixels at least this share of its darkest.
 _CORE = 0.8
@@ -61,7 +61,7 @@ class _Stroke:
     motion: tuple[float, float]            # its surroundings' motion towards the other key (keys' px)
     spine: tuple[np.ndarray, np.ndarray]   # its middle line: rows, columns (float, keys' px)
     half_width: float                      # its line's half-width drawn in solid ink (keys' px)
-    core: tuple[np.ndarray, np.ndarray]    # rows, columns of the pixels deepest in its ink: its colour
+    core: tuple[np.ndarray, np.ndarray]    # rows, columns of its darkest pixels (keys' px): its colour
 
     @classmethod
     def of(cls, labels: np.ndarray, label: int, stats: tuple[int, int, int, int], size: tuple[int, int],
