@@ -222,11 +222,12 @@ def _draw(frame: np.ndarray, key: np.ndarray, stroke: _Stroke, at: Box) -> None:
     inked = cv2.distanceTransform(middle, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= half_width * _FINE
     cover = cv2.resize(inked.astype(np.float32), (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
     colour = key[stroke.core].astype(np.float32).mean(axis=0)
-    _lay(frame, (x0, y0), np.broadcast_to(colour, cover.shape + colour.shape), cover)
+    _lay(frame, (x0, y0), colour, cover)
 
 
 def _lay(frame: np.ndarray, origin: tuple[int, int], colour: np.ndarray, cover: np.ndarray) -> None:
-    """`colour` (float32, the key's kind) laid onto `frame` at `origin` (x, y) where `cover` says."""
+    """One `colour` (float32 channels of the key's kind) laid onto `frame` at `origin` (x, y) where
+    `cover` says."""
     x0, y0 = origin
     layer = colour * cover[..., None]
     under = frame[y0:y0 + cover.shape[0], x0:x0 + cover.shape[1]]
