@@ -373,6 +373,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
         write_png_sequence([key_a], staging, name, pad, args.start)
         write_png_sequence([key_b], staging, name, pad, args.start + n + 1)
         done = 0.0
+        notes: list[str] = []  # what the engine made of the drawings, said once the frames are written
         for item in gen:
             if isinstance(item, TweenFrame):
                 image = item.image
@@ -383,6 +384,8 @@ def cmd_tween(args: argparse.Namespace) -> int:
             elif isinstance(item, Progress):
                 bar.update(max(0.0, 100 * item.fraction - done))
                 done = max(done, 100 * item.fraction)
+                if item.note:
+                    notes.append(item.message)
         if not all(have):
             raise EngineError(f"the {args.engine} engine did not make in-between {have.index(False) + 1}; "
                               "try another engine")
@@ -400,6 +403,8 @@ def cmd_tween(args: argparse.Namespace) -> int:
         shutil.rmtree(staging, ignore_errors=True)
     removed = f"; removed {len(leftovers)} older frame(s) of the same name" if leftovers else ""
     _say(args, f"wrote {len(final)} frames to {out}/ ({final[0].name} .. {final[-1].name}){removed}")
+    for text in notes:
+        _say(args, text)
     return 0
 
 
@@ -488,6 +493,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     total = sum(len(j.frames) for j in jobs)
     bar = _progress_bar(args, total)
     made = 0
+    notes: list[str] = []  # what the engines made of the drawings, said at the end
     try:
         for job in jobs:
             done = []
@@ -497,6 +503,8 @@ def cmd_render(args: argparse.Namespace) -> int:
                     # its decoded frames (8 MB each at 1080p) all at once, only their PNGs (~0.4 MB).
                     done.append(JobFrame(item.frame, ImageData.from_array(item.image).packed()))
                     bar.update(1)
+                elif item.note:
+                    notes.append(f"segment {job.segment + 1}: {item.message}")
             if done:
                 project, _ = apply(project, frames_command(done, fingerprint=job.fingerprint))
                 made += len(done)
@@ -507,6 +515,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     note = f"; regenerated {accepted} accepted frame(s) (lock a frame to keep it)" if accepted else ""
     _say(args, f"generated {made} in-betweens in {len(jobs)} segment(s), kept {kept} locked frame(s){note}; "
                f"saved {args.project}")
+    for text in notes:
+        _say(args, text)
     return 0
 
 

@@ -220,8 +220,8 @@ class MainWindow(QMainWindow):
             self.canvas.frame_arrived(image_id, size)  # type: ignore[arg-type]
 
     # -- status ----------------------------------------------------------------------------------
-    def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+    def show_message(self, text: str, seconds: float = 8) -> None:
+        self.statusBar().showMessage(text, int(1000 * seconds))
 
     def report_error(self, text: str) -> None:
         """One line in the status bar and, unless quiet, a message box; never a traceback."""
@@ -451,7 +451,11 @@ class MainWindow(QMainWindow):
             self.show_message(f"Frame {regenerated[0] + 1} came out the same: nothing that shapes it changed; "
                               "move its path or dot, change the timing or the seed, then regenerate.")
         elif applied:
-            self.show_message("Frames generated: review them, then accept (A) or lock (L).")
+            # What the engine made of the drawings (a stroke it grows in rather than moves, say) is
+            # said here too: progress text flashes by while a short job runs.
+            found = "".join(f" {note[0].upper()}{note[1:]}." for note in self.generation.notes)
+            self.show_message(f"Frames generated: review them, then accept (A) or lock (L).{found}",
+                              seconds=20 if found else 8)
         elif not self.statusBar().currentMessage().startswith(("Generation failed", "The ")):
             self.show_message("Generation stopped; the document is unchanged.")
 

@@ -34,6 +34,7 @@ class GenerationWorker(QObject):
     """Runs one job's generator in a worker thread; `cancel()` stops it at the next yield."""
 
     progress = Signal(float, str)
+    note = Signal(str)  # something the engine made of the drawings (Progress.note)
     frame = Signal(int, object, object)  # timeline frame, pixels (preview), packed ImageData (document)
     failed = Signal(str)
     finished = Signal()
@@ -60,6 +61,8 @@ class GenerationWorker(QObject):
                     self.frame.emit(item.frame, item.image, ImageData.from_array(item.image).packed())
                 else:
                     self.progress.emit(float(item.fraction), item.message)
+                    if item.note:
+                        self.note.emit(item.message)
         except Cancelled:
             pass
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
@@ -88,6 +91,8 @@ class GenerationController(QObject):
         self._snapshot: Project | None = None
         self._frames: list[JobFrame] = []
         self._label = ""
+        # What the engine made of the drawings (Progress.note), kept for the message when it is done.
+        self.notes: list[str] = []
         self._cancelled = False
         self._failure: str | None = None
 
@@ -100,12 +105,14 @@ class GenerationController(QObject):
             return False
         self._job, self._snapshot, self._label = job, snapshot, label
         self._frames, self._cancelled, self._failure = [], False, None
+        self.notes = []
         thread = QThread(self)
         thread.setObjectName("inbetweener-generation")
         worker = GenerationWorker(job)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.progress.connect(self._on_progress)
+        worker.note.connect(self._on_note)
         worker.frame.connect(self._on_frame)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_finished)
@@ -132,6 +139,9 @@ class GenerationController(QObject):
     # -- slots on the GUI thread -------------------------------------------------------------------
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.emit(fraction, message)
+
+    def _on_note(self, text: str) -> None:
+        self.notes.append(text)
 
     def _on_frame(self, frame: int, pixels: object, packed: object) -> None:
         if self._cancelled:

@@ -61,10 +61,13 @@ class TweenRequest:
 
 @dataclass(frozen=True)
 class Progress:
-    """Fraction done in [0, 1] and a short message for the status bar."""
+    """Fraction done in [0, 1] and a short message for the status bar. A `note` is something the
+    engine made of the drawings that the animator should still read when the job is over (a
+    stroke it will draw growing in rather than move, say), not passing progress text."""
 
     fraction: float
     message: str = ""
+    note: bool = False
 
 
 @dataclass(frozen=True)

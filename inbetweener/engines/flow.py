@@ -136,7 +136,7 @@ class FlowEngine:
         synth = None
         for item in _prepare(request, at_once=workers > 1):
             if isinstance(item, Progress):
-                yield Progress(0.4 * item.fraction, item.message)
+                yield Progress(0.4 * item.fraction, item.message, item.note)
             else:
                 synth = item
         assert synth is not None
@@ -244,7 +244,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         inks = (darkness(small_a), darkness(small_b))
         field.find_limbs(*inks)
         if field.limbs:
-            yield Progress(0.1, _limbs_message(paths, field.limbs.pairs))
+            yield Progress(0.1, _limbs_message(paths, field.limbs.pairs), note=True)
             # The rest is in-betweened without the bones: flow cannot follow them, and where they
             # sweep they drag the strokes they pass (bar where they touch another stroke).
             small_a, small_b = erase_bones((small_a, small_b), field.limbs.for_flow(inks, scale))
@@ -324,6 +324,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         lone = LoneStrokes.find((darkness(small_a), darkness(small_b)), (cons_a, cons_b), (flow_ab, flow_ba),
                                 (height, width))
         if lone is not None:  # (erase_bones paints any mask with the key's paper)
+            yield Progress(0.85, lone.message(), note=True)
             bases = erase_bones(bases if bases is not None else (premul_a, premul_b), lone.masks)
     if carried:
         # A carried shape's body maps onto its partner and back by construction: the forward-backward

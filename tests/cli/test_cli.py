@@ -682,3 +682,30 @@ def test_render_packs_each_frame_as_it_arrives(keys, tmp_path: Path, monkeypatch
     assert main(["render", str(proj), "-q"]) == 0
     p = load_project(proj)
     assert [int(p.image(p.cells[f].image_id)[0, 0, 0]) for f in range(1, 9)] == list(range(10, 18))
+
+
+def _drawing(circle: bool) -> np.ndarray:
+    """A line drawing (BGR): a box, and a circle beside it when `circle`."""
+    page = np.full((120, 160, 3), 240, np.uint8)
+    cv2.rectangle(page, (20, 30), (75, 90), (30, 30, 30), 2, cv2.LINE_AA)
+    if circle:
+        cv2.circle(page, (120, 50), 16, (30, 30, 30), 2, cv2.LINE_AA)
+    return page
+
+
+def test_tween_and_render_say_what_the_engine_made_of_the_drawings(tmp_path: Path, capsys) -> None:
+    # The flow engine draws a stroke only the second key has growing in rather than moving it: the
+    # command line says so after its summary, as the editor's status bar does.
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    cv2.imwrite(str(a), _drawing(False))
+    cv2.imwrite(str(b), _drawing(True))
+    said = "line art: 1 stroke only the second key has grows in"
+    assert main(["tween", str(a), str(b), "-n", "3", "--out", str(tmp_path / "out")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("wrote 5 frames") and lines[1:] == [said]
+    proj = tmp_path / "shot.ibw"
+    assert main(["new", str(proj), str(b), str(a), str(b), "--at", "1", "4", "8", "--quiet"]) == 0
+    assert main(["render", str(proj)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("generated 5 in-betweens in 2 segment(s)")
+    assert lines[1:] == ["segment 1: line art: 1 stroke only the first key has shrinks away", f"segment 2: {said}"]

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from inbetweener.engines.base import TweenFrame, TweenRequest
+from inbetweener.engines.base import Progress, TweenFrame, TweenRequest
 from inbetweener.engines.flow import FlowEngine
 from inbetweener.engines.flowlib.lone import _spine
 
@@ -175,6 +175,20 @@ def test_a_ring_redrawn_bigger_that_the_flow_half_follows_grows_whole():
     for t, frame in zip((0.25, 0.5, 0.75), _frames(a, b, (0.25, 0.5, 0.75)), strict=True):
         ring = _ring(frame, centre, 14 + t * 26)
         assert ring.min() > 0.5, (t, ring.round(2))
+
+
+@pytest.mark.parametrize(("circles_a", "circles_b", "said"), [
+    ([], [((250, 80), 28)], ["line art: 1 stroke only the second key has grows in"]),
+    ([((250, 80), 28), ((60, 210), 12)], [], ["line art: 2 strokes only the first key has shrink away"]),
+    ([((250, 120), 14)], [((250, 120), 40)], ["line art: 1 stroke drawn at another size changes size"]),
+    ([], [], []),
+])
+def test_the_animator_is_told_which_strokes_grow_rather_than_move(circles_a, circles_b, said):
+    # Such a stroke does not travel with the drawing: an animator who sees it grow in should know
+    # the engine chose that (it found no partner), and the note outlasts the job's progress text.
+    request = TweenRequest(_key(0, circles_a), _key(SHIFT, circles_b), (0.5,), options={"line_art": "on"})
+    notes = [item.message for item in FlowEngine().tween(request) if isinstance(item, Progress) and item.note]
+    assert notes == said
 
 
 @pytest.mark.parametrize("thickness", [1, 3, 5])

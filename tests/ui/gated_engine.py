@@ -16,6 +16,7 @@ class GatedEngine:
     name: ClassVar[str] = "gated"
     options: ClassVar[tuple[EngineOption, ...]] = ()
     fail_with: ClassVar[BaseException | None] = None
+    note: ClassVar[str | None] = None  # said as a Progress note before the first frame
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -24,6 +25,8 @@ class GatedEngine:
     def tween(self, request: TweenRequest):
         if GatedEngine.fail_with is not None:
             raise GatedEngine.fail_with
+        if GatedEngine.note is not None:
+            yield Progress(0.0, GatedEngine.note, note=True)
         for i, t in enumerate(request.times):
             img = np.array(request.key_a if t < 0.5 else request.key_b)
             yield TweenFrame(i, img)

@@ -14,6 +14,7 @@ from inbetweener.model.project import FrameStatus
 def _gate():
     gated_engine.GATE.clear()
     gated_engine.GatedEngine.fail_with = None
+    gated_engine.GatedEngine.note = None
     yield
     gated_engine.GATE.set()  # never leave a worker thread waiting
 
@@ -63,6 +64,23 @@ def test_cancel_leaves_the_document_exactly_as_before(window, qtbot):
     assert doc.undo_stack.count() == steps
     assert window.state.previews == {}
     assert not window.cancel_button.isVisible()
+
+
+def test_what_the_engine_made_of_the_drawings_is_said_when_the_job_is_done(window, qtbot):
+    # Progress text flashes by while a short job runs; a note (a stroke drawn growing in rather
+    # than moved) is still in the status bar when the frames have landed, and only for its job.
+    window.document.push(UpdateSegment(0, engine="gated"))
+    gated_engine.GATE.set()
+    gated_engine.GatedEngine.note = "line art: 1 stroke only the second key has grows in"
+    with qtbot.waitSignal(window.generation.done, timeout=10000) as done:
+        window.actions_["generate"].trigger()
+    gated_engine.GatedEngine.note = None
+    assert done.args == [True]
+    assert window.statusBar().currentMessage() == ("Frames generated: review them, then accept (A) or lock (L). "
+                                                   "Line art: 1 stroke only the second key has grows in.")
+    with qtbot.waitSignal(window.generation.done, timeout=10000):
+        window.actions_["generate"].trigger()
+    assert window.statusBar().currentMessage() == "Frames generated: review them, then accept (A) or lock (L)."
 
 
 def test_locked_frames_are_never_overwritten(window, qtbot):

@@ -159,6 +159,24 @@ class LoneStrokes:
         index = [{n: m for m, n in enumerate(chosen[k])} for k in range(2)]
         return cls(found, (masks[0], masks[1]), [(index[0][i], index[1][j]) for i, j in pairs])
 
+    def message(self) -> str:
+        """What the status bar says about these strokes: an animator who sees a stroke grow in
+        rather than travel should know the engine chose to (it found no partner to move it to)."""
+        paired = len(self.pairs)
+        counts = (len(self.strokes[0]) - paired, len(self.strokes[1]) - paired)
+
+        def strokes(n: int) -> str:
+            return f"{n} stroke{'s' if n > 1 else ''}"
+
+        parts = []
+        if counts[1]:
+            parts.append(f"{strokes(counts[1])} only the second key has grow{'s' if counts[1] == 1 else ''} in")
+        if counts[0]:
+            parts.append(f"{strokes(counts[0])} only the first key has shrink{'s' if counts[0] == 1 else ''} away")
+        if paired:
+            parts.append(f"{strokes(paired)} drawn at another size change{'s' if paired == 1 else ''} size")
+        return "line art: " + "; ".join(parts)
+
     @staticmethod
     def grown(key: int, t: float) -> float:
         """The size at time t (0 none .. 1 as drawn) of a stroke only key 0 (A) or key 1 (B) has."""
