@@ -312,7 +312,6 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     if field:  # pinned again: the fill may have moved a path's point
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
         if field.limbs:
-            field.limbs.share_strokes((flow_ab, flow_ba), inks)
             field.limbs.follow_strokes((flow_ab, flow_ba), inks)
             # The base frame is warped from keys without their bones (the bones' layer draws
             # them), what a bone hid taken from the other key by the flow of what lay beneath.

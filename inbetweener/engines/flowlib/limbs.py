@@ -8,9 +8,10 @@ where the segment between the two points is, turned with it and stretched along 
 line keeps its width). A chain of paths (shoulder, elbow, hand) makes a chain of bones; a loose
 end (a hand drawn as a knob about the path's point) goes with its bone.
 
-The rest of the drawing is in-betweened as usual, from keys without their bones (the flow sees
-none but the pixels where a bone touches another stroke, and what a bone hid, such as an outline
-the arm lay along, comes from the other key); the bones are drawn over it as a layer.
+The rest of the drawing is in-betweened as usual, from keys without their bones; the bones are
+drawn over it as a layer. A stroke a bone hides (the body's outline an arm was drawn along, or
+that a leg joins) is carried on across the bone from the ends it was cut into, and kept: the flow
+sees it whole and the frame is warped from it. Whatever else a bone hid comes from the other key.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.fields import pixel_grid, resize_flow, warp
-from inbetweener.engines.flowlib.lineart import INK, darkness
+from inbetweener.engines.flowlib.lineart import INK, darkness, thinned
 
 # How far (px, beyond a few stroke widths) a path's point may sit from the stroke it belongs to.
 _SNAP_MIN = 12.0
@@ -39,7 +40,15 @@ _FOLLOW_MIN_WEIGHT = 0.02
 # Bone pixels within this many px (at the keys' size) of another stroke stay in the keys the flow
 # is estimated on (see Limbs.for_flow).
 _TOUCH_PX = 2.0
+# A stroke a bone hides (the outline an arm was drawn along) is carried on across it, between two
+# ends of it that the bone cuts: at most _HIDDEN_GAP half stroke widths apart, each facing the
+# other (the cosine between its direction and the way to the other over _HIDDEN_FACING), and the
+# curve between them over the bone's ink for at least _HIDDEN_OVER of its length.
+_HIDDEN_GAP = 25.0
+_HIDDEN_FACING = 0.5
+_HIDDEN_OVER = 0.6
 _SQUARE = np.ones((3, 3), np.uint8)
+_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 _FAR = np.iinfo(np.int32).max // 4  # geodesic distance of what cannot be reached
 
 
@@ -57,15 +66,17 @@ class Limbs:
     """Bones between pairs of paths, over both keys' pixels (work scale)."""
 
     def __init__(self, pairs: list[tuple[int, int]], key_a: _Key, key_b: _Key,
-                 starts: np.ndarray, ends: np.ndarray, shape: tuple[int, int], half: tuple[float, float]):
+                 starts: np.ndarray, ends: np.ndarray, shape: tuple[int, int], half: tuple[float, float],
+                 hidden: tuple[np.ndarray, np.ndarray] | None = None):
         self.pairs = pairs
         self.half = half  # each key's half stroke width (px)
         self.keys = (key_a, key_b)
         self.references = (starts, ends)
         self.shape = shape
-        # Bone pixels that another stroke needs too (an arm drawn along the body's outline): they
-        # stay in the keys the rest is in-betweened from, and the bones' layer draws them again.
-        self.shared = (np.zeros(shape, bool), np.zeros(shape, bool))
+        # Bone pixels that another stroke runs on under (an arm drawn along the body's outline,
+        # see hidden_strokes): they stay in the keys the flow sees and the rest is in-betweened
+        # from, and the bones' layer draws them again.
+        self.hidden = hidden if hidden is not None else (np.zeros(shape, bool), np.zeros(shape, bool))
         self._masks = [self._bone_masks(k) for k in self.keys]
 
     def _bone_masks(self, data: _Key) -> list[np.ndarray]:
@@ -77,37 +88,13 @@ class Limbs:
             out.append(mask.reshape(self.shape))
         return out
 
-    def share_strokes(self, flows: tuple[np.ndarray, np.ndarray], inks: tuple[np.ndarray, np.ndarray]) -> None:
-        """Find the bone pixels that another stroke needs too: where the other key's strokes that
-        are no bone's land by its flow (A->B, B->A at work scale; the body's outline lands on the
-        arm drawn along it)."""
-        h, w = self.shape
-        shared = []
-        for k in range(2):
-            other = 1 - k
-            flow, ink = flows[other], inks[other]
-            stroke = (ink >= INK) & ~self.keys[other].owned
-            ys, xs = np.nonzero(stroke)
-            lx = np.rint(xs + flow[ys, xs, 0]).astype(int)
-            ly = np.rint(ys + flow[ys, xs, 1]).astype(int)
-            inside = (lx >= 0) & (lx < w) & (ly >= 0) & (ly < h)
-            landed = np.zeros((h, w), np.uint8)
-            landed[ly[inside], lx[inside]] = 1
-            # Within half a stroke's width (the landing is off by a little where the bone's
-            # pixels kept for the flow end, see for_flow), no wider: a bone drawn tangent to an
-            # outline would keep a stub of itself where the outline left it.
-            radius = int(np.ceil(self.half[k]))
-            landed = cv2.dilate(landed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2))
-            shared.append(self.keys[k].owned & landed.astype(bool))
-        self.shared = (shared[0], shared[1])
-
     def follow_strokes(self, flows: tuple[np.ndarray, np.ndarray], inks: tuple[np.ndarray, np.ndarray]) -> None:
         """Give each key's bone-only pixels (`owned`) the motion of the other strokes near them, in
         place (flows A->B, B->A and darkness at work scale): a Gaussian-weighted mean over that
-        key's ink that is no bone's, within about 2 x _FOLLOW_SIGMA px. What a bone hid there (the
-        outline an arm lay along) then moves as the outline round it does; the flow read there had
-        a gap to cross, the bones (bar where they touch) having been erased before it ran.
-        Bone pixels with no such ink near them keep their flow."""
+        key's ink that is no bone's, within about 2 x _FOLLOW_SIGMA px. What a bone hid there then
+        moves as the strokes round it do; the flow read there had a gap to cross, the bones (bar
+        where they touch another stroke or hide one) having been erased before it ran. Bone pixels
+        with no such ink near them keep their flow."""
         for flow, ink, data, only in zip(flows, inks, self.keys, self.owned, strict=True):
             if not only.any():
                 continue
@@ -120,15 +107,15 @@ class Limbs:
 
     def for_flow(self, inks: tuple[np.ndarray, np.ndarray], scale: float) -> tuple[np.ndarray, np.ndarray]:
         """Each key's bone pixels to erase before the flow runs (`inks`: darkness at work scale,
-        `scale`: work px per key px): all but those within _TOUCH_PX of another stroke. There
-        that stroke may run on under the bone (the outline an arm was drawn along); erased, it
-        left a gap, and the flow slid the stroke along it."""
+        `scale`: work px per key px): all but those another stroke runs on under (`hidden`) and
+        those within _TOUCH_PX of another stroke (where a shoulder meets the body). Erased, the
+        outline an arm was drawn along left a gap, and the flow slid the outline along it."""
         radius = max(1, int(round(_TOUCH_PX * scale)))
         touch = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1,) * 2)
         out = []
-        for ink, data in zip(inks, self.keys, strict=True):
+        for ink, data, hidden in zip(inks, self.keys, self.hidden, strict=True):
             others = ((ink >= INK) & ~data.owned).astype(np.uint8)
-            out.append(data.owned & (cv2.dilate(others, touch) == 0))
+            out.append(data.owned & (cv2.dilate(others, touch) == 0) & ~hidden)
         return out[0], out[1]
 
     @property
@@ -140,8 +127,8 @@ class Limbs:
 
     @property
     def owned(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each key's pixels that are its bones' only (not those shared with another stroke)."""
-        return self.keys[0].owned & ~self.shared[0], self.keys[1].owned & ~self.shared[1]
+        """Each key's pixels that are its bones' only (not those another stroke runs on under)."""
+        return self.keys[0].owned & ~self.hidden[0], self.keys[1].owned & ~self.hidden[1]
 
     def box(self, positions: np.ndarray, scale: float, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
         """(x0, y0, x1, y1) at full size (`size` = (h, w)) holding both keys' bones where the
@@ -229,7 +216,9 @@ def find_limbs(track: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray) -> Limbs
     if not pairs:
         return None
     keys = [f.owner(pairs, points) for f, points in zip(found, (starts, ends), strict=True)]
-    return Limbs(pairs, keys[0], keys[1], starts, ends, ink_a.shape, (found[0].half, found[1].half))
+    hidden = [hidden_strokes(k.owned, f.ink, f.half) for k, f in zip(keys, found, strict=True)]
+    return Limbs(pairs, keys[0], keys[1], starts, ends, ink_a.shape, (found[0].half, found[1].half),
+                 (hidden[0], hidden[1]))
 
 
 def _limb_chains(track: np.ndarray, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -497,3 +486,86 @@ def erase_bones(keys: tuple[np.ndarray, np.ndarray], owned: tuple[np.ndarray, np
         filled[mask] = other[mask]
         out.append(filled)
     return out[0], out[1]
+
+
+def hidden_strokes(owned: np.ndarray, ink: np.ndarray, half: float) -> np.ndarray:
+    """(H, W) bool: the ink of a key's bones (`owned`) that another stroke runs on under, found
+    by carrying that stroke across: where the bones cut the other strokes (`ink` minus `owned`)
+    into ends that face each other, a cubic (Hermite) curve joins each such pair along the ends'
+    directions, as wide as a stroke (`half` its half width). The body's outline an arm was drawn
+    along, or that a leg joins, is then one line again in the key the flow sees and the frame is
+    warped from, rather than a gap the other key's outline is guessed into."""
+    out = np.zeros(owned.shape, bool)
+    ends = _cut_ends(owned, ink, half)
+    if len(ends) < 2:
+        return out
+    h, w = owned.shape
+    over = cv2.dilate(owned.astype(np.uint8), _SQUARE).astype(bool)
+    reach = _HIDDEN_GAP * half
+    pairs = []
+    for i, (p, d) in enumerate(ends):
+        for j in range(i + 1, len(ends)):
+            q, e = ends[j]
+            gap = float(np.hypot(*(q - p)))
+            if not 1.0 <= gap <= reach:
+                continue
+            way = (q - p) / gap
+            facing = min(float(d @ way), float(-e @ way))
+            if facing >= _HIDDEN_FACING:
+                pairs.append((facing - gap / reach, i, j, gap))
+    mask = np.zeros((h, w), np.uint8)
+    taken: set[int] = set()
+    for _, i, j, gap in sorted(pairs, reverse=True):  # the best-facing, nearest pairs first
+        if i in taken or j in taken:
+            continue
+        (p, d), (q, e) = ends[i], ends[j]
+        s = np.linspace(0.0, 1.0, max(8, int(2 * gap)))[:, None]
+        curve = ((2 * s**3 - 3 * s**2 + 1) * p + (s**3 - 2 * s**2 + s) * gap * d
+                 + (3 * s**2 - 2 * s**3) * q - (s**3 - s**2) * gap * e)
+        xs = np.clip(np.rint(curve[:, 0]).astype(int), 0, w - 1)
+        ys = np.clip(np.rint(curve[:, 1]).astype(int), 0, h - 1)
+        if over[ys, xs].mean() < _HIDDEN_OVER:
+            continue  # two strokes ending near a bone, not one running on under it
+        taken |= {i, j}
+        cv2.polylines(mask, [np.rint(curve).astype(np.int32)], False, 1, max(1, int(round(2 * half))))
+    return mask.astype(bool) & owned & ink
+
+
+def _cut_ends(owned: np.ndarray, ink: np.ndarray, half: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ends, next to a bone, of the other strokes' middle lines: each as its point (x, y) and
+    the unit direction it leaves the stroke in (from a few stroke widths back along the line)."""
+    if not owned.any():
+        return []
+    others = ink & ~owned
+    near = cv2.dilate(owned.astype(np.uint8), cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (2 * int(np.ceil(half)) + 5,) * 2)).astype(bool)
+    ys, xs = np.nonzero(owned)
+    margin = int(4 * half + 12)  # room to follow each line back from its end
+    y0, y1 = max(int(ys.min()) - margin, 0), min(int(ys.max()) + margin + 1, owned.shape[0])
+    x0, x1 = max(int(xs.min()) - margin, 0), min(int(xs.max()) + margin + 1, owned.shape[1])
+    line = thinned(others[y0:y1, x0:x1])
+    padded = np.pad(line, 1).astype(np.uint8)
+    hh, ww = line.shape
+    count = sum(padded[1 + dy:1 + dy + hh, 1 + dx:1 + dx + ww] for dy, dx in _NEIGHBOURS)
+    out = []
+    back = int(3 * half + 6)
+    for ey, ex in zip(*np.nonzero(line & (count == 1) & near[y0:y1, x0:x1]), strict=True):
+        # Breadth-first back along the line (through any spur thinning left at the end).
+        front = {(int(ey), int(ex))}
+        seen = set(front)
+        for _ in range(back):
+            step = {(y + dy, x + dx) for y, x in front for dy, dx in _NEIGHBOURS
+                    if 0 <= y + dy < hh and 0 <= x + dx < ww and line[y + dy, x + dx]} - seen
+            if not step:
+                break
+            seen |= step
+            front = step
+        if len(seen) < 4:
+            continue  # a speck, not a line
+        from_y = np.mean([y for y, _ in front])
+        from_x = np.mean([x for _, x in front])
+        direction = np.array([ex - from_x, ey - from_y], np.float64)
+        norm = float(np.hypot(*direction))
+        if norm > 0:
+            out.append((np.array([ex + x0, ey + y0], np.float64), direction / norm))
+    return out

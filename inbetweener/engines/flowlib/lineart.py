@@ -64,3 +64,27 @@ def consensus_share(warped_a: np.ndarray, warped_b: np.ndarray, share_a: np.ndar
     out[lone_a] = np.clip((0.5 - t) / 0.4, 0.0, 1.0)
     out[lone_b] = 1.0 - np.clip((t - 0.5) / 0.4, 0.0, 1.0)
     return out
+
+
+def thinned(mask: np.ndarray) -> np.ndarray:
+    """The mask thinned to 8-connected lines one pixel wide (Zhang & Suen 1984, "A fast parallel
+    algorithm for thinning digital patterns")."""
+    image = np.pad(mask, 1).astype(np.uint8)
+    while True:
+        changed = False
+        for second in (False, True):
+            # The neighbours clockwise from north: P2 .. P9 in the paper.
+            n = [image[:-2, 1:-1], image[:-2, 2:], image[1:-1, 2:], image[2:, 2:],
+                 image[2:, 1:-1], image[2:, :-2], image[1:-1, :-2], image[:-2, :-2]]
+            count = sum(n)
+            crossings = sum((n[i] == 0) & (n[(i + 1) % 8] == 1) for i in range(8))
+            if second:
+                side = (n[0] * n[2] * n[6] == 0) & (n[0] * n[4] * n[6] == 0)
+            else:
+                side = (n[0] * n[2] * n[4] == 0) & (n[2] * n[4] * n[6] == 0)
+            remove = (image[1:-1, 1:-1] == 1) & (count >= 2) & (count <= 6) & (crossings == 1) & side
+            if remove.any():
+                image[1:-1, 1:-1][remove] = 0
+                changed = True
+        if not changed:
+            return image[1:-1, 1:-1].astype(bool)

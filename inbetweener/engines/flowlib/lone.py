@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from inbetweener.engines.flowlib.lineart import INK
+from inbetweener.engines.flowlib.lineart import INK, thinned
 
 # A lone stroke: at most this share of its pixels passes the forward-backward check (consistency
 # over 0.5), and it has at least _MIN_PX pixels at work scale (smaller specks are left to the blend).
@@ -318,7 +318,7 @@ def _pairs(parts: list[_Components], of_a: list[int], of_b: list[int], overlap: 
 def _spine(mask: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], float]:
     """The middle line of a stroke's mask (bool): its points (rows, columns; float, a quarter of
     a px apart at most along it) and its length (px)."""
-    thin = _thinned(mask)
+    thin = thinned(mask)
     if not thin.any():  # thinning wears a 2 x 2 block away: its middle is its pixel nearest the centre
         rows, cols = np.nonzero(mask)
         nearest = np.argmin(np.hypot(rows - rows.mean(), cols - cols.mean()))
@@ -338,30 +338,6 @@ def _spine(mask: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], float]:
             points_r.append(rows[linked] + np.float32(f * dy))
             points_c.append(cols[linked] + np.float32(f * dx))
     return (np.concatenate(points_r), np.concatenate(points_c)), length
-
-
-def _thinned(mask: np.ndarray) -> np.ndarray:
-    """The mask thinned to 8-connected lines one pixel wide (Zhang & Suen 1984, "A fast parallel
-    algorithm for thinning digital patterns")."""
-    image = np.pad(mask, 1).astype(np.uint8)
-    while True:
-        changed = False
-        for second in (False, True):
-            # The neighbours clockwise from north: P2 .. P9 in the paper.
-            n = [image[:-2, 1:-1], image[:-2, 2:], image[1:-1, 2:], image[2:, 2:],
-                 image[2:, 1:-1], image[2:, :-2], image[1:-1, :-2], image[:-2, :-2]]
-            count = sum(n)
-            crossings = sum((n[i] == 0) & (n[(i + 1) % 8] == 1) for i in range(8))
-            if second:
-                side = (n[0] * n[2] * n[6] == 0) & (n[0] * n[4] * n[6] == 0)
-            else:
-                side = (n[0] * n[2] * n[4] == 0) & (n[2] * n[4] * n[6] == 0)
-            remove = (image[1:-1, 1:-1] == 1) & (count >= 2) & (count <= 6) & (crossings == 1) & side
-            if remove.any():
-                image[1:-1, 1:-1][remove] = 0
-                changed = True
-        if not changed:
-            return image[1:-1, 1:-1].astype(bool)
 
 
 def _area(box: Box) -> float:
