@@ -77,14 +77,24 @@ class Limbs:
         # see hidden_strokes): they stay in the keys the flow sees and the rest is in-betweened
         # from, and the bones' layer draws them again.
         self.hidden = hidden if hidden is not None else (np.zeros(shape, bool), np.zeros(shape, bool))
-        self._masks = [self._bone_masks(k) for k in self.keys]
+        self._masks = [self._bone_masks(k, self.hidden[k], self.half[k]) for k in range(2)]
 
-    def _bone_masks(self, data: _Key) -> list[np.ndarray]:
-        """(H, W) uint8 per bone: 255 on its pixels."""
+    def _bone_masks(self, key: int, hidden: np.ndarray, half: float) -> list[np.ndarray]:
+        """(H, W) uint8 per bone: 255 on the pixels its layer draws. That is all of them but the
+        hidden stroke's off the limb's own line (more than half a stroke width from the middle of
+        the pixels the bone has alone): swung with the arm, the stretch of outline it was drawn
+        along stood off it as a stub."""
+        data = self.keys[key]
         out = []
         for n in range(len(self.pairs)):
+            mine = data.bone == n
+            rows = data.rows[mine]
+            under = hidden.reshape(-1)[rows]
+            if under.any() and not under.all():
+                middle = float(np.median(data.across[mine][~under]))
+                rows = rows[~under | (np.abs(data.across[mine] - middle) <= half + 0.5)]
             mask = np.zeros(self.shape[0] * self.shape[1], np.uint8)
-            mask[data.rows[data.bone == n]] = 255
+            mask[rows] = 255
             out.append(mask.reshape(self.shape))
         return out
 
