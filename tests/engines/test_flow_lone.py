@@ -177,6 +177,19 @@ def test_a_ring_redrawn_bigger_that_the_flow_half_follows_grows_whole():
         assert ring.min() > 0.5, (t, ring.round(2))
 
 
+def test_a_stroke_coming_into_the_picture_grows_from_the_frame_edge():
+    # A line only key B has, cut by the left edge, grew about the middle of what the frame shows
+    # of it: half-way to B it floated in mid-air, clear of the edge it comes in from.
+    a = _key(0, [])
+    paper = np.ascontiguousarray(_key(SHIFT, [])[..., :3])
+    cv2.line(paper, (0, 215), (90, 215), INK, 3, cv2.LINE_AA)
+    b = np.dstack([paper, a[..., 3]])
+    (frame,) = _frames(a, b, (0.75,))
+    dark = 1.0 - cv2.cvtColor(frame[..., :3], cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    inked = np.flatnonzero(dark[211:220].max(axis=0) > 0.5)
+    assert inked.size and inked.min() <= 1 and 40 <= inked.max() <= 50, inked
+
+
 @pytest.mark.parametrize(("circles_a", "circles_b", "said"), [
     ([], [((250, 80), 28)], ["line art: 1 stroke only the second key has grows in"]),
     ([((250, 80), 28), ((60, 210), 12)], [], ["line art: 2 strokes only the first key has shrink away"]),

@@ -13,8 +13,8 @@ layer, whole:
   ink's box fitted to the box between the two keys' at time t. So are two strokes in one place,
   one much bigger than the other, that the flow only half matched (a ring redrawn bigger: half of
   it followed, the rest came apart).
-- A stroke alone moves as its surroundings do and grows from its middle, as a stroke redrawn
-  bigger does: B's from a dot at the middle of the segment to its drawn size at B, A's shrinking
+- A stroke alone moves as its surroundings do and grows from its middle (or, cut by the frame's
+  edge, from that edge: it comes into the picture), as a stroke redrawn bigger does: B's from a dot at the middle of the segment to its drawn size at B, A's shrinking
   likewise to nothing by the middle. (Faded in, it was a grey ghost of a line: in cel animation a
   new mark is drawn, small, not dissolved in.)
 
@@ -62,6 +62,9 @@ class _Stroke:
     spine: tuple[np.ndarray, np.ndarray]   # its middle line: rows, columns (float, keys' px)
     half_width: float                      # its line's half-width drawn in solid ink (keys' px)
     core: tuple[np.ndarray, np.ndarray]    # rows, columns of its darkest pixels (keys' px): its colour
+    # Where in its box (0 .. 1 across, down) it grows from: its middle, or the frame's edge where
+    # the edge cuts it (a stroke coming into the picture is drawn in from there).
+    anchor: tuple[float, float] = (0.5, 0.5)
 
     @classmethod
     def of(cls, labels: np.ndarray, label: int, stats: tuple[int, int, int, int], size: tuple[int, int],
@@ -90,15 +93,20 @@ class _Stroke:
         core = (np.clip(np.rint((y + deep_rows + 0.5) * sy - 0.5), 0, full_h - 1).astype(int),
                 np.clip(np.rint((x + deep_cols + 0.5) * sx - 0.5), 0, full_w - 1).astype(int))
         spine = ((y + rows + 0.5) * sy - 0.5, (x + cols + 0.5) * sx - 0.5)
-        return cls(ink, motion, spine, half_width, core)
+
+        def side(first: bool, last: bool) -> float:
+            return 0.0 if first and not last else 1.0 if last and not first else 0.5
+
+        anchor = (side(x == 0, x + bw == w), side(y == 0, y + bh == h))
+        return cls(ink, motion, spine, half_width, core, anchor)
 
     def moved(self, by: float, size: float = 1.0) -> Box:
         """Its ink's box moved `by` of its way to the other key, at `size` times its own about its
-        centre."""
+        anchor."""
         x0, y0, x1, y1 = self.ink
-        cx, cy = 0.5 * (x0 + x1) + self.motion[0] * by, 0.5 * (y0 + y1) + self.motion[1] * by
-        rx, ry = 0.5 * size * (x1 - x0), 0.5 * size * (y1 - y0)
-        return cx - rx, cy - ry, cx + rx, cy + ry
+        (ax, ay), bw, bh = self.anchor, x1 - x0, y1 - y0
+        px, py = x0 + ax * bw + self.motion[0] * by, y0 + ay * bh + self.motion[1] * by
+        return px - size * ax * bw, py - size * ay * bh, px + size * (1 - ax) * bw, py + size * (1 - ay) * bh
 
 
 class LoneStrokes:
