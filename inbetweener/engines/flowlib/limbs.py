@@ -85,17 +85,33 @@ class Limbs:
         the pixels the bone has alone): swung with the arm, the stretch of outline it was drawn
         along stood off it as a stub."""
         data = self.keys[key]
+        h, w = self.shape
+        ends = [i for pair in self.pairs for i in pair]
+        joints = {i for i in ends if ends.count(i) > 1}
         out = []
-        for n in range(len(self.pairs)):
+        for n, pair in enumerate(self.pairs):
             mine = data.bone == n
             rows = data.rows[mine]
             under = hidden.reshape(-1)[rows]
             if under.any() and not under.all():
                 middle = float(np.median(data.across[mine][~under]))
                 rows = rows[~under | (np.abs(data.across[mine] - middle) <= half + 0.5)]
-            mask = np.zeros(self.shape[0] * self.shape[1], np.uint8)
+            mask = np.zeros(h * w, np.uint8)
             mask[rows] = 255
-            out.append(mask.reshape(self.shape))
+            mask = mask.reshape(self.shape)
+            for end in joints.intersection(pair):
+                # Round a joint (a knee): each bone there also draws the limb's ink about the
+                # joint, so turned apart the two leave no wedge of paper on the bend's outside.
+                x, y = self.references[key][end]
+                r = 2.0 * half
+                x0, x1 = max(int(x - r), 0), min(int(x + r) + 2, w)
+                y0, y1 = max(int(y - r), 0), min(int(y + r) + 2, h)
+                if x0 >= x1 or y0 >= y1:
+                    continue
+                yy, xx = np.mgrid[y0:y1, x0:x1]
+                near = ((xx - x) ** 2 + (yy - y) ** 2 <= r * r) & data.owned[y0:y1, x0:x1]
+                mask[y0:y1, x0:x1][near] = 255
+            out.append(mask)
         return out
 
     def follow_strokes(self, flows: tuple[np.ndarray, np.ndarray], inks: tuple[np.ndarray, np.ndarray]) -> None:
@@ -180,14 +196,17 @@ class Limbs:
             src_x, src_y = _unbend(qx, qy, reference[i], reference[j], positions[i], positions[j])
             got = cv2.remap(self._masks[key][n], src_x, src_y, cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=0) * np.float32(1.0 / 255.0)
-            region = (slice(y0 - by0, y1 - by0), slice(x0 - bx0, x1 - bx0))
-            take = got > cover[region]
-            if not take.any():
+            if not got.any():
                 continue
+            region = (slice(y0 - by0, y1 - by0), slice(x0 - bx0, x1 - bx0))
             pixels = cv2.remap(image, src_x / scale, src_y / scale, cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-            np.copyto(colour[region], pixels, where=take[..., None])
-            np.copyto(cover[region], got, where=take)
+            colour[region] += pixels * got[..., None]
+            cover[region] += got
+        # The bones' pixels do not overlap, so where two bones meet (a knee) their soft edges add
+        # up to the whole stroke. Kept as the larger of the two, they left a pale seam across it.
+        colour /= np.maximum(cover, np.float32(1e-6))[..., None]
+        np.minimum(cover, np.float32(1.0), out=cover)
         return colour, cover
 
     def _placed(self, key: int, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
