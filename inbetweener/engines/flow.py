@@ -314,8 +314,8 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         if field.limbs:
             field.limbs.follow_strokes((flow_ab, flow_ba), inks)
             # The base frame is warped from keys without their bones (the bones' layer draws
-            # them), what a bone hid taken from the other key by the flow of what lay beneath.
-            bases = erase_bones((premul_a, premul_b), field.limbs.owned, (flow_ab, flow_ba))
+            # them), bar the strokes they hid (the outline an arm was drawn along).
+            bases = erase_bones((premul_a, premul_b), field.limbs.owned)
         field.prepare_bends(flow_ab, flow_ba)
     lone = None
     if line_art:

@@ -11,7 +11,7 @@ end (a hand drawn as a knob about the path's point) goes with its bone.
 The rest of the drawing is in-betweened as usual, from keys without their bones; the bones are
 drawn over it as a layer. A stroke a bone hides (the body's outline an arm was drawn along, or
 that a leg joins) is carried on across the bone from the ends it was cut into, and kept: the flow
-sees it whole and the frame is warped from it. Whatever else a bone hid comes from the other key.
+sees it whole and the frame is warped from it. Whatever else a bone hid is paper.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from inbetweener.engines.flowlib.fields import pixel_grid, resize_flow, warp
 from inbetweener.engines.flowlib.lineart import INK, darkness, thinned
 
 # How far (px, beyond a few stroke widths) a path's point may sit from the stroke it belongs to.
@@ -483,37 +482,21 @@ def _unbend(qx: np.ndarray, qy: np.ndarray, ref_first: np.ndarray, ref_second: n
     return src_x.astype(np.float32), src_y.astype(np.float32)
 
 
-def erase_bones(keys: tuple[np.ndarray, np.ndarray], owned: tuple[np.ndarray, np.ndarray],
-                flows: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def erase_bones(keys: tuple[np.ndarray, np.ndarray], owned: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Copies of both keys (uint8 RGBA or premultiplied float, full size) without their bone
-    pixels (`owned`, work scale): painted in the key's paper colour (the median of its light
-    pixels), or, given the flows A->B and B->A (work scale), in what the other key shows there
-    (what the bone hid: the outline an arm was drawn along)."""
+    pixels (`owned`, work scale), painted in the key's paper colour (the median of its light
+    pixels). What a bone hid is a stroke it is kept for (hidden_strokes), or paper."""
     h, w = keys[0].shape[:2]
-    masks = []
-    for mask in owned:
+    out = []
+    for key, mask in zip(keys, owned, strict=True):
         if mask.shape != (h, w):
             mask = cv2.resize(mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
             mask = cv2.dilate(mask, _SQUARE).astype(bool)  # upscaled edges fall short
-        masks.append(mask)
-    papered = []
-    for key, mask in zip(keys, masks, strict=True):
         light = darkness(key) < 0.1
         paper = np.median(key[light], axis=0) if light.any() else np.full(key.shape[2], 255.0)
-        out = key.copy()
-        out[mask] = paper.astype(key.dtype)
-        papered.append(out)
-    if flows is None:
-        return papered[0], papered[1]
-    gx, gy = pixel_grid(h, w)
-    out = []
-    for k, (mine, mask, flow) in enumerate(zip(papered, masks, flows, strict=True)):
-        if flow.shape[:2] != (h, w):
-            flow = resize_flow(flow, w, h)
-        other = warp(papered[1 - k], flow, gx, gy)
-        filled = mine.copy()
-        filled[mask] = other[mask]
-        out.append(filled)
+        papered = key.copy()
+        papered[mask] = paper.astype(key.dtype)
+        out.append(papered)
     return out[0], out[1]
 
 
@@ -557,7 +540,8 @@ def hidden_strokes(owned: np.ndarray, ink: np.ndarray, half: float) -> np.ndarra
             continue  # two strokes ending near a bone, not one running on under it
         taken |= {i, j}
         cv2.polylines(mask, [np.rint(curve).astype(np.int32)], False, 1, max(1, int(round(2 * half))))
-    return mask.astype(bool) & owned & ink
+    # And the stroke's soft edge (the bone's pixels next to its ink).
+    return cv2.dilate((mask.astype(bool) & owned & ink).astype(np.uint8), _SQUARE).astype(bool) & owned
 
 
 def _cut_ends(owned: np.ndarray, ink: np.ndarray, half: float) -> list[tuple[np.ndarray, np.ndarray]]:
