@@ -77,6 +77,10 @@ _HYPOTHESIS_TILE = 128
 # px^2 beyond which a time-t pixel's source lands too far from it: where both keys' do, no
 # pixel of either moves there, and the frame is painted in from round it (see _paint_in_flat).
 _LOST_PX2 = 4.0
+# px^2 within which a time-t pixel's source lands on it: that key's motion does bring it here.
+_EXACT_PX2 = 1.0
+# Texture (0 flat paint .. 1) below which a key's read counts as flat paint.
+_FLAT_READ = 0.3
 _PAINT_IN_RING = 4
 _PAINT_IN_FLAT = 30.0
 # Path reach (pin / bend weight) above which a pixel's motion is the paths' to decide.
@@ -763,6 +767,16 @@ class _Synthesizer:
         (to_a, miss_a), (to_b, miss_b) = both(split, partial(self._invert, move_a, to_a),
                                               partial(self._invert, move_b, to_b))
         del move_a, move_b
+        # Over flat paint, a key whose motion brings no source pixel here (its inversion misses by
+        # over _LOST_PX2) while the other key's brings one (within _EXACT_PX2) does not see the
+        # pixel, whatever its splat says: the splat's count is blurred over a few pixels, and in
+        # the thin strip a shape has just left (or is about to cover) it let the shape's outline
+        # in as specks. (Over texture the inversion misses more by chance: photos lose by it.)
+        flat_b = warp(self.textures[1], to_b, self.gx, self.gy) < _FLAT_READ
+        flat_a = warp(self.textures[0], to_a, self.gx, self.gy) < _FLAT_READ
+        seen_a[(miss_a > _LOST_PX2) & (miss_b <= _EXACT_PX2) & flat_b] = 0.0
+        seen_b[(miss_b > _LOST_PX2) & (miss_a <= _EXACT_PX2) & flat_a] = 0.0
+        del flat_a, flat_b
         # Where neither key's splat arrived, the key whose source pixel really moves here wins
         # (not one whose source, e.g. a shape that has moved on, lands somewhere else).
         weight_a = np.float32(1.0 - t) * (seen_a + np.float32(1e-3) * np.exp(-0.5 * miss_a) + np.float32(1e-6))
