@@ -482,7 +482,8 @@ def _unbend(qx: np.ndarray, qy: np.ndarray, ref_first: np.ndarray, ref_second: n
     return src_x.astype(np.float32), src_y.astype(np.float32)
 
 
-def erase_bones(keys: tuple[np.ndarray, np.ndarray], owned: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def erase_bones(keys: tuple[np.ndarray, np.ndarray],
+                owned: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Copies of both keys (uint8 RGBA or premultiplied float, full size) without their bone
     pixels (`owned`, work scale), painted in the key's paper colour (the median of its light
     pixels). What a bone hid is a stroke it is kept for (hidden_strokes), or paper."""

@@ -14,9 +14,10 @@ layer, whole:
   one much bigger than the other, that the flow only half matched (a ring redrawn bigger: half of
   it followed, the rest came apart).
 - A stroke alone moves as its surroundings do and grows from its middle (or, cut by the frame's
-  edge, from that edge: it comes into the picture), as a stroke redrawn bigger does: B's from a dot at the middle of the segment to its drawn size at B, A's shrinking
-  likewise to nothing by the middle. (Faded in, it was a grey ghost of a line: in cel animation a
-  new mark is drawn, small, not dissolved in.)
+  edge, from that edge: it comes into the picture), as a stroke redrawn bigger does: B's from a
+  dot at the middle of the segment to its drawn size at B, A's shrinking likewise to nothing by
+  the middle. (Faded in, it was a grey ghost of a line: in cel animation a new mark is drawn,
+  small, not dissolved in.)
 
 Either way the stroke is drawn in solid ink with its line as wide as in its key (see _draw).
 """
