@@ -21,6 +21,22 @@ def _centroid(mask: np.ndarray) -> np.ndarray:
     return np.array([xs.mean(), ys.mean()])
 
 
+def _sample_ball() -> tuple[np.ndarray, np.ndarray, tuple, np.ndarray]:
+    """The bundled ball sample: keys A and B (RGBA), its paths, and the ball's pixels in A (where
+    the keys differ, about the path's start)."""
+    from pathlib import Path
+
+    from inbetweener.io.paths_json import load_paths
+
+    samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
+    a, b = (cv2.cvtColor(cv2.imread(str(samples / f"ball_{k}.png")), cv2.COLOR_BGR2RGBA) for k in "ab")
+    paths = load_paths(samples / "ball_paths.json")
+    moved = (np.abs(a.astype(int) - b.astype(int)).sum(axis=2) > 60).astype(np.uint8)
+    start_x, start_y = (round(v) for v in paths[0].curve.start)
+    labels = cv2.connectedComponents(moved)[1]
+    return a, b, paths, labels == labels[start_y, start_x]
+
+
 def test_registered_as_flow():
     assert isinstance(get_engine("flow"), FlowEngine)
     names = {o.name for o in FlowEngine.options}
@@ -227,17 +243,8 @@ def test_autopilot_option_runs_and_keeps_motion():
 def test_no_ghost_outline_where_the_sample_ball_took_off():
     # The bundled sample: once the ball has left its start, the sky there shows no ring of its
     # outline (the key's edge pixels, half outline, used to stay behind with the sky's motion).
-    from pathlib import Path
-
-    from inbetweener.io.paths_json import load_paths
-
-    samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
-    a, b = (cv2.cvtColor(cv2.imread(str(samples / f"ball_{k}.png")), cv2.COLOR_BGR2RGBA) for k in "ab")
-    paths = load_paths(samples / "ball_paths.json")
-    moved = (np.abs(a.astype(int) - b.astype(int)).sum(axis=2) > 60).astype(np.uint8)
-    start_x, start_y = (round(v) for v in paths[0].curve.start)
-    labels = cv2.connectedComponents(moved)[1]
-    start = (labels == labels[start_y, start_x]).astype(np.uint8)
+    a, b, paths, ball = _sample_ball()
+    start = ball.astype(np.uint8)
     kernel = np.ones((3, 3), np.uint8)
     ring = cv2.dilate(start, kernel, iterations=3).astype(bool) & ~cv2.erode(start, kernel, iterations=3).astype(bool)
     frames = _frames(TweenRequest(a, b, (0.5, 0.75), paths=paths))
@@ -272,13 +279,7 @@ def test_flat_outlined_disc_over_a_flat_sky_keeps_its_whole_outline():
 def test_no_ground_is_dragged_along_under_the_flying_sample_ball():
     # Grass blades touching the landed ball in key B pass the flow's checks with the ball's motion;
     # their landings under the flying ball won the splat over the sky yet counted as the sky's "seen".
-    from pathlib import Path
-
-    from inbetweener.io.paths_json import load_paths
-
-    samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
-    a, b = (cv2.cvtColor(cv2.imread(str(samples / f"ball_{k}.png")), cv2.COLOR_BGR2RGBA) for k in "ab")
-    paths = load_paths(samples / "ball_paths.json")
+    a, b, paths, _ = _sample_ball()
     times = (0.25, 0.5, 0.75)
     frames = _frames(TweenRequest(a, b, times, paths=paths))
     grass = 0
@@ -293,17 +294,7 @@ def test_the_strip_the_sample_ball_has_just_left_shows_sky_not_specks_of_its_out
     # Early on, the ball has moved a few pixels: key A shows the ball over the strip it has left,
     # key B shows the sky there. The splat's count, blurred over a few pixels, had A seen in the
     # strip, and A's outline came through as dark specks.
-    from pathlib import Path
-
-    from inbetweener.io.paths_json import load_paths
-
-    samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
-    a, b = (cv2.cvtColor(cv2.imread(str(samples / f"ball_{k}.png")), cv2.COLOR_BGR2RGBA) for k in "ab")
-    paths = load_paths(samples / "ball_paths.json")
-    moved = (np.abs(a.astype(int) - b.astype(int)).sum(axis=2) > 60).astype(np.uint8)
-    start_x, start_y = (round(v) for v in paths[0].curve.start)
-    labels = cv2.connectedComponents(moved)[1]
-    start = labels == labels[start_y, start_x]  # the ball in A
+    a, b, paths, start = _sample_ball()
     radius = np.sqrt(start.sum() / np.pi)
     ys, xs = np.mgrid[:a.shape[0], :a.shape[1]]
     times = (1 / 12, 2 / 12)  # the sample's first two in-betweens
