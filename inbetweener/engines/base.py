@@ -58,6 +58,25 @@ class TweenRequest:
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)
 
+    def number(self, name: str, default: Any, kind: type, lo: float, hi: float) -> Any:
+        """Option `name` as an int or float (`kind`) from `lo` to `hi`; one sentence to the user
+        otherwise (an option typed on the command line or in a project file is theirs to fix)."""
+        raw = self.option(name, default)
+        try:
+            value = kind(float(raw)) if kind is int else kind(raw)
+        except (TypeError, ValueError):
+            raise EngineError(f"option {name}={raw!r} is not a number; give a value from {lo:g} to {hi:g}") from None
+        if not lo <= value <= hi:
+            raise EngineError(f"option {name}={raw!r} is out of range; give a value from {lo:g} to {hi:g}")
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        """Option `name` as one of `choices` (any case); one sentence to the user otherwise."""
+        value = str(self.option(name, default) or default).lower()
+        if value not in choices:
+            raise EngineError(f"option {name}={value!r} is not known; choose one of {', '.join(choices)}")
+        return value
+
 
 @dataclass(frozen=True)
 class Progress:

@@ -212,9 +212,7 @@ def _option_bool(value: object) -> bool:
 def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress | _Synthesizer]:
     """Everything computed once per request: work-scale flows, pins, bends, visibility (with
     `at_once`, each key's half of the work alongside the other's)."""
-    mode = str(request.option("line_art", "auto")).lower()
-    if mode not in ("auto", "on", "off"):
-        raise EngineError(f"line_art must be auto, on or off, not {mode!r}")
+    mode = request.choice("line_art", "auto", ("auto", "on", "off"))
     line_art = mode == "on" or (mode == "auto" and looks_like_line_art(request.key_a, request.key_b))
     paths = list(request.paths)
     if _option_bool(request.option("autopilot", False)):
@@ -223,12 +221,9 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         yield Progress(0.05, "matching features")
         paths += autopilot_paths(request.key_a, request.key_b)
     width, height = request.size
-    try:
-        max_side = int(request.option("max_flow_size", 1024))
-    except (TypeError, ValueError) as exc:
-        raise EngineError("max_flow_size must be a whole number of pixels") from exc
+    max_side = request.number("max_flow_size", 1024, int, 64, 8192)
     # Small keys are enlarged for the flow: DIS needs pyramid levels to follow large motions.
-    scale = min(max(1.0, _MIN_FLOW_SIDE / max(width, height)), max(64, max_side) / max(width, height))
+    scale = min(max(1.0, _MIN_FLOW_SIDE / max(width, height)), max_side / max(width, height))
     work_w, work_h = max(8, round(width * scale)), max(8, round(height * scale))
     scale = work_w / width  # the exact factor used for both axes' path coordinates
 
@@ -258,7 +253,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     if field:
         init_ab, init_ba = field.initial_flows()
     yield Progress(0.2, "optical flow")
-    quality = str(request.option("quality", "medium"))
+    quality = request.choice("quality", "medium", ("fast", "medium", "high"))
     # The keys at work scale in uint8 (half the cost of float): colour judges flow candidates here
     # and motion candidates at time t later.
     match_a = np.clip(small_a + np.float32(0.5), 0, 255).astype(np.uint8)
@@ -343,7 +338,8 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     del carried, relative, small_a, small_b
     vis_a, vis_b = both(at_once, partial(_visibility, flow_ab, cons_a), partial(_visibility, flow_ba, cons_b))
     del cons_a, cons_b
-    sharpness = float(request.option("line_sharpness", 0.6)) if line_art else 0.0
+    sharpness = request.number("line_sharpness", 0.6, float, 0.0, 0.95)  # (checked on any drawing)
+    sharpness = sharpness if line_art else 0.0
     synth = _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
                          sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns, bases)
     synth.lone = lone

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 import pytest
@@ -137,10 +139,27 @@ def test_line_art_detection():
     assert not looks_like_line_art(photo, photo)
 
 
-def test_bad_option_is_a_user_error(disc_keys):
+@pytest.mark.parametrize("options, says", [
+    ({"line_art": "maybe"}, "line_art='maybe' is not known; choose one of auto, on, off"),
+    ({"quality": "ultra"}, "quality='ultra' is not known; choose one of fast, medium, high"),
+    ({"line_sharpness": 5}, "line_sharpness=5 is out of range; give a value from 0 to 0.95"),
+    ({"line_sharpness": "crisp"}, "line_sharpness='crisp' is not a number"),
+    ({"max_flow_size": 10}, "max_flow_size=10 is out of range; give a value from 64 to 8192"),
+])
+def test_bad_option_is_a_user_error(disc_keys, options, says):
+    # A typo on the command line or in a project file is one sentence, not a silent default.
     a, b = disc_keys
-    with pytest.raises(EngineError, match="line_art"):
-        list(FlowEngine().tween(TweenRequest(a, b, (0.5,), options={"line_art": "maybe"})))
+    with pytest.raises(EngineError, match=re.escape(says)):
+        list(FlowEngine().tween(TweenRequest(a, b, (0.5,), options=options)))
+
+
+def test_option_values_in_any_case_and_as_text_are_read():
+    request = TweenRequest(np.zeros((4, 4, 4), np.uint8), np.zeros((4, 4, 4), np.uint8), (0.5,),
+                           options={"quality": "High", "max_flow_size": "512", "line_sharpness": "0.25"})
+    assert request.choice("quality", "medium", ("fast", "medium", "high")) == "high"
+    assert request.number("max_flow_size", 1024, int, 64, 8192) == 512
+    assert request.number("line_sharpness", 0.6, float, 0.0, 0.95) == 0.25
+    assert request.number("absent", 7, int, 1, 10) == 7
 
 
 @pytest.mark.parametrize("quality", ["fast", "medium", "high"])

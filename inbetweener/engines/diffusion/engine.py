@@ -6,7 +6,7 @@ import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from inbetweener.engines.base import EngineOption, Progress, TweenFrame, TweenRequest
 from inbetweener.engines.diffusion import discovery
@@ -15,24 +15,6 @@ from inbetweener.errors import EngineError, ModelError
 _REQUIRED = ("torch", "diffusers", "transformers", "safetensors")
 OOM_MESSAGE = ("the GPU ran out of memory; generate fewer in-betweens (num_frames=14), lower the resolution, "
                "or set offload=model, decode_chunk=1 or dtype=fp16")
-
-
-def _number(request: TweenRequest, name: str, default: Any, kind: type, lo: float, hi: float) -> Any:
-    raw = request.option(name, default)
-    try:
-        value = kind(float(raw)) if kind is int else kind(raw)
-    except (TypeError, ValueError):
-        raise EngineError(f"option {name}={raw!r} is not a number; give a value from {lo:g} to {hi:g}") from None
-    if not lo <= value <= hi:
-        raise EngineError(f"option {name}={raw!r} is out of range; give a value from {lo:g} to {hi:g}")
-    return value
-
-
-def _choice(request: TweenRequest, name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = str(request.option(name, default) or default).lower()
-    if value not in choices:
-        raise EngineError(f"option {name}={value!r} is not known; choose one of {', '.join(choices)}")
-    return value
 
 
 class DiffusionEngine:
@@ -132,7 +114,7 @@ class DiffusionEngine:
         if raw in (None, "", "auto", 0, "0"):
             # one thread is steadiest on a shared CPU; on CUDA the CPU barely works
             return 1 if device.type == "cpu" else None
-        return _number(request, "threads", 1, int, 1, 256)
+        return request.number("threads", 1, int, 1, 256)
 
     @staticmethod
     def settings(request: TweenRequest):
@@ -140,26 +122,26 @@ class DiffusionEngine:
         from inbetweener.engines.diffusion.frames import parse_resolution
         from inbetweener.engines.diffusion.pipeline import Settings
 
-        mode = _choice(request, "mode", "auto", ("auto", "fuse", "rotate", "finetuned"))
+        mode = request.choice("mode", "auto", ("auto", "fuse", "rotate", "finetuned"))
         if mode == "auto":
             mode = "finetuned" if request.option("backward_unet") else "rotate"
-        _choice(request, "offload", "none", ("none", "model"))
+        request.choice("offload", "none", ("none", "model"))
         num_frames = request.option("num_frames", "auto")
         if num_frames not in (None, "", "auto"):
-            num_frames = _number(request, "num_frames", 14, int, 3, 64)
+            num_frames = request.number("num_frames", 14, int, 3, 64)
         return Settings(
-            steps=_number(request, "steps", 25, int, 1, 200),
+            steps=request.number("steps", 25, int, 1, 200),
             mode=mode,
-            strength=_number(request, "strength", 0.8, float, 0.05, 1.0),
-            guidance_min=_number(request, "guidance_min", 1.0, float, 0.0, 20.0),
-            guidance_max=_number(request, "guidance_max", 3.0, float, 0.0, 20.0),
-            motion_bucket=_number(request, "motion_bucket", 127, int, 0, 1023),
-            fps=_number(request, "fps", 7, int, 1, 60),
-            noise_aug=_number(request, "noise_aug", 0.02, float, 0.0, 1.0),
-            renoise=_number(request, "renoise", 1, int, 1, 10),
-            renoise_fraction=_number(request, "renoise_fraction", 0.5, float, 0.0, 1.0),
-            decode_chunk=_number(request, "decode_chunk", 4, int, 1, 64),
+            strength=request.number("strength", 0.8, float, 0.05, 1.0),
+            guidance_min=request.number("guidance_min", 1.0, float, 0.0, 20.0),
+            guidance_max=request.number("guidance_max", 3.0, float, 0.0, 20.0),
+            motion_bucket=request.number("motion_bucket", 127, int, 0, 1023),
+            fps=request.number("fps", 7, int, 1, 60),
+            noise_aug=request.number("noise_aug", 0.02, float, 0.0, 1.0),
+            renoise=request.number("renoise", 1, int, 1, 10),
+            renoise_fraction=request.number("renoise_fraction", 0.5, float, 0.0, 1.0),
+            decode_chunk=request.number("decode_chunk", 4, int, 1, 64),
             num_frames=num_frames,
-            passes=_number(request, "passes", 1, int, 1, 2),
+            passes=request.number("passes", 1, int, 1, 2),
             resolution=parse_resolution(request.option("resolution", "auto")),
         )
