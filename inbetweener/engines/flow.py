@@ -212,7 +212,11 @@ def _option_bool(value: object) -> bool:
 def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress | _Synthesizer]:
     """Everything computed once per request: work-scale flows, pins, bends, visibility (with
     `at_once`, each key's half of the work alongside the other's)."""
+    # The options first: a typo is told before any work is done.
     mode = request.choice("line_art", "auto", ("auto", "on", "off"))
+    max_side = request.number("max_flow_size", 1024, int, 64, 8192)
+    quality = request.choice("quality", "medium", ("fast", "medium", "high"))
+    sharpness = request.number("line_sharpness", 0.6, float, 0.0, 0.95)
     line_art = mode == "on" or (mode == "auto" and looks_like_line_art(request.key_a, request.key_b))
     paths = list(request.paths)
     if _option_bool(request.option("autopilot", False)):
@@ -221,7 +225,6 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         yield Progress(0.05, "matching features")
         paths += autopilot_paths(request.key_a, request.key_b)
     width, height = request.size
-    max_side = request.number("max_flow_size", 1024, int, 64, 8192)
     # Small keys are enlarged for the flow: DIS needs pyramid levels to follow large motions.
     scale = min(max(1.0, _MIN_FLOW_SIDE / max(width, height)), max_side / max(width, height))
     work_w, work_h = max(8, round(width * scale)), max(8, round(height * scale))
@@ -253,7 +256,6 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     if field:
         init_ab, init_ba = field.initial_flows()
     yield Progress(0.2, "optical flow")
-    quality = request.choice("quality", "medium", ("fast", "medium", "high"))
     # The keys at work scale in uint8 (half the cost of float): colour judges flow candidates here
     # and motion candidates at time t later.
     match_a = np.clip(small_a + np.float32(0.5), 0, 255).astype(np.uint8)
@@ -338,10 +340,8 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     del carried, relative, small_a, small_b
     vis_a, vis_b = both(at_once, partial(_visibility, flow_ab, cons_a), partial(_visibility, flow_ba, cons_b))
     del cons_a, cons_b
-    sharpness = request.number("line_sharpness", 0.6, float, 0.0, 0.95)  # (checked on any drawing)
-    sharpness = sharpness if line_art else 0.0
     synth = _Synthesizer(premul_a, premul_b, match_a, match_b, flow_ab, flow_ba, vis_a, vis_b, field,
-                         sharpness, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns, bases)
+                         sharpness if line_art else 0.0, line_art, _MOTION_DOWNSCALE.get(quality, 1), direct, textures, turns, bases)
     synth.lone = lone
     if grounds is not None:
         synth.set_grounds(*grounds)
