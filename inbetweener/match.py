@@ -3,6 +3,8 @@
 SIFT keypoints (Lowe 2004, "Distinctive Image Features from Scale-Invariant Keypoints") matched with
 Lowe's ratio test, then a geometric check: MAGSAC++ (Barath et al. 2020) homographies fitted one
 after another, so a moving character and a still background each keep their own consistent matches.
+Matches on a stroke or an edge are left out: they can slide along it and still fit (the aperture
+problem; the structure tensor's coherence tells them from corners and crossings).
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ MIN_INLIERS = 10      # a motion model needs at least this many matches...
 MIN_INLIER_SHARE = 0.3  # ...and this share of the matches it was fitted on
 MAX_MODELS = 3        # separate motions looked for (e.g. background, character, prop)
 _SAME_POINT_PX = 2.0  # keypoints this close are one point (the cross-check's tolerance)
+# A match whose neighbourhood (_EDGE_RADIUS px round it) has its gradients mostly one way, along a
+# stroke or an edge, can slide along it (the aperture problem): one on the figure's arm was 14 px
+# off, yet consistent with the body's motion. Kept: matches whose structure tensor's coherence
+# (l1 - l2) / (l1 + l2) is below _EDGE_COHERENCE in both keys (corners, stroke ends, blobs).
+_EDGE_COHERENCE = 0.6
+_EDGE_RADIUS = 6
 
 
 def _grey(rgba: np.ndarray) -> np.ndarray:
@@ -81,6 +89,21 @@ def _consistent(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return np.concatenate(kept) if kept else np.zeros(0, int)
 
 
+def _edge_like(grey: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Per point (x, y), whether the gradients round it run mostly one way (see _EDGE_COHERENCE)."""
+    import cv2
+
+    image = grey.astype(np.float32)
+    dx = cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3)
+    dy = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)
+    window = (2 * _EDGE_RADIUS + 1,) * 2
+    xs = np.clip(np.rint(points[:, 0]).astype(int), 0, image.shape[1] - 1)
+    ys = np.clip(np.rint(points[:, 1]).astype(int), 0, image.shape[0] - 1)
+    jxx, jyy, jxy = (cv2.blur(g, window)[ys, xs] for g in (dx * dx, dy * dy, dx * dy))
+    spread = np.sqrt((jxx - jyy) ** 2 + 4 * jxy * jxy)  # l1 - l2
+    return spread >= _EDGE_COHERENCE * np.maximum(jxx + jyy, 1e-6)
+
+
 def _spread(points: np.ndarray, score: np.ndarray, count: int, min_gap: float) -> list[int]:
     """Greedy farthest-point choice, best score first, no two chosen closer than min_gap."""
     order = list(np.argsort(-score, kind="stable"))
@@ -108,6 +131,10 @@ def autopilot_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8) ->
     if keep.size == 0:
         return []
     src, dst, margin = src[keep], dst[keep], margin[keep]
+    corner = ~_edge_like(grey_a, src) & ~_edge_like(grey_b, dst)
+    if not corner.any():
+        return []
+    src, dst, margin = src[corner], dst[corner], margin[corner]
     min_gap = 0.05 * float(np.hypot(*grey_a.shape))
     chosen = _spread(src, margin, min(max_paths, len(src)), min_gap)
     chosen.sort(key=lambda i: (src[i][1], src[i][0]))  # stable, readable order: top to bottom

@@ -69,3 +69,31 @@ def test_two_features_of_a_never_claim_one_of_b(make_samples):
         for j in range(i + 1, len(paths)):
             if np.hypot(*(ends[i] - ends[j])) <= 2.0:
                 assert np.hypot(*(starts[i] - starts[j])) <= 2.0, (paths[i], paths[j])
+
+
+def test_points_along_a_stroke_are_edge_like_its_corner_and_a_crossing_are_not():
+    # A match on a stroke can slide along it (the aperture problem), so the autopilot keeps none.
+    from inbetweener.match import _edge_like
+
+    grey = np.full((120, 160), 240, np.uint8)
+    cv2.polylines(grey, [np.array([[20, 100], [80, 100], [80, 30]], np.int32)], False, 20, 3, cv2.LINE_AA)
+    cv2.line(grey, (110, 20), (150, 60), 20, 3, cv2.LINE_AA)
+    cv2.line(grey, (110, 60), (150, 20), 20, 3, cv2.LINE_AA)
+    points = np.array([[50.0, 100.0], [80.0, 65.0], [120.0, 30.0],  # along the strokes
+                       [80.0, 100.0], [130.0, 40.0]])                # the corner, the crossing
+    assert _edge_like(grey, points).tolist() == [True, True, True, False, False]
+
+
+def test_no_autopilot_path_on_the_sample_figure_slides_along_its_arm():
+    # Key A's left arm hangs still while the body moves: a match on the arm's straight stroke
+    # passed every check yet was 14 px off along it (the aperture problem).
+    from pathlib import Path
+
+    from inbetweener.match import _edge_like
+
+    samples = Path(__file__).resolve().parents[1] / "resources" / "samples"
+    a, b = (cv2.cvtColor(cv2.imread(str(samples / f"figure_{k}.png")), cv2.COLOR_BGR2RGBA) for k in "ab")
+    paths = autopilot_paths(a, b)
+    assert paths
+    starts = np.array([p.start for p in paths])
+    assert not _edge_like(cv2.cvtColor(a, cv2.COLOR_RGBA2GRAY), starts).any()
