@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import math
 import weakref
 from pathlib import Path
 
@@ -372,8 +373,15 @@ class MainWindow(QMainWindow):
         if not proposed:
             self.report_error("Autopilot found no reliable matches between these keys; add paths by hand.")
             return
-        self.push(SetPaths(seg.index, seg.settings.paths + tuple(proposed), label="Autopilot paths"))
-        self.show_message(f"Autopilot proposed {len(proposed)} paths: drag them to adjust.")
+        # Asked again, it finds the same matches: those already there (within 2 px at both ends,
+        # moved by hand or not) are not added twice.
+        new = tuple(p for p in proposed if not any(
+            math.dist(p.start, q.start) <= 2.0 and math.dist(p.end, q.end) <= 2.0 for q in seg.settings.paths))
+        if not new:
+            self.show_message("Autopilot found no matches beyond the paths already there.")
+            return
+        self.push(SetPaths(seg.index, seg.settings.paths + new, label="Autopilot paths"))
+        self.show_message(f"Autopilot proposed {len(new)} path{'s' if len(new) > 1 else ''}: drag them to adjust.")
 
     # -- generation ------------------------------------------------------------------------------
     def generate_segment(self) -> None:

@@ -229,3 +229,18 @@ def test_a_custom_spacing_from_a_file_shows_as_custom(window, qtbot):
     doc.push(UpdateSegment(0, spacing=Timing.preset("ease-in")))
     qtbot.waitUntil(lambda: panel.spacing.currentText() == "ease-in", timeout=3000)
     assert panel.spacing.findText("custom") < 0  # offered only while such a segment is shown
+
+
+def test_autopilot_asked_twice_adds_no_path_twice(window):
+    a, b = textured_keys()
+    project = Project(200, 150, 12.0)
+    project, _ = apply(project, InsertKeyframe(0, ImageData.from_array(a)))
+    project, _ = apply(project, InsertKeyframe(4, ImageData.from_array(b)))
+    window.document.load(project)
+    window.state.set_frame(2)
+    window.actions_["autopilot"].trigger()
+    first = window.document.project.segment(0).settings.paths
+    window.actions_["autopilot"].trigger()
+    assert window.document.project.segment(0).settings.paths == first
+    assert window.document.undo_stack.count() == 1  # nothing to undo the second time
+    assert "already there" in window.statusBar().currentMessage()
