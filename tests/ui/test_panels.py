@@ -35,13 +35,18 @@ def textured_keys(w: int = 200, h: int = 150) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def test_autopilot_proposes_editable_paths_as_one_step(window):
+def _load_textured_segment(window) -> None:
+    """A segment of the shifted texture (keys at frames 1 and 5), the playhead inside it."""
     a, b = textured_keys()
     project = Project(200, 150, 12.0)
     project, _ = apply(project, InsertKeyframe(0, ImageData.from_array(a)))
     project, _ = apply(project, InsertKeyframe(4, ImageData.from_array(b)))
     window.document.load(project)
     window.state.set_frame(2)
+
+
+def test_autopilot_proposes_editable_paths_as_one_step(window):
+    _load_textured_segment(window)
     window.actions_["autopilot"].trigger()
     paths = window.document.project.segment(0).settings.paths
     assert 1 <= len(paths) <= 8
@@ -232,12 +237,7 @@ def test_a_custom_spacing_from_a_file_shows_as_custom(window, qtbot):
 
 
 def test_autopilot_asked_twice_adds_no_path_twice(window):
-    a, b = textured_keys()
-    project = Project(200, 150, 12.0)
-    project, _ = apply(project, InsertKeyframe(0, ImageData.from_array(a)))
-    project, _ = apply(project, InsertKeyframe(4, ImageData.from_array(b)))
-    window.document.load(project)
-    window.state.set_frame(2)
+    _load_textured_segment(window)
     window.actions_["autopilot"].trigger()
     first = window.document.project.segment(0).settings.paths
     window.actions_["autopilot"].trigger()
