@@ -22,7 +22,8 @@ _SAME_POINT_PX = 2.0  # keypoints this close are one point (the cross-check's to
 # A match whose neighbourhood (_EDGE_RADIUS px round it) has its gradients mostly one way, along a
 # stroke or an edge, can slide along it (the aperture problem): one on the figure's arm was 14 px
 # off, yet consistent with the body's motion. Kept: matches whose structure tensor's coherence
-# (l1 - l2) / (l1 + l2) is below _EDGE_COHERENCE in both keys (corners, stroke ends, blobs).
+# (l1 - l2) / (l1 + l2) is below _EDGE_COHERENCE in both keys (corners, crossings, blobs; a
+# stroke's end reads as the stroke at this radius).
 _EDGE_COHERENCE = 0.6
 _EDGE_RADIUS = 6
 

@@ -373,8 +373,8 @@ class MainWindow(QMainWindow):
         if not proposed:
             self.report_error("Autopilot found no reliable matches between these keys; add paths by hand.")
             return
-        # Asked again, it finds the same matches: those already there (within 2 px at both ends,
-        # moved by hand or not) are not added twice.
+        # Asked again, it finds the same matches: those already there and not moved since (within
+        # 2 px at both ends) are not added twice. (One dragged further away is proposed again.)
         new = tuple(p for p in proposed if not any(
             math.dist(p.start, q.start) <= 2.0 and math.dist(p.end, q.end) <= 2.0 for q in seg.settings.paths))
         if not new:
