@@ -46,6 +46,9 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=23)
     ap.add_argument("--paths", action="store_true", help="add a curved, eased path")
     args = ap.parse_args()
+    from inbetweener.allocator import keep_freed_memory
+
+    keep_freed_memory()  # the engine runs in this process as it does in the inbetweener program
     w, h = (int(v) for v in args.size.split("x"))
     a, b = keys(w, h)
     paths = ()

@@ -56,6 +56,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gaps", default="2,4,8", help="comma list of key gaps k")
     args = ap.parse_args()
+    from inbetweener.allocator import keep_freed_memory
+
+    keep_freed_memory()  # the engine runs in this process as it does in the inbetweener program
     scene, thing = _photos()
     methods = ("flow engine", "naive DIS", "crossfade")
     rows, seconds, frames_made = [], 0.0, 0

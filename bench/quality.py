@@ -214,6 +214,9 @@ def main() -> int:
                          "scored at linear times, so only clips drawn with that easing gain)")
     ap.add_argument("--keep", type=Path, default=None, help="keep predictions in this folder")
     args = ap.parse_args()
+    from inbetweener.allocator import keep_freed_memory
+
+    keep_freed_memory()  # the engine runs in this process as it does in the inbetweener program
     bench_dir = args.cases.resolve()
     if (bench_dir / "cases").is_dir() and not (bench_dir / "manifest.json").is_file():
         raise SystemExit(f"{bench_dir} has no manifest.json; point --cases at shared/bench")

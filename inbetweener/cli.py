@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from inbetweener import __version__
+from inbetweener.allocator import keep_freed_memory
 from inbetweener.errors import UserError
 
 if TYPE_CHECKING:  # annotations only: these stay out of `import inbetweener.cli`
@@ -208,6 +209,7 @@ def main(argv: Sequence[str] | None = None, open_editor: EditorLauncher | None =
     `open_editor` is what the `gui` command runs. The core knows no Qt: the editor plugs itself in
     here from its own entry point (ui/launch.py, the installed `inbetweener` program).
     """
+    keep_freed_memory()  # the engines free and reallocate frame-sized arrays (see allocator.py)
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0].lower().endswith(".ibw"):
         # "Open with" on Windows / macOS and desktop entries pass the project file alone.

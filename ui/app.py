@@ -160,6 +160,9 @@ def run_gui(project: Path | None, screenshot: Path | None = None, frame: int | N
 
 
 def main() -> int:
+    from inbetweener.allocator import keep_freed_memory
+
+    keep_freed_memory()  # as the inbetweener program does (see inbetweener/allocator.py)
     args = sys.argv[1:]
     return run_gui(Path(args[0]) if args else None)
 
