@@ -7,7 +7,7 @@ cheap, exact, and itself invertible (undo/redo are both `apply`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -135,6 +135,14 @@ def _shift(project: Project, at: int, by: int) -> tuple[tuple[Keyframe, ...], di
 
 
 # -- keyframes and the timeline --------------------------------------------------------------------
+def _key_at(keys: Sequence[Keyframe], frame: int) -> int:
+    """The index of the key at `frame` in `keys`."""
+    for i, key in enumerate(keys):
+        if key.frame == frame:
+            return i
+    raise CommandError(f"there is no key at frame {frame + 1}")
+
+
 @dataclass(frozen=True)
 class InsertKeyframe(Command):
     """Place a drawing at a frame; on an existing key it replaces that key's drawing."""
@@ -187,10 +195,7 @@ class RemoveKeyframe(Command):
 
     def run(self, project: Project) -> Project:
         keys = list(project.keyframes)
-        idx = [i for i, k in enumerate(keys) if k.frame == self.frame]
-        if not idx:
-            raise CommandError(f"there is no key at frame {self.frame + 1}")
-        i = idx[0]
+        i = _key_at(keys, self.frame)
         # Generated frames on either side were timed for the old segments, not the merged one.
         lo = keys[i - 1].frame if i > 0 else -1
         hi = keys[i + 1].frame if i + 1 < len(keys) else project.length
@@ -217,10 +222,7 @@ class MoveKeyframe(Command):
 
     def run(self, project: Project) -> Project:
         keys = list(project.keyframes)
-        idx = [i for i, k in enumerate(keys) if k.frame == self.frame]
-        if not idx:
-            raise CommandError(f"there is no key at frame {self.frame + 1}")
-        i = idx[0]
+        i = _key_at(keys, self.frame)
         lo = keys[i - 1].frame if i > 0 else -1
         hi = keys[i + 1].frame if i + 1 < len(keys) else None
         if self.to <= lo or (hi is not None and self.to >= hi):
