@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,7 +37,7 @@ from inbetweener.model.fingerprint import stale_frames
 from inbetweener.model.project import FrameStatus, Segment
 from inbetweener.paths.timing import SPACING_PRESET_NAMES, Timing
 from ui.document import Document
-from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
+from ui.state import EditorState, segment_for_frame, when_frame_settles
 
 _engine_cache: dict[str, tuple[tuple[EngineOption, ...], str | None]] = {}
 CUSTOM_SPACING = "custom"  # what the spacing box shows for a curve that is no preset
@@ -170,11 +170,7 @@ class SegmentPanel(QWidget):
         self.paths.currentRowChanged.connect(self._path_row_changed)
         document.changed.connect(self.refresh)
         # While the playhead moves (scrub, playback) the panel follows once it rests: the canvas first.
-        self._frame_settle = QTimer(self)
-        self._frame_settle.setSingleShot(True)
-        self._frame_settle.setInterval(FRAME_SETTLE_MS)
-        self._frame_settle.timeout.connect(self.refresh)
-        state.frameChanged.connect(self._frame_settle.start)
+        self._frame_settle = when_frame_settles(self, state, self.refresh)
         state.selectionChanged.connect(self._sync_selection)
         self.refresh()
 

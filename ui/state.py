@@ -5,13 +5,26 @@ This is not part of the document (not saved, not undoable); the document is in u
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from inbetweener.model.project import Project, Segment
 
 # Side panels refresh this long after the playhead stops moving (scrubbing paints the canvas first).
 FRAME_SETTLE_MS = 60
+
+
+def when_frame_settles(owner: QObject, state: EditorState, refresh: Callable[[], object]) -> QTimer:
+    """Call `refresh` once the playhead has rested FRAME_SETTLE_MS (scrubbing and playback paint
+    the canvas first; a side panel follows when they stop). The timer is `owner`'s child."""
+    timer = QTimer(owner)
+    timer.setSingleShot(True)
+    timer.setInterval(FRAME_SETTLE_MS)
+    timer.timeout.connect(refresh)
+    state.frameChanged.connect(timer.start)
+    return timer
 
 
 def segment_for_frame(project: Project, frame: int) -> Segment | None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from inbetweener.model.commands import CommandError, SetTiming, UpdateSegment
 from inbetweener.paths.timing import PRESET_NAMES, SPACING_PRESET_NAMES, X_RANGE, Y_RANGE, Timing
 from ui.document import Document
-from ui.state import FRAME_SETTLE_MS, EditorState, segment_for_frame
+from ui.state import EditorState, segment_for_frame, when_frame_settles
 
 
 def bezier_curve(timing: Timing, samples: int = 96) -> tuple[np.ndarray, np.ndarray]:
@@ -97,11 +97,7 @@ class TimingEditor(QWidget):
         layout.addLayout(presets)
         document.changed.connect(self.refresh)
         # While the playhead moves (scrub, playback) the panel follows once it rests: the canvas first.
-        self._frame_settle = QTimer(self)
-        self._frame_settle.setSingleShot(True)
-        self._frame_settle.setInterval(FRAME_SETTLE_MS)
-        self._frame_settle.timeout.connect(self.refresh)
-        state.frameChanged.connect(self._frame_settle.start)
+        self._frame_settle = when_frame_settles(self, state, self.refresh)
         state.selectionChanged.connect(self.refresh)
         self.refresh()
 
