@@ -4,9 +4,9 @@ Making a frame allocates and frees frame-sized arrays by the dozen. With glibc's
 worker threads' arenas hand that memory back to the kernel as soon as it is freed, and take it
 back, page fault by page fault, a moment later. Measured on 2 cores: the flow engine over the 24
 cases of ../shared/bench spent 2.8 of its 9.0 s in the kernel, 1.2 of 7.9 s with the settings
-below (bench/quality.py: 1.75x -> 1.60x minterpolate's time per frame). At 1080p
-(bench/memory.py) the time is unchanged and peak memory some 25 MB higher (about 590 MB, against
-a 1.5 GB budget).
+below (bench/quality.py: 1.75x -> 1.60x minterpolate's time per frame). At 1080p and 4K
+(bench/memory.py) the time stays within run-to-run noise and peak memory rises by some 25 MB
+(1080p: about 590 MB, against a 1.5 GB budget).
 
 A process-wide policy, so the library never sets it on import: the `inbetweener` program (cli.py)
 and the benchmarks ask for it. Settings a user made in the environment are left as they are.
