@@ -141,7 +141,23 @@ def run(method: str, gen, cases: list, root: Path, score) -> dict:
     print(f"{method}: {len(cases)} cases, {total_f} frames, {total_s / max(1, total_f):.3f} s/frame",
           file=sys.stderr, flush=True)
     rows = [score.score_case(c, out_root) for c in cases]
+    for c, row in zip(cases, rows, strict=True):
+        row["edges"] = edge_energy_ratio(c, out_root / c["name"])
     return dict(summary=score.summarize(rows), cases=rows)
+
+
+def _edge_energy(path: Path) -> float:
+    grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).astype(np.float32)
+    return float((cv2.Sobel(grey, cv2.CV_32F, 1, 0) ** 2 + cv2.Sobel(grey, cv2.CV_32F, 0, 1) ** 2).sum())
+
+
+def edge_energy_ratio(case: dict, pred_dir: Path) -> float:
+    """How crisp a case's frames are: their squared grey gradient (Sobel), summed over the frames,
+    over the truth's. 1: edges as strong as the truth's. Blur, and a ghost's two half-strength
+    edges, lower it (PSNR can reward both, as a hedge); fragments and noise raise it."""
+    made = sum(_edge_energy(pred_dir / f"gt_{j:03d}.png") for j in range(1, case["k"]))
+    truth = sum(_edge_energy(case["dir"] / f"gt_{j:03d}.png") for j in range(1, case["k"]))
+    return made / max(truth, 1e-9)
 
 
 def _get(res: dict, group: str, key: str | None, metric: str) -> float:
@@ -166,6 +182,17 @@ def report(results: dict) -> str:
         cases = (ours[group] if key is None else ours[group][key])["cases"]
         lines.append(f"| {key or 'all'} | {cases} | " + " | ".join(cells) + f" | {delta} |")
     out = ["PSNR dB / SSIM (mean over cases):", "", *lines, ""]
+    out.append("Edge energy over the truth's (1 = as crisp; blur and ghosts lower it, fragments raise it):")
+    out.append("")
+    out.append("| group | " + " | ".join(methods) + " |")
+    out.append("|---|" + "---:|" * len(methods))
+    for family in [*ours["family"], None]:
+        cells = []
+        for m in methods:
+            ratios = [r["edges"] for r in results[m]["cases"] if family in (None, r["family"])]
+            cells.append(f"{np.mean(ratios):.2f}")
+        out.append(f"| {family or 'all'} | " + " | ".join(cells) + " |")
+    out.append("")
     out.append("| | " + " | ".join(methods) + " |")
     out.append("|---|" + "---:|" * len(methods))
     out.append("| tdiff | " + " | ".join(f"{_get(results[m], 'all', None, 'tdiff'):.3f}" for m in methods) + " |")
