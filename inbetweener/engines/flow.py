@@ -38,6 +38,7 @@ from inbetweener.engines.flowlib.fields import (
     pixel_grid,
     premultiply,
     resize_flow,
+    squared_length,
     unpremultiply,
     warp,
     within,
@@ -685,7 +686,7 @@ class _Synthesizer:
             nxt = warp(move, current, self.gx, self.gy)
             np.negative(nxt, out=nxt)
             diff = nxt - current
-            err = np.einsum("ijk,ijk->ij", diff, diff)  # how far `current` is from a fixed point
+            err = squared_length(diff)  # how far `current` is from a fixed point
             if best_err is None:
                 best_err = err
             else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from inbetweener.engines.flowlib.fields import pixel_grid, warp
+from inbetweener.engines.flowlib.fields import length, pixel_grid, squared_length, warp
 from inbetweener.engines.flowlib.parallel import both
 
 # Window (px at work scale) over which candidate flows compare their warping error.
@@ -74,7 +74,7 @@ def fuse_candidates(candidates: list[np.ndarray], guide_a: np.ndarray, guide_b: 
     # Where errors tie (flat or stripe-like areas: the aperture problem) the shorter motion wins;
     # a long made-up motion there tears holes when the frame is splatted.
     errors = np.stack([photometric_error(guide_a, guide_b, f, gx, gy)
-                       + _MOTION_BIAS * np.sqrt(np.einsum("ijk,ijk->ij", f, f)) for f in candidates])
+                       + _MOTION_BIAS * length(f) for f in candidates])
     best = np.argmin(errors, axis=0)
     out = candidates[0].copy()
     for i, cand in enumerate(candidates[1:], start=1):
@@ -181,8 +181,8 @@ def consistency(flow_ab: np.ndarray, flow_ba: np.ndarray, gx: np.ndarray, gy: np
     """
     back = warp(flow_ba, flow_ab, gx, gy)
     total = flow_ab + back
-    err2 = np.einsum("ijk,ijk->ij", total, total)
-    mag2 = np.einsum("ijk,ijk->ij", flow_ab, flow_ab) + np.einsum("ijk,ijk->ij", back, back)
+    err2 = squared_length(total)
+    mag2 = squared_length(flow_ab) + squared_length(back)
     tolerance = 0.01 * mag2 + 0.5
     return np.exp(-err2 / (2.0 * tolerance)).astype(np.float32)
 

@@ -22,6 +22,18 @@ def warp(image: np.ndarray, flow: np.ndarray, gx: np.ndarray, gy: np.ndarray,
     return cv2.remap(image, map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
 
 
+def length(motion: np.ndarray) -> np.ndarray:
+    """(H, W) float32: the length of each vector of a float32 motion (H, W, 2) (cv2.magnitude;
+    numpy's einsum over a last axis of two is some six times slower)."""
+    return cv2.magnitude(motion[..., 0], motion[..., 1])
+
+
+def squared_length(motion: np.ndarray) -> np.ndarray:
+    """(H, W): the squared length of each vector of a motion (H, W, 2)."""
+    x, y = motion[..., 0], motion[..., 1]
+    return x * x + y * y
+
+
 def within(motion: np.ndarray, px: float) -> np.ndarray:
     """(H, W) bool: where both components of a float32 motion (H, W, 2) lie within +-px
     (cv2.inRange: numpy's max over the two components is some 30 times slower)."""

@@ -20,7 +20,7 @@ from functools import partial
 import cv2
 import numpy as np
 
-from inbetweener.engines.flowlib.fields import resize_flow
+from inbetweener.engines.flowlib.fields import resize_flow, squared_length
 from inbetweener.engines.flowlib.parallel import both
 
 # Max colour range (per channel, over 3x3 pixels) inside a region of flat paint.
@@ -314,8 +314,7 @@ def follows_seed(flow: np.ndarray, seed: np.ndarray, tolerance: float = 1.0) -> 
     (paint that moves as its matched region does: its motion is evidence, not the flow sliding
     along a flat surface)."""
     miss = flow - seed
-    return ((np.einsum("ijk,ijk->ij", miss, miss) <= tolerance ** 2)
-            & (np.einsum("ijk,ijk->ij", seed, seed) >= 1.0))
+    return (squared_length(miss) <= tolerance ** 2) & (squared_length(seed) >= 1.0)
 
 
 def _rotation_stack(angles: np.ndarray) -> np.ndarray:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from inbetweener.engines.flowlib.fields import length
+
 HOLE = 0.05  # splat count below which a pixel received nothing from that key
 _TEXTURE_STD = 6.0  # grey levels of local standard deviation at which paint counts as textured
 _SLIDE_PX = 3.0  # px of motion against the dominant one at which flat paint stops being trusted
@@ -31,8 +33,7 @@ _CRACK_LINES = (np.ones((1, _CRACK_SPAN), np.uint8), np.ones((_CRACK_SPAN, 1), n
 def relative_motion(flow: np.ndarray) -> np.ndarray:
     """Per pixel, how far the motion is from the dominant (median) motion, in px."""
     dominant = np.median(flow[::4, ::4].reshape(-1, 2), axis=0)  # a sample is plenty for the median
-    offset = flow - dominant.astype(np.float32)
-    return np.sqrt(np.einsum("ijk,ijk->ij", offset, offset))
+    return length(flow - dominant.astype(np.float32))
 
 
 def texture(colour: np.ndarray) -> np.ndarray:
@@ -138,52 +139,53 @@ def splat_displacement(motion: np.ndarray, weight: np.ndarray, gx: np.ndarray, g
     to the source, so sampling the key there hits the source itself (no half-pixel drift).
     """
     h, w = weight.shape
-    size = h * w
-    dest_x = (gx + motion[..., 0]).ravel()
-    dest_y = (gy + motion[..., 1]).ravel()
+    # The four corners are summed on a canvas with a margin (1 px before the frame, 2 after) and
+    # destinations are clamped into it: a corner off the frame lands in the margin, cut away after,
+    # with no bounds test per corner. (fmax / fmin also send a NaN into the margin.)
+    row = w + 3
+    dest_x = np.fmin(np.fmax(gx + motion[..., 0], np.float32(-1.0)), np.float32(w)).ravel()
+    dest_y = np.fmin(np.fmax(gy + motion[..., 1], np.float32(-1.0)), np.float32(h)).ravel()
     x0 = np.floor(dest_x)
     y0 = np.floor(dest_y)
-    # Each axis's two shares, zero for a corner outside the frame; the four corners' shares are
-    # their products, one row per corner (broadcasting over rows, no tiled copies).
+    # Each corner's share is the product of its two axes' (one row per corner: no tiled copies).
     right = dest_x - x0
     left = 1 - right
     below = dest_y - y0
     above = 1 - below
-    left *= (x0 >= 0) & (x0 <= w - 1)
-    right *= (x0 >= -1) & (x0 <= w - 2)
-    above *= (y0 >= 0) & (y0 <= h - 1)
-    below *= (y0 >= -1) & (y0 <= h - 2)
-    shares = np.empty((4, size), np.float32)
+    shares = np.empty((4, h * w), np.float32)
     np.multiply(left, above, out=shares[0])
     np.multiply(right, above, out=shares[1])
     np.multiply(left, below, out=shares[2])
     np.multiply(right, below, out=shares[3])
-    y0 *= w
-    y0 += x0
-    idx = np.empty((4, size), np.int64)
-    np.add(y0.astype(np.int64), np.array([[0], [1], [w], [w + 1]]), out=idx)
-    np.clip(idx, 0, size - 1, out=idx)  # only corners with no share are clamped
-    idx = idx.ravel()
+    y0 += 1
+    y0 *= row
+    y0 += x0 + 1
+    idx = (y0.astype(np.int64)[None, :] + np.array([[0], [1], [row], [row + 1]])).ravel()
+    canvas = (h + 3) * row
+
+    def landed(values: np.ndarray) -> np.ndarray:
+        """Per frame pixel, the sum of (4, H*W) per-corner values that landed there."""
+        return np.bincount(idx, values.ravel(), canvas).reshape(h + 3, row)[1:h + 1, 1:w + 1]
+
     src_w = shares * weight.reshape(1, -1)
-    total_w = np.bincount(idx, src_w.ravel(), size)
-    count = np.bincount(idx, shares.ravel(), size)
-    relative = np.bincount(idx, (shares * relative_motion(motion).reshape(1, -1)).ravel(), size)
-    count[_cracks((relative / np.maximum(count, 1e-9)).astype(np.float32).reshape(h, w)).ravel()] = 0.0
+    total_w = landed(src_w)
+    count = landed(shares)
+    relative = landed(shares * relative_motion(motion).reshape(1, -1))
+    count[_cracks((relative / np.maximum(count, 1e-9)).astype(np.float32))] = 0.0
     if trust is not None:
         # What landed counts as seen as far as the sources that win the pixel (by weight) are
         # trusted: a stray untrusted landing that wins the z-order over a trusted background (ground
         # dragged along the rim of a moving shape) must not count as seen for that background.
-        won = np.bincount(idx, (src_w * trust.reshape(1, -1)).ravel(), size)
-        count *= won / np.maximum(total_w, 1e-9)
+        count *= landed(src_w * trust.reshape(1, -1)) / np.maximum(total_w, 1e-9)
     # Sums of weight x source position; the receiving pixel's own coordinate is subtracted after.
-    sum_x = np.bincount(idx, (src_w * gx.reshape(1, -1)).ravel(), size)
-    sum_y = np.bincount(idx, (src_w * gy.reshape(1, -1)).ravel(), size)
+    sum_x = landed(src_w * gx.reshape(1, -1))
+    sum_y = landed(src_w * gy.reshape(1, -1))
     received = total_w > 1e-9
     safe = np.where(received, total_w, 1.0)
     disp = np.empty((h, w, 2), np.float32)
-    disp[..., 0] = np.where(received, sum_x / safe, 0.0).reshape(h, w) - np.where(received.reshape(h, w), gx, 0.0)
-    disp[..., 1] = np.where(received, sum_y / safe, 0.0).reshape(h, w) - np.where(received.reshape(h, w), gy, 0.0)
-    return disp, count.astype(np.float32).reshape(h, w)
+    disp[..., 0] = np.where(received, sum_x / safe - gx, 0.0)
+    disp[..., 1] = np.where(received, sum_y / safe - gy, 0.0)
+    return disp, count.astype(np.float32)
 
 
 def _cracks(landed_relative: np.ndarray) -> np.ndarray:
