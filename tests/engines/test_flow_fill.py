@@ -62,6 +62,20 @@ def test_a_crack_in_a_stretched_surface_counts_as_nothing_landed():
     np.testing.assert_allclose(disp[rows, 35, 0], -10.0)  # a block pixel, traced back to its source
 
 
+def test_what_a_splat_carries_past_the_frame_edge_lands_nowhere_and_half_past_lands_half():
+    h, w = 6, 10
+    gx, gy = pixel_grid(h, w)
+    motion = np.zeros((h, w, 2), np.float32)
+    motion[:, 8:, 0] = 30.0      # far off the right edge
+    motion[:, 0, 0] = -0.5       # half a pixel off the left edge: half of it lands on column 0
+    motion[0, 5, 1] = np.nan     # a broken motion lands nowhere (and breaks nothing)
+    disp, count = splat_displacement(motion, np.ones((h, w), np.float32), gx, gy)
+    np.testing.assert_allclose(count[1:, 0], 0.5)   # the other half fell off the frame
+    np.testing.assert_allclose(count[1:, 8:], 0.0)  # nothing comes in for what left
+    assert count[0, 5] == 0.0 and np.isfinite(disp).all()
+    np.testing.assert_allclose(disp[1:, 2:8, 0], 0.0)
+
+
 def _fill_holes_over_whole_frame(field, weight, known):
     """fill_holes as defined: box sums over the whole frame at radii 1, 4, 16, ..."""
     holes = weight < HOLE
