@@ -31,7 +31,7 @@ import make_samples  # noqa: E402  (scripts/make_samples.py: draws the figure at
 from paths import engine_frames, naive_dis, psnr, shared_baseline  # noqa: E402  (bench/paths.py)
 
 from inbetweener.io.paths_json import load_paths  # noqa: E402
-from inbetweener.match import autopilot_paths  # noqa: E402
+from inbetweener.match import propose_paths  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "resources" / "samples"
@@ -71,7 +71,7 @@ def main() -> int:
     runs = {
         "flow + joint paths": lambda: engine_frames(a, b, times, joints),
         "flow, no paths": lambda: engine_frames(a, b, times, []),
-        "flow + autopilot paths": lambda: engine_frames(a, b, times, autopilot_paths(_opaque(a), _opaque(b))),
+        "flow + autopilot paths": lambda: engine_frames(a, b, times, propose_paths(_opaque(a), _opaque(b)).paths),
         "naive DIS": lambda: naive_dis(a, b, k),
         "crossfade": lambda: shared_baseline("gen_crossfade", a, b, k),
     }

@@ -313,16 +313,19 @@ def _load_paths(file: Path, timing: str | None) -> list[MotionPath]:
     return [p if "timing" in e else replace(p, timing=t) for p, e in zip(paths, entries, strict=True)]
 
 
-def _autopilot(key_a: np.ndarray, key_b: np.ndarray, timing: str | None) -> list[MotionPath]:
+def _autopilot(args: argparse.Namespace, key_a: np.ndarray, key_b: np.ndarray,
+               timing: str | None) -> list[MotionPath]:
     from dataclasses import replace
 
     from inbetweener.paths.timing import Timing
 
     try:
-        from inbetweener.match import autopilot_paths
+        from inbetweener.match import propose_paths
     except ImportError as exc:
         raise UserError(f"autopilot is not available in this installation ({exc})") from None
-    found = list(autopilot_paths(key_a, key_b))
+    proposal = propose_paths(key_a, key_b)
+    _say(args, proposal.summary())
+    found = list(proposal.paths)
     if timing is not None:
         found = [replace(p, timing=Timing.preset(timing)) for p in found]
     return found
@@ -349,7 +352,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
     key_b = load_image(args.key_b, (key_a.shape[1], key_a.shape[0]), args.fit)
     paths = _load_paths(args.paths, args.timing) if args.paths else []
     if args.autopilot:
-        paths += _autopilot(key_a, key_b, args.timing)
+        paths += _autopilot(args, key_a, key_b, args.timing)
     options = _engine_options(args)
     if args.timing:
         options.setdefault("timing", args.timing)

@@ -97,3 +97,53 @@ def test_no_autopilot_path_on_the_sample_figure_slides_along_its_arm():
     assert paths
     starts = np.array([p.start for p in paths])
     assert not _edge_like(cv2.cvtColor(a, cv2.COLOR_RGBA2GRAY), starts).any()
+
+
+def _far_square() -> tuple[np.ndarray, np.ndarray]:
+    """A textured square that travels 115 px and turns 20 degrees over flat grey."""
+    rng = np.random.default_rng(1)
+    tex = cv2.resize((rng.random((10, 10)) * 255).astype(np.uint8), (60, 60), interpolation=cv2.INTER_NEAREST)
+    a = np.full((150, 200), 128, np.uint8)
+    b = a.copy()
+    a[45:105, 10:70] = tex
+    turn = cv2.getRotationMatrix2D((30, 30), 20, 1.0)
+    b[40:100, 125:185] = cv2.warpAffine(tex, turn, (60, 60), flags=cv2.INTER_NEAREST, borderValue=128)
+    return cv2.cvtColor(a, cv2.COLOR_GRAY2RGBA), cv2.cvtColor(b, cv2.COLOR_GRAY2RGBA)
+
+
+def test_proposed_paths_are_the_matches_the_flow_misses():
+    from inbetweener.match import propose_paths
+
+    a = _texture(2)
+    b = np.roll(a, (5, 12), axis=(0, 1))  # a small shift: the optical flow follows every match
+    assert autopilot_paths(a, b)
+    shifted = propose_paths(a, b)
+    assert shifted.paths == [] and shifted.followed >= 4
+    assert "already follows" in shifted.summary()
+    far = propose_paths(*_far_square())  # too far for the flow: every match needs its path
+    assert len(far.paths) >= 4 and far.followed == 0
+    for p in far.paths:
+        assert p.end[0] - p.start[0] > 90
+
+
+def test_no_path_is_proposed_on_the_sample_figures_head(make_samples):
+    # The eyes move 4 px more than the head round them: pinned, their motion dragged the head's
+    # outline along and it was drawn twice. The flow follows them already.
+    from inbetweener.match import propose_paths
+
+    a, b = make_samples.figure(0.0), make_samples.figure(1.0)
+    assert any(p.start[1] < 110 for p in autopilot_paths(a, b))  # a reliable match on the head...
+    proposal = propose_paths(a, b)
+    assert not any(p.start[1] < 110 for p in proposal.paths)  # ...which needs no path
+    assert proposal.followed >= 1
+
+
+def test_proposal_summaries_read_as_sentences():
+    from inbetweener.match import Proposal
+    from inbetweener.model.project import MotionPath
+
+    one = MotionPath.straight((0.0, 0.0), (1.0, 1.0))
+    assert Proposal([one], 0).summary() == "autopilot: 1 path"
+    assert Proposal([one, one], 1).summary() == "autopilot: 2 paths; the motion already follows 1 other match"
+    assert Proposal([], 5).summary() == "autopilot: 0 paths; the motion already follows 5 matches"
+    assert Proposal([], 0).summary() == "autopilot: no reliable matches between the keys"

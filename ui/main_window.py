@@ -361,27 +361,34 @@ class MainWindow(QMainWindow):
         project = self.document.project
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            from inbetweener.match import autopilot_paths
+            from inbetweener.match import propose_paths
 
-            proposed = autopilot_paths(project.key_image(seg.start), project.key_image(seg.end), max_paths=8)
+            proposal = propose_paths(project.key_image(seg.start), project.key_image(seg.end), max_paths=8)
         except (ImportError, UserError, ValueError) as exc:
             self.report_error(str(exc) if isinstance(exc, UserError) else
                               f"Autopilot is not available ({exc}); draw paths by hand with Add path.")
             return
         finally:
             QApplication.restoreOverrideCursor()
-        if not proposed:
+        if not proposal.paths and proposal.followed:
+            self.show_message(f"Autopilot: the motion already follows all {proposal.followed} reliable "
+                              f"match{'' if proposal.followed == 1 else 'es'}; add a path by hand where it goes wrong.")
+            return
+        if not proposal.paths:
             self.report_error("Autopilot found no reliable matches between these keys; add paths by hand.")
             return
         # Asked again, it finds the same matches: those already there and not moved since (within
         # 2 px at both ends) are not added twice. (One dragged further away is proposed again.)
-        new = tuple(p for p in proposed if not any(
+        new = tuple(p for p in proposal.paths if not any(
             math.dist(p.start, q.start) <= 2.0 and math.dist(p.end, q.end) <= 2.0 for q in seg.settings.paths))
         if not new:
             self.show_message("Autopilot found no matches beyond the paths already there.")
             return
         self.push(SetPaths(seg.index, seg.settings.paths + new, label="Autopilot paths"))
-        self.show_message(f"Autopilot proposed {len(new)} path{'s' if len(new) > 1 else ''}: drag them to adjust.")
+        followed = (f" (the motion already follows {proposal.followed} other match"
+                    f"{'' if proposal.followed == 1 else 'es'})") if proposal.followed else ""
+        self.show_message(f"Autopilot proposed {len(new)} path{'s' if len(new) > 1 else ''}{followed}: "
+                          "drag them to adjust.")
 
     # -- generation ------------------------------------------------------------------------------
     def generate_segment(self) -> None:

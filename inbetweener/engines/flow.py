@@ -118,8 +118,8 @@ class FlowEngine:
     options: ClassVar[tuple[EngineOption, ...]] = (
         EngineOption("line_art", "auto", "keep ink strokes single and crisp (auto: detect sparse dark "
                      "strokes on a light ground)", choices=("auto", "on", "off")),
-        EngineOption("autopilot", False, "add matched feature points (SIFT) as straight paths",
-                     choices=(False, True)),
+        EngineOption("autopilot", False, "add matched feature points (SIFT) as straight paths where the "
+                     "optical flow misses them", choices=(False, True)),
         EngineOption("quality", "medium", "optical flow effort (fast also builds each frame's motion "
                      "at half size)", choices=("fast", "medium", "high")),
         EngineOption("max_flow_size", 1024, "longest side (px) the motion is estimated at; larger "
@@ -221,10 +221,12 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     line_art = mode == "on" or (mode == "auto" and looks_like_line_art(request.key_a, request.key_b))
     paths = list(request.paths)
     if _option_bool(request.option("autopilot", False)):
-        from inbetweener.match import autopilot_paths
+        from inbetweener.match import propose_paths
 
         yield Progress(0.05, "matching features")
-        paths += autopilot_paths(request.key_a, request.key_b)
+        proposal = propose_paths(request.key_a, request.key_b)
+        paths += proposal.paths
+        yield Progress(0.08, proposal.summary(), note=True)
     width, height = request.size
     # Small keys are enlarged for the flow: DIS needs pyramid levels to follow large motions.
     scale = min(max(1.0, _MIN_FLOW_SIDE / max(width, height)), max_side / max(width, height))

@@ -532,7 +532,7 @@ def test_hostile_project_exit_2_and_nothing_escapes(keys, tmp_path: Path, capsys
     assert not list(tmp_path.rglob("escaped.png")) and not (tmp_path / "work" / "o").exists()
 
 
-def test_autopilot_paths_merge_with_file_paths(keys, tmp_path: Path, monkeypatch) -> None:
+def test_autopilot_paths_merge_with_file_paths(keys, tmp_path: Path, monkeypatch, capsys) -> None:
     import inbetweener.match as match
     from inbetweener.engines import base
     from inbetweener.model import MotionPath
@@ -553,7 +553,7 @@ def test_autopilot_paths_merge_with_file_paths(keys, tmp_path: Path, monkeypatch
                 yield base.TweenFrame(i, request.key_b.copy())
 
     found = MotionPath.straight((25.0, 32.0), (55.0, 32.0))
-    monkeypatch.setattr(match, "autopilot_paths", lambda a, b, max_paths=8: [found])
+    monkeypatch.setattr(match, "propose_paths", lambda a, b, max_paths=8: match.Proposal([found], 3))
     monkeypatch.setitem(base._INSTANCES, "spy2", Spy())
     monkeypatch.setitem(base._REGISTRY, "spy2", "x:y")
     paths = tmp_path / "p.json"
@@ -563,6 +563,7 @@ def test_autopilot_paths_merge_with_file_paths(keys, tmp_path: Path, monkeypatch
     file_path, auto = seen["paths"]
     assert file_path.start == (1.0, 1.0) and file_path.timing.name == "linear"
     assert auto.curve == found.curve and auto.timing.name == "ease-in-out"
+    assert "autopilot: 1 path; the motion already follows 3 other matches" in capsys.readouterr().out
 
 
 def test_tween_default_engine_is_flow(keys, tmp_path: Path) -> None:

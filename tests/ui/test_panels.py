@@ -35,9 +35,22 @@ def textured_keys(w: int = 200, h: int = 150) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _load_textured_segment(window) -> None:
-    """A segment of the shifted texture (keys at frames 1 and 5), the playhead inside it."""
-    a, b = textured_keys()
+def far_keys(w: int = 200, h: int = 150) -> tuple[np.ndarray, np.ndarray]:
+    """A textured square that travels 115 px and turns 20 degrees over flat grey: too far for the
+    optical flow to follow, so the autopilot's matches are needed."""
+    rng = np.random.default_rng(1)
+    tex = cv2.resize((rng.random((10, 10)) * 255).astype(np.uint8), (60, 60), interpolation=cv2.INTER_NEAREST)
+    a = np.full((h, w), 128, np.uint8)
+    b = a.copy()
+    a[45:105, 10:70] = tex
+    turn = cv2.getRotationMatrix2D((30, 30), 20, 1.0)
+    b[40:100, 125:185] = cv2.warpAffine(tex, turn, (60, 60), flags=cv2.INTER_NEAREST, borderValue=128)
+    return cv2.cvtColor(a, cv2.COLOR_GRAY2RGBA), cv2.cvtColor(b, cv2.COLOR_GRAY2RGBA)
+
+
+def _load_segment(window, keys=textured_keys) -> None:
+    """A segment of two keys (default: the shifted texture) at frames 1 and 5, the playhead inside it."""
+    a, b = keys()
     project = Project(200, 150, 12.0)
     project, _ = apply(project, InsertKeyframe(0, ImageData.from_array(a)))
     project, _ = apply(project, InsertKeyframe(4, ImageData.from_array(b)))
@@ -46,15 +59,23 @@ def _load_textured_segment(window) -> None:
 
 
 def test_autopilot_proposes_editable_paths_as_one_step(window):
-    _load_textured_segment(window)
+    _load_segment(window, far_keys)
     window.actions_["autopilot"].trigger()
     paths = window.document.project.segment(0).settings.paths
     assert 1 <= len(paths) <= 8
     moves = [np.subtract(p.end, p.start) for p in paths]
-    assert np.median([m[0] for m in moves]) < -6  # content moved left by 12 px
+    assert np.median([m[0] for m in moves]) > 90  # the square travelled 115 px right
     assert window.document.undo_stack.count() == 1
     window.undo_action.trigger()
     assert window.document.project.segment(0).settings.paths == ()
+
+
+def test_autopilot_adds_no_path_where_the_motion_already_follows_the_matches(window):
+    _load_segment(window)  # a texture shifted 12 px: the optical flow follows it all
+    window.actions_["autopilot"].trigger()
+    assert window.document.project.segment(0).settings.paths == ()
+    assert window.document.undo_stack.count() == 0
+    assert "already follows all" in window.statusBar().currentMessage()
 
 
 def test_unavailable_engine_is_disabled_with_its_reason(window, monkeypatch):
@@ -237,7 +258,7 @@ def test_a_custom_spacing_from_a_file_shows_as_custom(window, qtbot):
 
 
 def test_autopilot_asked_twice_adds_no_path_twice(window):
-    _load_textured_segment(window)
+    _load_segment(window, far_keys)
     window.actions_["autopilot"].trigger()
     first = window.document.project.segment(0).settings.paths
     window.actions_["autopilot"].trigger()
