@@ -99,9 +99,28 @@ def _consistent(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         inliers = mask.ravel().astype(bool)
         if inliers.sum() < MIN_INLIERS or inliers.mean() < MIN_INLIER_SHARE:
             break
+        if _mirrors(model, src[remaining][inliers]):
+            # No drawing moves into its mirror image: the matches pair up the parts of a symmetric
+            # shape (the sample star's tips, each with another), and none of them is reliable.
+            break
         kept.append(remaining[inliers])
         remaining = remaining[~inliers]
     return np.concatenate(kept) if kept else np.zeros(0, int)
+
+
+def _mirrors(model: np.ndarray, points: np.ndarray) -> bool:
+    """Whether a homography flips the image over (its Jacobian's determinant is negative) at
+    any of `points`."""
+    x, y = points[:, 0], points[:, 1]
+    w = model[2, 0] * x + model[2, 1] * y + model[2, 2]
+    u = (model[0, 0] * x + model[0, 1] * y + model[0, 2]) / w
+    v = (model[1, 0] * x + model[1, 1] * y + model[1, 2]) / w
+    # d(u, v)/d(x, y) = (top rows - (u, v) x bottom row) / w, per point
+    jxx = (model[0, 0] - u * model[2, 0]) / w
+    jxy = (model[0, 1] - u * model[2, 1]) / w
+    jyx = (model[1, 0] - v * model[2, 0]) / w
+    jyy = (model[1, 1] - v * model[2, 1]) / w
+    return bool(np.any(jxx * jyy - jxy * jyx <= 0.0))
 
 
 def _edge_like(grey: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -147,3 +147,20 @@ def test_proposal_summaries_read_as_sentences():
     assert Proposal([one, one], 1).summary() == "autopilot: 2 paths; the motion already follows 1 other match"
     assert Proposal([], 5).summary() == "autopilot: 0 paths; the motion already follows 5 matches"
     assert Proposal([], 0).summary() == "autopilot: no reliable matches between the keys"
+
+
+def test_a_symmetric_shape_whose_parts_pair_up_mirrored_gives_no_paths(make_samples):
+    # The sample star turns 72 degrees: each tip matches some tip, and the best fit of those
+    # pairs flips the image over. Its paths tore the star apart in the engine's frames.
+    a = make_samples.star((120, 250), 0, 0.8)
+    b = make_samples.star((380, 130), 72, 1.2)
+    assert autopilot_paths(a, b) == []
+
+
+def test_a_mirroring_model_is_told_from_a_turning_one():
+    from inbetweener.match import _mirrors
+
+    points = np.array([[10.0, 20.0], [100.0, 50.0], [60.0, 90.0]])
+    turn = np.vstack([cv2.getRotationMatrix2D((50, 50), 70, 1.3), [0, 0, 1]])
+    flip = np.diag([-1.0, 1.0, 1.0]) @ turn
+    assert not _mirrors(turn, points) and _mirrors(flip, points)
