@@ -161,12 +161,12 @@ class Proposal(NamedTuple):
 
     def summary(self) -> str:
         """One line for the status bar or the terminal."""
-        added = f"{len(self.paths)} path{'' if len(self.paths) == 1 else 's'}"
-        if not self.followed:
-            return f"autopilot: {added}" if self.paths else "autopilot: no reliable matches between the keys"
-        other = "other " if self.paths else ""
-        return (f"autopilot: {added}; the motion already follows {self.followed} {other}"
-                f"match{'' if self.followed == 1 else 'es'}")
+        matches = f"{self.followed} {'other ' if self.paths else ''}match{'' if self.followed == 1 else 'es'}"
+        if not self.paths:
+            return (f"autopilot: no path needed; the motion already follows all {matches}" if self.followed
+                    else "autopilot: no reliable matches between the keys")
+        added = f"autopilot: {len(self.paths)} path{'' if len(self.paths) == 1 else 's'}"
+        return f"{added}; the motion already follows {matches}" if self.followed else added
 
 
 def _reliable_matches(key_a: np.ndarray, key_b: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -145,7 +145,7 @@ def test_proposal_summaries_read_as_sentences():
     one = MotionPath.straight((0.0, 0.0), (1.0, 1.0))
     assert Proposal([one], 0).summary() == "autopilot: 1 path"
     assert Proposal([one, one], 1).summary() == "autopilot: 2 paths; the motion already follows 1 other match"
-    assert Proposal([], 5).summary() == "autopilot: 0 paths; the motion already follows 5 matches"
+    assert Proposal([], 5).summary() == "autopilot: no path needed; the motion already follows all 5 matches"
     assert Proposal([], 0).summary() == "autopilot: no reliable matches between the keys"
 
 
