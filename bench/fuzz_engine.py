@@ -96,6 +96,8 @@ def case(rng: random.Random) -> tuple[TweenRequest, str]:
         options["quality"] = rng.choice(["fast", "medium", "high"])
     if rng.random() < 0.2:
         options["threads"] = rng.choice([1, 2, 3])
+    if rng.random() < 0.25:
+        options["autopilot"] = True
     what = f"{w}x{h}, {len(paths)} path(s), {count} time(s), {options}"
     return TweenRequest(a, b, times, tuple(paths), rng.randrange(100), options), what
 
