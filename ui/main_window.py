@@ -370,9 +370,8 @@ class MainWindow(QMainWindow):
             return
         finally:
             QApplication.restoreOverrideCursor()
-        if not proposal.paths and proposal.followed:
-            self.show_message(f"Autopilot: the motion already follows all {proposal.followed} reliable "
-                              f"match{'' if proposal.followed == 1 else 'es'}; add a path by hand where it goes wrong.")
+        if not proposal.paths and proposal.followed:  # "Autopilot: no path needed; the motion already follows..."
+            self.show_message(f"A{proposal.summary()[1:]}; add a path by hand where it goes wrong.")
             return
         if not proposal.paths:
             self.report_error("Autopilot found no reliable matches between these keys; add paths by hand.")
