@@ -274,10 +274,10 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     matched = (None, None) if regions is None else (follows_seed(flow_ab, regions[0]),
                                                      follows_seed(flow_ba, regions[1]))
     turns = None if motion is None else RegionTurns.of(motion, *matched)
-    del colours, regions, motion, init_ab, init_ba
+    del regions, motion, init_ab, init_ba
     yield Progress(0.8, "applying paths")
     if field:
-        flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
+        flow_ab, flow_ba = field.pin(flow_ab, flow_ba, colours)
     cons_a, cons_b = both(at_once, partial(consistency, flow_ab, flow_ba, gx, gy),
                           partial(consistency, flow_ba, flow_ab, gx, gy))
     # The flows as estimated, kept for reading motion straight off them at time t: the fill below
@@ -314,7 +314,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         premul_a, premul_b = request.key_a, request.key_b
     bases = None
     if field:  # pinned again: the fill may have moved a path's point
-        flow_ab, flow_ba = field.pin(flow_ab, flow_ba)
+        flow_ab, flow_ba = field.pin(flow_ab, flow_ba, colours)
         if field.limbs:
             field.limbs.follow_strokes((flow_ab, flow_ba), inks)
             # The base frame is warped from keys without their bones (the bones' layer draws

@@ -490,3 +490,48 @@ def test_two_paths_on_one_carried_shape_each_keep_their_point_on_their_arc():
             xi, yi = int(round(x)), int(round(y))
             source = np.array([xi, yi]) + motion.to_a[yi, xi]
             assert np.hypot(*(source - np.asarray(path.start) - (np.array([xi, yi]) - (x, y)))) <= 1.0, (t, path.start)
+
+
+def _face(pose: float) -> np.ndarray:
+    """An ink circle (a head) on paper, with two eyes that move 6 px further than the head."""
+    img = np.full((160, 240, 4), 255, np.uint8)
+    img[..., :3] = (248, 244, 232)
+    hx = 90 + 24 * pose
+    ink = (30, 30, 40, 255)
+    cv2.circle(img, (round(hx * 16), 80 * 16), 32 * 16, ink, 3, cv2.LINE_AA, 4)
+    for ex in (-11, 11):
+        cv2.circle(img, (round((hx + ex + 6 * pose) * 16), 76 * 16), 4 * 16, ink, -1, cv2.LINE_AA, 4)
+    return img
+
+
+def test_a_path_on_a_feature_that_moves_further_than_its_surroundings_leaves_them_alone():
+    # The path between the eyes moves 30 px, the head round them 24: the pin's correction must
+    # not spread onto the head's outline or smear the eyes (spread, it doubled the eyes: 37 dB).
+    path = MotionPath.straight((90.0, 76.0), (120.0, 76.0))
+    request = TweenRequest(_face(0.0), _face(1.0), (0.5,), paths=(path,))
+    frame = next(f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame))
+    truth = _face(0.5)
+    mse = np.mean((frame[..., :3].astype(float) - truth[..., :3]) ** 2)
+    assert 10 * np.log10(255 ** 2 / mse) > 50.0
+
+
+def test_a_pin_kept_off_pixels_it_would_mismatch_is_still_exact_at_its_point():
+    from inbetweener.engines.flowlib.fields import pixel_grid, sample_points
+    from inbetweener.engines.flowlib.pathfield import PathField
+
+    a, b = _face(0.0), _face(1.0)
+    gx, gy = pixel_grid(*a.shape[:2])
+    field = PathField([MotionPath.straight((90.0, 76.0), (120.0, 76.0))], 1.0, gx, gy)
+    # A flow that follows the eyes (30 px) and the head (24 px), the paper between the eyes (the
+    # path's point) with the head: the pin's +6 px there must not push the eyes on to 36.
+    eyes_a = np.hypot(np.minimum(abs(gx - 79), abs(gx - 101)), gy - 76) <= 6
+    eyes_b = np.hypot(np.minimum(abs(gx - 109), abs(gx - 131)), gy - 76) <= 6
+    flow_ab = np.dstack([24.0 + 6.0 * eyes_a, np.zeros_like(gx)]).astype(np.float32)
+    flow_ba = np.dstack([-24.0 - 6.0 * eyes_b, np.zeros_like(gx)]).astype(np.float32)
+    colours = (np.ascontiguousarray(a[..., :3]), np.ascontiguousarray(b[..., :3]))
+    pinned_ab, pinned_ba = field.pin(flow_ab, flow_ba, colours)
+    assert np.allclose(sample_points(pinned_ab, field.starts), [[30.0, 0.0]], atol=1e-2)
+    assert np.allclose(sample_points(pinned_ba, field.ends), [[-30.0, 0.0]], atol=1e-2)
+    assert abs(pinned_ab[76, 79, 0] - 30.0) < 0.5 and abs(pinned_ba[76, 131, 0] + 30.0) < 0.5
+    spread, _ = field.pin(flow_ab, flow_ba)  # (without the colours the correction spreads there)
+    assert spread[76, 79, 0] > 33.0

@@ -1,7 +1,8 @@
 """Motion paths as hard constraints on the flow: exact endpoints, then curved, eased trajectories.
 
 Sparse-to-dense by Gaussian radial basis interpolation (exact at the path points), with the bend
-gated by motion similarity so only what moves with a path's point follows its arc
+gated by motion similarity so only what moves with a path's point follows its arc, and the pin's
+correction kept off pixels where it would make the keys disagree
 (cf. Revaud et al. 2015, "EpicFlow", for edge/motion-aware sparse-to-dense interpolation).
 """
 
@@ -13,7 +14,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from inbetweener.engines.flowlib.fields import pixel_grid, sample_points
+from inbetweener.engines.flowlib.fields import pixel_grid, sample_points, warp
 from inbetweener.engines.flowlib.limbs import Limbs, find_limbs
 from inbetweener.engines.flowlib.regions import shape_map
 from inbetweener.model.project import MotionPath
@@ -36,6 +37,12 @@ _CARRY_SAME_PX = 1.0
 # shrinks it below _CARRY_MIN_AREA of its area is no candidate.
 _CARRY_CHECK = 3
 _CARRY_MIN_AREA = 0.1
+# A pin's correction stays off the pixels it makes the keys disagree on: fully where it worsens
+# their _PIN_WINDOW-square window mismatch (grey levels summed over channels) by under _PIN_WORSE, not at all from
+# twice that. It holds outright within _PIN_HOLD px of the path's point (exact there).
+_PIN_WORSE = 8.0
+_PIN_WINDOW = 7
+_PIN_HOLD = 2.0
 
 
 def _gaussian_basis(centres: np.ndarray, sigma: float, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
@@ -61,6 +68,12 @@ def _combine(coeffs: np.ndarray, basis: np.ndarray) -> np.ndarray:
         field[..., 0] += c[0] * b
         field[..., 1] += c[1] * b
     return field
+
+
+def _window_mismatch(own: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """(H, W) float32: the _PIN_WINDOW-square window mean of |own - seen|, summed over channels."""
+    diff = np.abs(own - seen.astype(np.float32)).sum(axis=2, dtype=np.float32)
+    return cv2.blur(diff, (_PIN_WINDOW, _PIN_WINDOW))
 
 
 class Carried(NamedTuple):
@@ -132,19 +145,44 @@ class PathField:
             out.append(_combine(coeffs, _gaussian_basis(centres, sigma, self.gx, self.gy)))
         return out[0], out[1]
 
-    def pin(self, flow_ab: np.ndarray, flow_ba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Correct both flows so each path's start maps exactly to its end and back."""
+    def pin(self, flow_ab: np.ndarray, flow_ba: np.ndarray,
+            colours: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Correct both flows so each path's start maps exactly to its end and back.
+
+        The correction is spread round each point; given the keys' colours at work scale, it
+        stays off pixels it would make the keys disagree on (see _agreeing)."""
         sigma = self._pin_sigma()
         free = self._unboned()
         if free.size == 0:
             return flow_ab, flow_ba
         starts, ends = self.starts[free], self.ends[free]
         out = []
-        for flow, centres, disp in ((flow_ab, starts, ends - starts), (flow_ba, ends, starts - ends)):
+        for flow, centres, disp, pair in ((flow_ab, starts, ends - starts, colours),
+                                          (flow_ba, ends, starts - ends, colours and colours[::-1])):
             residual = disp - sample_points(flow, centres)
             coeffs = _solve(self._kernel(centres, sigma), residual)
-            out.append(flow + _combine(coeffs, _gaussian_basis(centres, sigma, self.gx, self.gy)))
+            correction = _combine(coeffs, _gaussian_basis(centres, sigma, self.gx, self.gy))
+            if pair is not None:
+                correction *= self._agreeing(correction, flow, pair, centres)[..., None]
+            out.append(flow + correction)
         return out[0], out[1]
+
+    def _agreeing(self, correction: np.ndarray, flow: np.ndarray, colours: tuple[np.ndarray, np.ndarray],
+                  centres: np.ndarray) -> np.ndarray:
+        """(H, W) 0..1: how far a pin's correction of `flow` (from colours[0]'s pixels into
+        colours[1]) may apply at each pixel. A point's motion is not its surroundings': a path on
+        a face's eyes, which move a little further than the head, must not drag the head's outline
+        by that much (doubling it), while a sprite the flow lost takes the correction gladly (it
+        makes the keys agree). Over flat paint neither read is evidence and the correction stands."""
+        own = colours[0].astype(np.float32)
+        before = _window_mismatch(own, warp(colours[1], flow, self.gx, self.gy))
+        after = _window_mismatch(own, warp(colours[1], flow + correction, self.gx, self.gy))
+        gate = np.clip((2.0 * _PIN_WORSE - (after - before)) * np.float32(1.0 / _PIN_WORSE), 0.0, 1.0)
+        for x, y in centres:  # exact at the points: the four pixels round each sample it
+            rows = slice(max(0, int(np.floor(y - _PIN_HOLD))), max(0, int(np.ceil(y + _PIN_HOLD)) + 1))
+            cols = slice(max(0, int(np.floor(x - _PIN_HOLD))), max(0, int(np.ceil(x + _PIN_HOLD)) + 1))
+            gate[rows, cols] = 1.0
+        return gate
 
     def keep_points(self, move_a: np.ndarray, move_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Extra motions at time t over A's and B's pixels (a region's turn, say; (h, w, 2) at
