@@ -102,12 +102,15 @@ _SEEN_KERNEL = np.ones((2 * _SEEN_MARGIN + 1, 2 * _SEEN_MARGIN + 1), np.uint8)
 _UNCOVER_DIFF = 60.0
 # A carried shape's ground (see _carried_ground): flow within _GROUND_SAME_PX of the shape's motion,
 # colour within _GROUND_DIFF (sum over RGB) of the mean colour around (Gaussian, _GROUND_SIGMA px)
-# of what stays behind. Where a key's own flow leaves a pixel in place (within _STILL_PX) and it is
-# no ground of that key's, the key's ground carried there at time t shows the key's own pixel instead.
+# of what stays behind, or within the range of colours of what stays behind within _GROUND_NEAR px
+# and moves as the ground at large does (textured ground: grass blades, the gaps between them and
+# their anti-aliased edges are each far from their mean). Where a key's own flow leaves a pixel in place (within _STILL_PX) and it is no
+# ground of that key's, the key's ground carried there at time t shows the key's own pixel instead.
 _GROUND_SAME_PX = 1.0
 _GROUND_SIGMA = 3.0
 _GROUND_DIFF = 30.0
 _GROUND_STEPS = 4
+_GROUND_NEAR = 3
 _STILL_PX = 1.0
 # Frames made at once by default (see _frame_workers).
 _MAX_FRAME_WORKERS = 4
@@ -357,7 +360,7 @@ def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray) -> n
     ground there would ring it with a halo of another shade (the sky by the grass is paler).
     Such a pixel looks like the ground (within _GROUND_DIFF of the mean colour of the pixels near
     it that stay behind: those that do not move with the shape and join the world outside its
-    zone) and joins what stays behind through pixels that do too, within _GROUND_STEPS px: a
+    zone; or within the colours of those nearest it, for textured ground) and joins what stays behind through pixels that do too, within _GROUND_STEPS px: a
     shape painted in the ground's colour inside its outline is not ground."""
     out = np.zeros(carried.near.shape, bool)
     ys, xs = np.nonzero(carried.near)
@@ -381,7 +384,15 @@ def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray) -> n
     rgb = colour[box][..., :3].astype(np.float32)
     weight = cv2.GaussianBlur(behind, (0, 0), _GROUND_SIGMA)
     mean = cv2.GaussianBlur(rgb * behind[..., None], (0, 0), _GROUND_SIGMA) / np.maximum(weight, 1e-6)[..., None]
-    like = (moves_with & (np.abs(rgb - mean).sum(axis=2) < _GROUND_DIFF) & (weight > 0.01)).astype(np.uint8)
+    # Or it looks like ground pixels near it that move as the ground at large does (not a limb
+    # swinging on its own, which stays behind the shape too, yet is no ground).
+    afar = (behind > 0) & ~near
+    ground_motion = np.median(flow[box][afar], axis=0) if afar.any() else np.zeros(2)
+    off_ground = flow[box] - ground_motion.astype(np.float32)
+    steady = (behind > 0) & (np.hypot(off_ground[..., 0], off_ground[..., 1]) <= _GROUND_SAME_PX)
+    like = moves_with & (((np.abs(rgb - mean).sum(axis=2) < _GROUND_DIFF) & (weight > 0.01))
+                         | _like_ground_near(rgb, steady, moves_with))
+    like = like.astype(np.uint8)
     ground = np.zeros_like(like)
     reached = behind.astype(np.uint8)
     for _ in range(_GROUND_STEPS):  # grown from what stays behind, through ground-like pixels only
@@ -389,6 +400,17 @@ def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray) -> n
         ground |= reached
     out[box] = ground.astype(bool)
     return out
+
+
+def _like_ground_near(rgb: np.ndarray, ground: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels of `asked` whose colour lies, channel by channel, within the range of
+    the colours of `ground` within _GROUND_NEAR px (widened by a third of _GROUND_DIFF): a grass
+    blade, the gap beside it and the anti-aliased mix of the two alike."""
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _GROUND_NEAR + 1,) * 2)
+    lowest = cv2.erode(np.where(ground[..., None], rgb, np.float32(np.inf)), disc, borderValue=np.inf)
+    highest = cv2.dilate(np.where(ground[..., None], rgb, np.float32(-np.inf)), disc, borderValue=-np.inf)
+    slack = np.float32(_GROUND_DIFF / 3)
+    return asked & ((rgb >= lowest - slack) & (rgb <= highest + slack)).all(axis=2)
 
 
 def _paint_in_flat(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:

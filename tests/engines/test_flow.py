@@ -309,6 +309,20 @@ def test_no_ground_is_dragged_along_under_the_flying_sample_ball():
     assert grass <= 10  # a sliver of blades was about 150 pixels
 
 
+def test_no_grass_specks_ride_on_the_sample_balls_rim_through_the_sky():
+    # In key B the landed ball's rim touches grass blades, and the rim moves with the ball. The
+    # blades' anti-aliased edges, half sky, half blade, looked like neither the sky nor the blades'
+    # mean colour, so they did not count as ground left behind: they flew with the ball as green
+    # specks on its rim high in the sky (4 to 7 pixels a frame).
+    a, b, paths, _ = _sample_ball()
+    times = (1 / 12, 2 / 12, 3 / 12)
+    frames = _frames(TweenRequest(a, b, times, paths=paths))
+    for frame in frames.values():
+        sky = frame[:280, :, :3].astype(int)  # (the grass starts at row 300)
+        green = (sky[..., 1] > sky[..., 0] + 30) & (sky[..., 1] > sky[..., 2] + 10)
+        assert green.sum() == 0
+
+
 def test_the_strip_the_sample_ball_has_just_left_shows_sky_not_specks_of_its_outline():
     # Early on, the ball has moved a few pixels: key A shows the ball over the strip it has left,
     # key B shows the sky there. The splat's count, blurred over a few pixels, had A seen in the
