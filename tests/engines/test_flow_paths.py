@@ -535,3 +535,23 @@ def test_a_pin_kept_off_pixels_it_would_mismatch_is_still_exact_at_its_point():
     assert abs(pinned_ab[76, 79, 0] - 30.0) < 0.5 and abs(pinned_ba[76, 131, 0] + 30.0) < 0.5
     spread, _ = field.pin(flow_ab, flow_ba)  # (without the colours the correction spreads there)
     assert spread[76, 79, 0] > 33.0
+
+
+def test_a_pin_the_keys_contradict_at_its_point_spreads_as_the_animator_drew_it():
+    # Both keys alike, yet a path says the texture at its start moves 30 px: every pixel matches
+    # best unmoved, so the agreement gate would keep the correction to the point alone and tear a
+    # 5-px patch loose. There the animator's word stands and the correction spreads as before.
+    from inbetweener.engines.flowlib.fields import pixel_grid
+    from inbetweener.engines.flowlib.pathfield import PathField
+
+    rng = np.random.default_rng(3)
+    texture = cv2.resize(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8), (256, 192), interpolation=cv2.INTER_CUBIC)
+    gx, gy = pixel_grid(192, 256)
+    field = PathField([MotionPath.straight((100.0, 90.0), (130.0, 90.0))], 1.0, gx, gy)
+    still = np.zeros((192, 256, 2), np.float32)
+    gated, _ = field.pin(still, still, (texture, texture))
+    spread, _ = field.pin(still, still)
+    near = (np.hypot(gx - 100, gy - 90) <= 15)
+    assert np.allclose(gated[near], spread[near], atol=1e-4)
+    assert spread[90, 112, 0] > 10.0  # (12 px from the point the correction is still a third of it)
+

@@ -163,12 +163,17 @@ class PathField:
             coeffs = _solve(self._kernel(centres, sigma), residual)
             correction = _combine(coeffs, _gaussian_basis(centres, sigma, self.gx, self.gy))
             if pair is not None:
-                correction *= self._agreeing(correction, flow, pair, centres)[..., None]
+                correction *= self._agreeing(correction, flow, pair, centres, self._bone_ends()[free])[..., None]
             out.append(flow + correction)
         return out[0], out[1]
 
+    def _bone_ends(self) -> np.ndarray:
+        """(n,) bool: which paths end a bone (limbs.py), whose layer draws over their points."""
+        ends = {i for pair in self.limbs.pairs for i in pair} if self.limbs is not None else set()
+        return np.array([i in ends for i in range(len(self.paths))], bool)
+
     def _agreeing(self, correction: np.ndarray, flow: np.ndarray, colours: tuple[np.ndarray, np.ndarray],
-                  centres: np.ndarray) -> np.ndarray:
+                  centres: np.ndarray, bone_ends: np.ndarray) -> np.ndarray:
         """(H, W) 0..1: how far a pin's correction of `flow` (from colours[0]'s pixels into
         colours[1]) may apply at each pixel. A point's motion is not its surroundings': a path on
         a face's eyes, which move a little further than the head, must not drag the head's outline
@@ -177,7 +182,18 @@ class PathField:
         own = colours[0].astype(np.float32)
         before = _window_mismatch(own, warp(colours[1], flow, self.gx, self.gy))
         after = _window_mismatch(own, warp(colours[1], flow + correction, self.gx, self.gy))
-        gate = np.clip((2.0 * _PIN_WORSE - (after - before)) * np.float32(1.0 / _PIN_WORSE), 0.0, 1.0)
+        worse = after - before
+        gate = np.clip((2.0 * _PIN_WORSE - worse) * np.float32(1.0 / _PIN_WORSE), 0.0, 1.0)
+        # Where the keys contradict a path at its very point (a thing made to move that does not
+        # move in the drawings, a path's end placed a few px off), the animator's word stands: the
+        # correction spreads round that point as the pin spreads it (kept to the point alone, it
+        # would tear a small patch loose). Not at a bone's end: the bone's layer covers the point,
+        # and the stroke it joins keeps its own motion (the body's outline at a shoulder).
+        against = (sample_points(worse[..., None], centres)[:, 0] > _PIN_WORSE) & ~bone_ends
+        if against.any():
+            # (whole within 2 sigma, beyond which the correction is faint anyway)
+            spread = _gaussian_basis(centres[against], self._pin_sigma(), self.gx, self.gy).max(axis=0)
+            np.maximum(gate, np.minimum(spread * np.float32(np.e ** 2), 1.0), out=gate)
         for x, y in centres:  # exact at the points: the four pixels round each sample it
             rows = slice(max(0, int(np.floor(y - _PIN_HOLD))), max(0, int(np.ceil(y + _PIN_HOLD)) + 1))
             cols = slice(max(0, int(np.floor(x - _PIN_HOLD))), max(0, int(np.ceil(x + _PIN_HOLD)) + 1))
