@@ -110,7 +110,7 @@ _GROUND_SAME_PX = 1.0
 _GROUND_SIGMA = 3.0
 _GROUND_DIFF = 30.0
 _GROUND_STEPS = 4
-_GROUND_NEAR = 3
+_GROUND_NEAR = 2
 _STILL_PX = 1.0
 # Frames made at once by default (see _frame_workers).
 _MAX_FRAME_WORKERS = 4
@@ -341,8 +341,8 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         cons_b[carried[1].body] = 1.0
     grounds = None
     if carried:
-        grounds = both(at_once, partial(_carried_ground, flow_ab, carried[0], match_a),
-                       partial(_carried_ground, flow_ba, carried[1], match_b))
+        grounds = both(at_once, partial(_carried_ground, flow_ab, carried[0], match_a, match_b),
+                       partial(_carried_ground, flow_ba, carried[1], match_b, match_a))
     del carried, relative, small_a, small_b
     vis_a, vis_b = both(at_once, partial(_visibility, flow_ab, cons_a), partial(_visibility, flow_ba, cons_b))
     del cons_a, cons_b
@@ -354,14 +354,15 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     yield synth
 
 
-def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray) -> np.ndarray:
+def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray, other: np.ndarray) -> np.ndarray:
     """(H, W) bool: pixels that move with a carried shape yet are the ground around it: the sky
     the flow dragged along its rim. Carried to the shape's place at time t, each key's own
     ground there would ring it with a halo of another shade (the sky by the grass is paler).
     Such a pixel looks like the ground (within _GROUND_DIFF of the mean colour of the pixels near
     it that stay behind: those that do not move with the shape and join the world outside its
-    zone; or within the colours of those nearest it, for textured ground) and joins what stays behind through pixels that do too, within _GROUND_STEPS px: a
-    shape painted in the ground's colour inside its outline is not ground."""
+    zone; or, beside steady ground, within the range of its colours: see _like_ground_near) and
+    joins what stays behind through pixels that do too, within _GROUND_STEPS px: a shape painted
+    in the ground's colour inside its outline is not ground. `other`: the other key's colours."""
     out = np.zeros(carried.near.shape, bool)
     ys, xs = np.nonzero(carried.near)
     if len(ys) == 0:
@@ -384,14 +385,8 @@ def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray) -> n
     rgb = colour[box][..., :3].astype(np.float32)
     weight = cv2.GaussianBlur(behind, (0, 0), _GROUND_SIGMA)
     mean = cv2.GaussianBlur(rgb * behind[..., None], (0, 0), _GROUND_SIGMA) / np.maximum(weight, 1e-6)[..., None]
-    # Or it looks like ground pixels near it that move as the ground at large does (not a limb
-    # swinging on its own, which stays behind the shape too, yet is no ground).
-    afar = (behind > 0) & ~near
-    ground_motion = np.median(flow[box][afar], axis=0) if afar.any() else np.zeros(2)
-    off_ground = flow[box] - ground_motion.astype(np.float32)
-    steady = (behind > 0) & (np.hypot(off_ground[..., 0], off_ground[..., 1]) <= _GROUND_SAME_PX)
     like = moves_with & (((np.abs(rgb - mean).sum(axis=2) < _GROUND_DIFF) & (weight > 0.01))
-                         | _like_ground_near(rgb, steady, moves_with))
+                         | _like_ground_near(rgb, _steady_ground(flow, box, behind > 0, near, rgb, other), moves_with))
     like = like.astype(np.uint8)
     ground = np.zeros_like(like)
     reached = behind.astype(np.uint8)
@@ -402,10 +397,28 @@ def _carried_ground(flow: np.ndarray, carried: Carried, colour: np.ndarray) -> n
     return out
 
 
+def _steady_ground(flow: np.ndarray, box: tuple[slice, slice], behind: np.ndarray, near: np.ndarray,
+                   rgb: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """(h, w) bool over `box`: what stays behind (`behind`), moves as the ground at large does (the
+    median of what stays behind outside the zones `near`; not a limb swinging on its own) and shows
+    the same colour in the other key where its flow takes it (not a patch of the shape the flow
+    lost and left in place)."""
+    afar = behind & ~near
+    ground_motion = np.median(flow[box][afar], axis=0) if afar.any() else np.zeros(2)
+    off_ground = flow[box] - ground_motion.astype(np.float32)
+    rows, cols = np.mgrid[box].astype(np.float32)
+    seen = cv2.remap(other, cols + flow[box][..., 0], rows + flow[box][..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)[..., :3].astype(np.float32)
+    return (behind & (np.hypot(off_ground[..., 0], off_ground[..., 1]) <= _GROUND_SAME_PX)
+            & (np.abs(seen - rgb).sum(axis=2) < _GROUND_DIFF))
+
+
 def _like_ground_near(rgb: np.ndarray, ground: np.ndarray, asked: np.ndarray) -> np.ndarray:
-    """(H, W) bool: pixels of `asked` whose colour lies, channel by channel, within the range of
-    the colours of `ground` within _GROUND_NEAR px (widened by a third of _GROUND_DIFF): a grass
-    blade, the gap beside it and the anti-aliased mix of the two alike."""
+    """(H, W) bool: pixels of `asked` next to `ground` whose colour lies, channel by channel,
+    within the range of the colours of `ground` within _GROUND_NEAR px (widened by a third of
+    _GROUND_DIFF): a grass blade, the gap beside it and the anti-aliased mix of the two alike
+    (such mixes lie on the ground's edge, so only pixels touching it are asked)."""
+    asked = asked & cv2.dilate(ground.astype(np.uint8), _OPENING).astype(bool)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _GROUND_NEAR + 1,) * 2)
     lowest = cv2.erode(np.where(ground[..., None], rgb, np.float32(np.inf)), disc, borderValue=np.inf)
     highest = cv2.dilate(np.where(ground[..., None], rgb, np.float32(-np.inf)), disc, borderValue=-np.inf)

@@ -458,7 +458,9 @@ def test_a_patch_inside_a_carried_shape_whose_flow_strayed_is_not_its_ground():
     flow[(np.hypot(gx - 80, gy - 60) <= 32) & ~head] = (40.0, 0.0)  # sky dragged along the rim
     patch = np.hypot(gx - 72, gy - 62) <= 6
     flow[patch] = (25.0, 3.0)  # the flow strayed inside the head
-    ground = _carried_ground(flow, Carried(motion, near, head), colour)
+    other = np.full((h, w, 3), (150, 160, 250), np.uint8)  # key B: the head 40 px on
+    other[np.hypot(gx - 120, gy - 60) <= 30] = (250, 210, 170)
+    ground = _carried_ground(flow, Carried(motion, near, head), colour, other)
     assert not ground[head].any()
     rim_sky = (np.hypot(gx - 80, gy - 60) > 30.5) & (np.hypot(gx - 80, gy - 60) <= 32)
     assert ground[rim_sky].mean() > 0.9  # the sky dragged along is ground still
@@ -555,3 +557,27 @@ def test_a_pin_the_keys_contradict_at_its_point_spreads_as_the_animator_drew_it(
     assert np.allclose(gated[near], spread[near], atol=1e-4)
     assert spread[90, 112, 0] > 10.0  # (12 px from the point the correction is still a third of it)
 
+
+def test_steady_ground_stays_behind_moves_as_the_ground_does_and_shows_alike_in_the_other_key():
+    # What textured ground near a carried shape is made of (its colours range over blades, gaps
+    # and their mixes): a patch of the shape the flow lost and left in place looks like ground
+    # by its motion, but the other key shows something else there; a limb swinging on its own
+    # stays behind the shape, but does not move as the ground does.
+    from inbetweener.engines.flow import _steady_ground
+
+    h, w = 60, 80
+    rng = np.random.default_rng(0)
+    colour = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    other = colour.copy()
+    flow = np.zeros((h, w, 2), np.float32)
+    other[10:20, 10:20] = 255 - colour[10:20, 10:20]  # the lost patch: not there in the other key
+    flow[40:50, 50:70] = (6.0, -4.0)  # the limb, and where its flow takes it in the other key
+    other[36:46, 56:76] = colour[40:50, 50:70]
+    behind = np.ones((h, w), bool)
+    near = np.zeros((h, w), bool)
+    near[5:55, 5:75] = True
+    box = (slice(0, h), slice(0, w))
+    steady = _steady_ground(flow, box, behind, near, colour.astype(np.float32), other)
+    assert steady[30, 30] and steady[2, 2]
+    assert not steady[10:20, 10:20].any()
+    assert not steady[40:50, 50:70].any()
