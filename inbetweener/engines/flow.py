@@ -102,10 +102,11 @@ _SEEN_KERNEL = np.ones((2 * _SEEN_MARGIN + 1, 2 * _SEEN_MARGIN + 1), np.uint8)
 _UNCOVER_DIFF = 60.0
 # A carried shape's ground (see _carried_ground): flow within _GROUND_SAME_PX of the shape's motion,
 # colour within _GROUND_DIFF (sum over RGB) of the mean colour around (Gaussian, _GROUND_SIGMA px)
-# of what stays behind, or within the range of colours of what stays behind within _GROUND_NEAR px
-# and moves as the ground at large does (textured ground: grass blades, the gaps between them and
-# their anti-aliased edges are each far from their mean). Where a key's own flow leaves a pixel in place (within _STILL_PX) and it is no
-# ground of that key's, the key's ground carried there at time t shows the key's own pixel instead.
+# of what stays behind, or, beside steady ground (see _steady_ground), within the range of its
+# colours within _GROUND_NEAR px (textured ground: grass blades, the gaps between them and their
+# anti-aliased edges are each far from their mean). Where a key's own flow leaves a pixel in place
+# (within _STILL_PX) and it is no ground of that key's, the key's ground carried there at time t
+# shows the key's own pixel instead.
 _GROUND_SAME_PX = 1.0
 _GROUND_SIGMA = 3.0
 _GROUND_DIFF = 30.0

@@ -37,9 +37,10 @@ _CARRY_SAME_PX = 1.0
 # shrinks it below _CARRY_MIN_AREA of its area is no candidate.
 _CARRY_CHECK = 3
 _CARRY_MIN_AREA = 0.1
-# A pin's correction stays off the pixels it makes the keys disagree on: fully where it worsens
-# their _PIN_WINDOW-square window mismatch (grey levels summed over channels) by under _PIN_WORSE, not at all from
-# twice that. It holds outright within _PIN_HOLD px of the path's point (exact there).
+# A pin's correction stays off the pixels it makes the keys disagree on: it applies fully where it
+# worsens their _PIN_WINDOW-square window mismatch (grey levels summed over channels) by under
+# _PIN_WORSE, not at all from twice that. It holds outright within _PIN_HOLD px of the path's point
+# (exact there).
 _PIN_WORSE = 8.0
 _PIN_WINDOW = 7
 _PIN_HOLD = 2.0
