@@ -301,6 +301,8 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     # Shapes the paths carry move as wholes, squash and turn included, rims and all. Not in line
     # art: there what moves with a point is paper and strokes alike (its bones carry strokes).
     carried = field.carried(flow_ab, flow_ba, (match_a, match_b)) if field and not line_art else None
+    if field and field.settled:
+        yield Progress(0.82, _settled_message(paths, field.settled), note=True)
     # The fill compares colours (alpha too, where there is transparency: opaque keys' is all 255).
     paint_a, paint_b = (small_a, small_b) if transparent else (small_a[..., :3], small_b[..., :3])
     fill_a = partial(_fill, flow_ab, cons_a, guide_a, guide_b, paint_a, gx, gy, textured=textures[0],
@@ -461,6 +463,13 @@ def _limbs_message(paths: Sequence[MotionPath], pairs: list[tuple[int, int]]) ->
 
     joined = ", ".join(f"{name(i)}–{name(j)}" for i, j in pairs)
     return f"line art: {len(pairs)} limb{'s' if len(pairs) > 1 else ''} between paths ({joined})"
+
+
+def _settled_message(paths: Sequence[MotionPath], settled: list[tuple[int, float]]) -> str:
+    """What the status bar says about path ends moved onto their shapes' match (PathField.settled)."""
+    said = ", ".join(f"{paths[i].name or f'path {i + 1}'} ({px:.1f} px)" for i, px in settled)
+    return (f"path ends off their shape's match in key B, followed to the match: {said}; "
+            "drag an end onto its match to follow the path exactly")
 
 
 def _fill(flow: np.ndarray, cons: np.ndarray, guide: np.ndarray, other_guide: np.ndarray, colour: np.ndarray,

@@ -323,6 +323,31 @@ def test_no_grass_specks_ride_on_the_sample_balls_rim_through_the_sky():
         assert green.sum() == 0
 
 
+def test_a_path_end_placed_off_the_sample_ball_is_followed_to_the_ball_not_drawn_twice():
+    # The end handle dropped 4 px right and 4 px down of the landed ball's centre: held to it,
+    # the two keys' warps of the ball disagreed by that much and every in-between showed the ball
+    # twice (a mean difference of 11.9 from the frame with the exact path). The end is settled
+    # onto where the ball's paint matches, and the animator is told.
+    from inbetweener.engines.base import Progress
+    from inbetweener.model.project import MotionPath
+    from inbetweener.paths.bezier import BezierChain, CubicBezier
+
+    a, b, paths, _ = _sample_ball()
+    exact = paths[0]
+    last = exact.curve.segments[-1]
+    off = np.array([4.0, 4.0])
+    sloppy = MotionPath(BezierChain.from_segments([*exact.curve.segments[:-1], CubicBezier(
+        last.p0, last.p1, tuple(np.add(last.p2, off)), tuple(np.add(last.p3, off)))]), exact.timing, exact.name)
+    out = list(FlowEngine().tween(TweenRequest(a, b, (0.5,), paths=(sloppy,))))
+    notes = [o.message for o in out if isinstance(o, Progress) and o.note]
+    assert any(f"{exact.name} (5." in n for n in notes), notes
+    frame = next(o.image for o in out if isinstance(o, TweenFrame))
+    truth = _frames(TweenRequest(a, b, (0.5,), paths=(exact,)))[0]
+    x, y = np.round(np.asarray(exact.position(0.5)).reshape(2)).astype(int)
+    around = (slice(y - 45, y + 45), slice(x - 55, x + 55))
+    assert np.abs(frame[around][..., :3].astype(float) - truth[around][..., :3]).mean() < 4.0
+
+
 def test_the_strip_the_sample_ball_has_just_left_shows_sky_not_specks_of_its_outline():
     # Early on, the ball has moved a few pixels: key A shows the ball over the strip it has left,
     # key B shows the sky there. The splat's count, blurred over a few pixels, had A seen in the

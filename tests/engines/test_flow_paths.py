@@ -581,3 +581,22 @@ def test_steady_ground_stays_behind_moves_as_the_ground_does_and_shows_alike_in_
     assert steady[30, 30] and steady[2, 2]
     assert not steady[10:20, 10:20].any()
     assert not steady[40:50, 50:70].any()
+
+
+def test_a_settled_path_end_moves_the_curve_in_step_with_its_parameter():
+    from inbetweener.engines.flowlib.fields import pixel_grid
+    from inbetweener.engines.flowlib.pathfield import PathField
+
+    curve = BezierChain.from_segments([CubicBezier((10.0, 50.0), (20.0, 10.0), (40.0, 10.0), (50.0, 50.0)),
+                                       CubicBezier((50.0, 50.0), (60.0, 90.0), (80.0, 90.0), (90.0, 50.0))])
+    path = MotionPath(curve, Timing.preset("ease-in"), "arm")
+    gx, gy = pixel_grid(100, 200)  # work scale 2: the path's own numbers are halved
+    field = PathField([path], 2.0, gx, gy)
+    field._settle(0, np.array([186.0, 94.0]))
+    moved = field.paths[0]
+    assert moved.name == "arm" and moved.timing == path.timing
+    assert np.allclose(moved.start, (10.0, 50.0)) and np.allclose(moved.end, (93.0, 47.0))
+    segments = moved.curve.segments
+    assert np.allclose(segments[0].p3, (51.5, 48.5)) and np.allclose(segments[1].p0, segments[0].p3)
+    assert np.allclose(field.ends[0], (186.0, 94.0))
+    assert field.settled == [(0, pytest.approx(np.hypot(3.0, 3.0)))]

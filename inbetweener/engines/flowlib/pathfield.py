@@ -18,6 +18,7 @@ from inbetweener.engines.flowlib.fields import pixel_grid, sample_points, warp
 from inbetweener.engines.flowlib.limbs import Limbs, find_limbs
 from inbetweener.engines.flowlib.regions import shape_map
 from inbetweener.model.project import MotionPath
+from inbetweener.paths.bezier import BezierChain, CubicBezier
 
 _RIDGE = 1e-4  # keeps the RBF system solvable when two paths start at (nearly) the same point
 # What a path carries: pixels connected to its point whose flow is within this share of the path's
@@ -37,6 +38,12 @@ _CARRY_SAME_PX = 1.0
 # shrinks it below _CARRY_MIN_AREA of its area is no candidate.
 _CARRY_CHECK = 3
 _CARRY_MIN_AREA = 0.1
+# A carried shape's map is moved by up to _SETTLE_REACH of the shape's size (and at least
+# _SETTLE_MIN_REACH px) to where its paint fits the other key best; when that moves the path's end
+# by _SETTLE_PX or more, the path is settled there (see PathField.settled).
+_SETTLE_REACH = 0.2
+_SETTLE_MIN_REACH = 4.0
+_SETTLE_PX = 1.0
 # A pin's correction stays off the pixels it makes the keys disagree on: it applies fully where it
 # worsens their _PIN_WINDOW-square window mismatch (grey levels summed over channels) by under
 # _PIN_WORSE, not at all from twice that. It holds outright within _PIN_HOLD px of the path's point
@@ -110,6 +117,8 @@ class PathField:
         # of the shape disagree: a doubled outline).
         self._bodies: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.limbs: Limbs | None = None
+        # (path index, px at the keys' scale) of each path whose end was settled onto its shape's match.
+        self.settled: list[tuple[int, float]] = []
         # keep_points' Gaussian bases round the paths' starts and ends, for one field size.
         self._keep_basis: tuple[tuple[int, int], list] | None = None
 
@@ -299,7 +308,10 @@ class PathField:
             masks = [self._shape_at(flow_ab, start, disp), self._shape_at(flow_ba, end, -disp)]
             if any(m is None for m in masks):
                 continue
-            linear = self._best_map(flow_ab, masks, colours, start, end)
+            linear, settled_end = self._best_map(flow_ab, masks, colours, start, end)
+            if np.hypot(*(settled_end - end)) >= _SETTLE_PX:
+                self._settle(j, settled_end)
+                end = settled_end
             tolerance = max(3.0, _CARRY_OWN * float(np.hypot(*disp)))
             zones = []
             for (motion, near, body), flow, mask, src, dst, m in (
@@ -326,12 +338,16 @@ class PathField:
 
     @staticmethod
     def _best_map(flow_ab: np.ndarray, masks: list[np.ndarray], colours: tuple[np.ndarray, np.ndarray],
-                  start: np.ndarray, end: np.ndarray) -> np.ndarray:
-        """The 2x2 map (about the path's ends) that carries the shape's paint best onto the other
-        key, both ways: the two shapes' moments (a squash the flow follows only part way), a
-        plain move, or the flow's own fit. Moments alone mislead when the flow's view of the shape
-        is partial (its rim or a limb left out on one side only): then a figure that merely
-        stepped came out shrunk or turned, smearing its outline."""
+                  start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The 2x2 map (about the path's start and a point near its end) that carries the shape's
+        paint best onto the other key, both ways: the two shapes' moments (a squash the flow
+        follows only part way), a plain move, or the flow's own fit. Moments alone mislead when
+        the flow's view of the shape is partial (its rim or a limb left out on one side only):
+        then a figure that merely stepped came out shrunk or turned, smearing its outline.
+
+        And the point the start maps to: the path's end, or near it where the paint fits better
+        (an end placed a few px off the shape's match in the other key: held to it, the two keys'
+        warps of the shape disagree by that much, and the frames show the shape twice)."""
         ys, xs = np.nonzero(masks[0])
         rel = np.stack([xs - start[0], ys - start[1]], axis=1)
         lands = np.stack([xs + flow_ab[ys, xs, 0], ys + flow_ab[ys, xs, 1]], axis=1) - end
@@ -344,21 +360,57 @@ class PathField:
         # Each spot's own colour, which the other key must show where a map takes it.
         own = [c[p[:, 1].astype(int), p[:, 0].astype(int)].astype(np.float64) for c, p in zip(colours, spots, strict=True)]
 
-        def miss(linear: np.ndarray) -> float:
-            """Mean colour difference (summed over channels) between each shape's pixels and
-            where `linear` takes them in the other key, A to B and back."""
+        def miss(linear: np.ndarray, target: np.ndarray, every: int = 1) -> float:
+            """Mean colour difference (summed over channels) between each shape's pixels (every
+            `every`-th of them) and where `linear` (start to `target`) takes them in the other
+            key, A to B and back."""
             det = float(np.linalg.det(linear))
             if not np.isfinite(det) or det < _CARRY_MIN_AREA:
                 return np.inf
             total = 0.0
-            for pts, paint, other, src, dst, m in ((spots[0], own[0], colours[1], start, end, linear),
-                                                   (spots[1], own[1], colours[0], end, start, np.linalg.inv(linear))):
-                seen = sample_points(other, (pts - src) @ np.asarray(m, np.float64).T + dst)
-                total += float(np.abs(seen - paint).sum(axis=1).mean())
+            for pts, paint, other, src, dst, m in ((spots[0], own[0], colours[1], start, target, linear),
+                                                   (spots[1], own[1], colours[0], target, start, np.linalg.inv(linear))):
+                seen = sample_points(other, (pts[::every] - src) @ np.asarray(m, np.float64).T + dst)
+                total += float(np.abs(seen - paint[::every]).sum(axis=1).mean())
             return total
 
-        scores = [miss(c) for c in candidates]
-        return candidates[int(np.argmin(scores))]
+        scores = [miss(c, end) for c in candidates]
+        chosen = candidates[int(np.argmin(scores))]
+        at_end = min(scores)
+        # Where none of the eight 1-px steps round the end fits better, the end stands (as a rule);
+        # else each map's best place on a 2-px grid over the reach (on a quarter of the pixels)
+        # decides the map, then a half-px grid round its place decides the place.
+        if min(miss(chosen, end + (dx, dy)) for dy in (-1.0, 0.0, 1.0) for dx in (-1.0, 0.0, 1.0) if dx or dy) >= at_end:
+            return chosen, end
+        reach = max(_SETTLE_MIN_REACH, _SETTLE_REACH * float(np.sqrt(masks[0].sum())))
+        grid = np.arange(-reach, reach + 1e-6, 2.0)
+        coarse = [end + (dx, dy) for dy in grid for dx in grid if np.hypot(dx, dy) <= reach]
+        placed = []
+        for c in candidates:
+            quick = [miss(c, target, 4) for target in coarse]
+            placed.append((min(quick), c, coarse[int(np.argmin(quick))]))
+        _, chosen, near = min(placed, key=lambda p: p[0])
+        fine = [near + (dx, dy) for dy in np.arange(-1.0, 1.01, 0.5) for dx in np.arange(-1.0, 1.01, 0.5)]
+        fits = [miss(chosen, target) for target in fine]
+        if min(fits) >= miss(chosen, end):
+            return chosen, end
+        return chosen, np.asarray(fine[int(np.argmin(fits))], np.float64)
+
+    def _settle(self, j: int, end: np.ndarray) -> None:
+        """Path j's end moves to `end` (work scale): its curve takes the move in step with the
+        path's parameter (its start stays), so at time t its point is off the animator's curve
+        by at most the move's share of t."""
+        path = self.paths[j]
+        move = (end - self.ends[j]) / self.scale
+        segments = path.curve.segments
+        n = len(segments)
+        moved = []
+        for k, seg in enumerate(segments):
+            pts = [np.asarray(q, np.float64) + move * (k + i / 3.0) / n for i, q in enumerate((seg.p0, seg.p1, seg.p2, seg.p3))]
+            moved.append(CubicBezier(*(tuple(float(v) for v in q) for q in pts)))
+        self.paths = self.paths[:j] + (MotionPath(BezierChain.from_segments(moved), path.timing, path.name),) + self.paths[j + 1:]
+        self.ends[j] = end
+        self.settled.append((j, float(np.hypot(*move))))
 
     @staticmethod
     def _holds_other_point(mask: np.ndarray, points: np.ndarray, own: int) -> bool:
