@@ -251,6 +251,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     inks = None
     if line_art and field:  # strokes joining two paths' points swing as bones between them
         inks = (darkness(small_a), darkness(small_b))
+        field.settle_on_strokes(*inks)
         field.find_limbs(*inks)
         if field.limbs:
             yield Progress(0.1, _limbs_message(paths, field.limbs.pairs), note=True)
@@ -468,7 +469,7 @@ def _limbs_message(paths: Sequence[MotionPath], pairs: list[tuple[int, int]]) ->
 def _settled_message(paths: Sequence[MotionPath], settled: list[tuple[int, float]]) -> str:
     """What the status bar says about path ends moved onto their shapes' match (PathField.settled)."""
     said = ", ".join(f"{paths[i].name or f'path {i + 1}'} ({px:.1f} px)" for i, px in settled)
-    return (f"path ends off their shape's match in key B, followed to the match: {said}; "
+    return (f"path ends off their match in key B, followed to the match: {said}; "
             "drag an end onto its match to follow the path exactly")
 
 

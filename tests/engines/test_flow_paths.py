@@ -600,3 +600,59 @@ def test_a_settled_path_end_moves_the_curve_in_step_with_its_parameter():
     assert np.allclose(segments[0].p3, (51.5, 48.5)) and np.allclose(segments[1].p0, segments[0].p3)
     assert np.allclose(field.ends[0], (186.0, 94.0))
     assert field.settled == [(0, pytest.approx(np.hypot(3.0, 3.0)))]
+
+
+def _ink_mark(centre: tuple[int, int]) -> np.ndarray:
+    """Paper (200 x 260) with a small ink drawing (a ring and two strokes) round `centre` and a
+    still stroke across the page."""
+    img = np.full((200, 260, 4), 255, np.uint8)
+    x, y = centre
+    ink = (20, 20, 20, 255)
+    cv2.circle(img, (x, y), 12, ink, 2, cv2.LINE_AA)
+    cv2.line(img, (x - 9, y + 3), (x + 7, y - 8), ink, 2, cv2.LINE_AA)
+    cv2.line(img, (x + 2, y + 5), (x + 10, y + 14), ink, 2, cv2.LINE_AA)
+    cv2.line(img, (10, 180), (250, 150), ink, 1, cv2.LINE_AA)
+    return img
+
+
+@pytest.mark.parametrize("off", [(0.0, 0.0), (3.0, 3.0), (-4.0, 2.0)])
+def test_on_line_art_a_path_end_placed_off_its_strokes_match_is_settled_onto_it(off):
+    from inbetweener.engines.flowlib.fields import pixel_grid
+    from inbetweener.engines.flowlib.lineart import darkness
+    from inbetweener.engines.flowlib.pathfield import PathField
+
+    a, b = _ink_mark((70, 90)), _ink_mark((180, 70))
+    gx, gy = pixel_grid(200, 260)
+    field = PathField([MotionPath.straight((70.0, 90.0), (180.0 + off[0], 70.0 + off[1]))], 1.0, gx, gy)
+    field.settle_on_strokes(darkness(a), darkness(b))
+    assert np.allclose(field.ends[0], (180.0, 70.0), atol=0.5)
+    assert np.allclose(field.paths[0].end, (180.0, 70.0), atol=0.5)
+    assert len(field.settled) == (0 if off == (0.0, 0.0) else 1)
+
+
+def test_on_line_art_a_path_on_bare_paper_or_a_lone_stroke_stays_where_it_was_put():
+    from inbetweener.engines.flowlib.fields import pixel_grid
+    from inbetweener.engines.flowlib.lineart import darkness
+    from inbetweener.engines.flowlib.pathfield import PathField
+
+    a, b = _ink_mark((70, 90)), _ink_mark((180, 70))
+    gx, gy = pixel_grid(200, 260)
+    # Bare paper, and a point on the still stroke (alike all along it: no clear match).
+    paths = [MotionPath.straight((130.0, 40.0), (134.0, 44.0)), MotionPath.straight((130.0, 170.0), (133.0, 170.0))]
+    field = PathField(paths, 1.0, gx, gy)
+    field.settle_on_strokes(darkness(a), darkness(b))
+    assert field.settled == []
+    assert np.allclose(field.ends, [(134.0, 44.0), (133.0, 170.0)])
+
+
+def test_a_line_art_path_end_placed_off_gives_the_frames_of_the_exact_one_and_says_so():
+    from inbetweener.engines.base import Progress
+
+    a, b = _ink_mark((70, 90)), _ink_mark((180, 70))
+    frames = []
+    for end in ((180.0, 70.0), (183.0, 73.0)):
+        out = list(FlowEngine().tween(TweenRequest(a, b, (0.5,), paths=(MotionPath.straight((70.0, 90.0), end),))))
+        frames.append(next(o.image for o in out if isinstance(o, TweenFrame)))
+        notes = [o.message for o in out if isinstance(o, Progress) and o.note]
+    assert any("path 1 (4." in n for n in notes), notes
+    assert np.abs(frames[0].astype(float) - frames[1]).max() <= 40  # (held off the match: 200 and more)

@@ -44,6 +44,17 @@ _CARRY_MIN_AREA = 0.1
 _SETTLE_REACH = 0.2
 _SETTLE_MIN_REACH = 4.0
 _SETTLE_PX = 1.0
+# On line art a path's end is settled onto where the strokes round its start (a _STROKE_PATCH share
+# of the frame's size across, at least _STROKE_MIN_PATCH px) match key B best, searched within
+# _STROKE_REACH of the frame's size (at least _SETTLE_MIN_REACH px): only on a clear, sharp match
+# (normalised correlation from _STROKE_MATCH, _STROKE_GAIN above the end's own) that finds the
+# start again when matched back.
+_STROKE_PATCH = 0.05
+_STROKE_MIN_PATCH = 13
+_STROKE_REACH = 0.02
+_STROKE_MATCH = 0.9
+_STROKE_GAIN = 0.2
+_STROKE_INK = 0.05
 # A pin's correction stays off the pixels it makes the keys disagree on: it applies fully where it
 # worsens their _PIN_WINDOW-square window mismatch (grey levels summed over channels) by under
 # _PIN_WORSE, not at all from twice that. It holds outright within _PIN_HOLD px of the path's point
@@ -82,6 +93,34 @@ def _window_mismatch(own: np.ndarray, seen: np.ndarray) -> np.ndarray:
     """(H, W) float32: the _PIN_WINDOW-square window mean of |own - seen|, summed over channels."""
     diff = np.abs(own - seen.astype(np.float32)).sum(axis=2, dtype=np.float32)
     return cv2.blur(diff, (_PIN_WINDOW, _PIN_WINDOW))
+
+
+def _stroke_match(ink: np.ndarray, other: np.ndarray, point: np.ndarray, near: np.ndarray,
+                  half: int, reach: int, gain: float = _STROKE_GAIN) -> np.ndarray | None:
+    """Where the (2 half + 1)-px square of `ink` round `point` matches `other` best within `reach`
+    px of `near` (sub-pixel), if the match is clear (from _STROKE_MATCH) and beats `near`'s own by
+    `gain`; None when the square holds little ink, leaves the frame, or the match is weak, no
+    gain or at the reach's rim."""
+    h, w = ink.shape
+    side = 2 * half + 1
+    if not (half <= point[0] < w - half and half <= point[1] < h - half
+            and half + reach <= near[0] < w - half - reach and half + reach <= near[1] < h - half - reach):
+        return None
+    template = cv2.getRectSubPix(ink, (side, side), (float(point[0]), float(point[1])))
+    if template.std() < _STROKE_INK:
+        return None
+    area = cv2.getRectSubPix(other, (side + 2 * reach,) * 2, (float(near[0]), float(near[1])))
+    score = cv2.matchTemplate(area, template, cv2.TM_CCOEFF_NORMED)
+    _, peak, _, (px, py) = cv2.minMaxLoc(score)
+    if peak < _STROKE_MATCH or peak - score[reach, reach] < gain or not (0 < px < 2 * reach and 0 < py < 2 * reach):
+        return None
+
+    def vertex(lo: float, mid: float, hi: float) -> float:
+        bend = lo - 2.0 * mid + hi
+        return 0.0 if bend >= 0 else 0.5 * (lo - hi) / bend
+
+    return np.array([near[0] + px - reach + vertex(score[py, px - 1], peak, score[py, px + 1]),
+                     near[1] + py - reach + vertex(score[py - 1, px], peak, score[py + 1, px])])
 
 
 class Carried(NamedTuple):
@@ -234,6 +273,21 @@ class PathField:
         for move, (centres, inverse, basis) in zip((move_a, move_b), cached[1], strict=True):
             out.append(move - _combine(inverse @ sample_points(move, centres), basis))
         return out[0], out[1]
+
+    def settle_on_strokes(self, ink_a: np.ndarray, ink_b: np.ndarray) -> None:
+        """Line art, given each key's darkness at work scale: each path's end a few px off the
+        match of the strokes round its start is settled onto it (see _STROKE_PATCH; held to it,
+        the keys' warps of those strokes disagree and the frames draw them twice)."""
+        half = max(_STROKE_MIN_PATCH, round(_STROKE_PATCH * self.extent)) // 2
+        reach = max(int(_SETTLE_MIN_REACH), round(_STROKE_REACH * self.extent))
+        for j in range(len(self.paths)):
+            found = _stroke_match(ink_a, ink_b, self.starts[j], self.ends[j], half, reach)
+            if found is None:
+                continue
+            back = _stroke_match(ink_b, ink_a, found, self.starts[j], half, reach, gain=0.0)
+            if back is not None and np.hypot(*(back - self.starts[j])) <= 1.0 \
+                    and np.hypot(*(found - self.ends[j])) >= _SETTLE_PX:
+                self._settle(j, found)
 
     def find_limbs(self, ink_a: np.ndarray, ink_b: np.ndarray) -> None:
         """Line art: the strokes that join two paths' points in both keys become bones (limbs.py),
