@@ -38,10 +38,15 @@ _CARRY_SAME_PX = 1.0
 # shrinks it below _CARRY_MIN_AREA of its area is no candidate.
 _CARRY_CHECK = 3
 _CARRY_MIN_AREA = 0.1
-# A carried shape's map is moved by up to _SETTLE_REACH of the shape's size (and at least
-# _SETTLE_MIN_REACH px) to where its paint fits the other key best; when that moves the path's end
-# by _SETTLE_PX or more, the path is settled there (see PathField.settled).
+# A carried shape's map is moved by up to _SETTLE_REACH of the shape's size (at least
+# _SETTLE_MIN_REACH px, at most _SETTLE_MAX_REACH of the frame's size) to where its paint fits the
+# other key best; when that moves the path's end by _SETTLE_PX or more, the path is settled there
+# (see PathField.settled). The search weighs some _SETTLE_COARSE_SPOTS of the shape's pixels on
+# its coarse grid, some _SETTLE_FINE_SPOTS on its fine one.
 _SETTLE_REACH = 0.2
+_SETTLE_MAX_REACH = 0.03
+_SETTLE_COARSE_SPOTS = 1500
+_SETTLE_FINE_SPOTS = 12000
 _SETTLE_MIN_REACH = 4.0
 _SETTLE_PX = 1.0
 # On line art a path's end is settled onto where the strokes round its start (a _STROKE_PATCH share
@@ -430,23 +435,27 @@ class PathField:
 
         scores = [miss(c, end) for c in candidates]
         chosen = candidates[int(np.argmin(scores))]
-        at_end = min(scores)
         # Where none of the eight 1-px steps round the end fits better, the end stands (as a rule);
-        # else each map's best place on a 2-px grid over the reach (on a quarter of the pixels)
-        # decides the map, then a half-px grid round its place decides the place.
-        if min(miss(chosen, end + (dx, dy)) for dy in (-1.0, 0.0, 1.0) for dx in (-1.0, 0.0, 1.0) if dx or dy) >= at_end:
+        # else each map's best place on a 2-px grid over the reach decides the map, then a half-px
+        # grid round its place decides the place (each on a sample of the shape's pixels).
+        count = max(len(spots[0]), len(spots[1]))
+        coarse_every, fine_every = max(1, count // _SETTLE_COARSE_SPOTS), max(1, count // _SETTLE_FINE_SPOTS)
+        at_end = miss(chosen, end, fine_every)
+        steps = [end + (dx, dy) for dy in (-1.0, 0.0, 1.0) for dx in (-1.0, 0.0, 1.0) if dx or dy]
+        if min(miss(chosen, target, fine_every) for target in steps) >= at_end:
             return chosen, end
-        reach = max(_SETTLE_MIN_REACH, _SETTLE_REACH * float(np.sqrt(masks[0].sum())))
+        reach = min(max(_SETTLE_MIN_REACH, _SETTLE_REACH * float(np.sqrt(masks[0].sum()))),
+                    max(_SETTLE_MIN_REACH, _SETTLE_MAX_REACH * max(masks[0].shape)))
         grid = np.arange(-reach, reach + 1e-6, 2.0)
         coarse = [end + (dx, dy) for dy in grid for dx in grid if np.hypot(dx, dy) <= reach]
         placed = []
         for c in candidates:
-            quick = [miss(c, target, 4) for target in coarse]
+            quick = [miss(c, target, coarse_every) for target in coarse]
             placed.append((min(quick), c, coarse[int(np.argmin(quick))]))
         _, chosen, near = min(placed, key=lambda p: p[0])
         fine = [near + (dx, dy) for dy in np.arange(-1.0, 1.01, 0.5) for dx in np.arange(-1.0, 1.01, 0.5)]
-        fits = [miss(chosen, target) for target in fine]
-        if min(fits) >= miss(chosen, end):
+        fits = [miss(chosen, target, fine_every) for target in fine]
+        if min(fits) >= miss(chosen, end, fine_every):
             return chosen, end
         return chosen, np.asarray(fine[int(np.argmin(fits))], np.float64)
 
