@@ -461,8 +461,8 @@ class PathField:
 
     def _settle(self, j: int, end: np.ndarray) -> None:
         """Path j's end moves to `end` (work scale): its curve takes the move in step with the
-        path's parameter (its start stays), so at time t its point is off the animator's curve
-        by at most the move's share of t."""
+        curve's parameter (its start stays), so its point leaves the animator's curve by a share
+        of the move that grows along the path, the whole move at its end."""
         path = self.paths[j]
         move = (end - self.ends[j]) / self.scale
         segments = path.curve.segments
