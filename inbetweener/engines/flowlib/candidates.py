@@ -67,7 +67,7 @@ def time_t_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray,
             (flow_ba * t, flow_ba * -s)]
 
 
-def _window_difference(image_1: np.ndarray, image_2: np.ndarray) -> np.ndarray:
+def window_difference(image_1: np.ndarray, image_2: np.ndarray) -> np.ndarray:
     """Window mean of |image_1 - image_2| summed over channels, float32 (H, W)."""
     diff = cv2.absdiff(image_1, image_2).astype(np.float32)
     if diff.ndim == 3:  # the channel sum (cv2.transform: several times faster than numpy's sum)
@@ -87,7 +87,7 @@ def _reads_texture(textures: tuple[np.ndarray, np.ndarray], to_a: np.ndarray, to
 class CandidateReads:
     """Each candidate's keys read at time t over a whole frame, for pick_motion and
     hypothesis_weights to share: the two warped keys, their window mismatch (see
-    _window_difference) and where the candidate reads texture in both keys (see _reads_texture;
+    window_difference) and where the candidate reads texture in both keys (see _reads_texture;
     None without textures)."""
     reads: list[tuple[np.ndarray, np.ndarray]]
     errors: list[np.ndarray]
@@ -103,7 +103,7 @@ def read_candidates(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np
                     textures: tuple[np.ndarray, np.ndarray] | None = None) -> CandidateReads:
     """The candidates' reads over the whole frame (see CandidateReads)."""
     reads = [(warp(key_a, cand_a, gx, gy), warp(key_b, cand_b, gx, gy)) for cand_a, cand_b in candidates]
-    return CandidateReads(reads, [_window_difference(*read) for read in reads],
+    return CandidateReads(reads, [window_difference(*read) for read in reads],
                           None if textures is None else [_reads_texture(textures, cand_a, cand_b, gx, gy)
                                                          for cand_a, cand_b in candidates])
 
@@ -133,7 +133,7 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     """
     splat_a, splat_b, splat_share = (np.asarray(x, np.float32) for x in splatted)
     to_a, to_b, share = splat_a.copy(), splat_b.copy(), splat_share.copy()
-    own = _window_difference(warp(key_a, splat_a, gx, gy), warp(key_b, splat_b, gx, gy))
+    own = window_difference(warp(key_a, splat_a, gx, gy), warp(key_b, splat_b, gx, gy))
     best = own - np.float32(_MARGIN)
     best[own < _GOOD_ENOUGH] = -np.inf
     if locked is not None:
@@ -177,7 +177,7 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
     for i, (cand_a, cand_b) in enumerate(others):
         if reads is None:
             read = (warp(key_a, cand_a, gx, gy), warp(key_b, cand_b, gx, gy))
-            err = _window_difference(*read)
+            err = window_difference(*read)
         else:
             read, err = reads.reads[i], reads.errors[i]
         better = err < best
@@ -185,8 +185,8 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
         if textures is not None:
             allowed = (_reads_texture(textures, cand_a, cand_b, gx, gy) if reads is None or reads.textured is None
                        else reads.textured[i])
-            same_surface = ((_window_difference(read[0], splat_read[0]) < _SAME_SURFACE)
-                            | (_window_difference(read[1], splat_read[1]) < _SAME_SURFACE)) & ~allowed
+            same_surface = ((window_difference(read[0], splat_read[0]) < _SAME_SURFACE)
+                            | (window_difference(read[1], splat_read[1]) < _SAME_SURFACE)) & ~allowed
             better &= allowed | same_surface
         if uncovered is not None:
             keeps = np.where(seen_is_a, within(cand_a - splat_a, _KEEP_PX), within(cand_b - splat_b, _KEEP_PX))
@@ -214,7 +214,7 @@ def hypothesis_weights(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy:
     counts only where the chosen motion fits less than well (_HYPOTHESIS_GATE), never at `locked`
     pixels, and only where it reads texture in both keys (over flat paint agreement is no
     evidence, see _FLAT_EVIDENCE). `reads`: as pick_motion's."""
-    own = _window_difference(warp(key_a, chosen[0], gx, gy), warp(key_b, chosen[1], gx, gy))
+    own = window_difference(warp(key_a, chosen[0], gx, gy), warp(key_b, chosen[1], gx, gy))
     open_ = own >= _HYPOTHESIS_GATE
     if locked is not None:
         open_ &= ~locked
@@ -225,7 +225,7 @@ def hypothesis_weights(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy:
     for i, (to_a, to_b) in enumerate(others):
         if reads is None or reads.textured is None:
             counts = open_ & _reads_texture(textures, to_a, to_b, gx, gy)
-            error = _window_difference(warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy))
+            error = window_difference(warp(key_a, to_a, gx, gy), warp(key_b, to_b, gx, gy))
         else:
             counts, error = open_ & reads.textured[i], reads.errors[i]
         weight = np.exp(error * scale)

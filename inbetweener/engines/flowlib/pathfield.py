@@ -14,6 +14,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from inbetweener.engines.flowlib.candidates import window_difference
 from inbetweener.engines.flowlib.fields import pixel_grid, sample_points, warp
 from inbetweener.engines.flowlib.limbs import Limbs, find_limbs
 from inbetweener.engines.flowlib.regions import shape_map
@@ -61,11 +62,10 @@ _STROKE_MATCH = 0.9
 _STROKE_GAIN = 0.2
 _STROKE_INK = 0.05
 # A pin's correction stays off the pixels it makes the keys disagree on: it applies fully where it
-# worsens their _PIN_WINDOW-square window mismatch (grey levels summed over channels) by under
-# _PIN_WORSE, not at all from twice that. It holds outright within _PIN_HOLD px of the path's point
-# (exact there).
+# worsens their window mismatch (candidates.window_difference: grey levels summed over channels) by
+# under _PIN_WORSE, not at all from twice that. It holds outright within _PIN_HOLD px of the path's
+# point (exact there).
 _PIN_WORSE = 8.0
-_PIN_WINDOW = 7
 _PIN_HOLD = 2.0
 
 
@@ -92,12 +92,6 @@ def _combine(coeffs: np.ndarray, basis: np.ndarray) -> np.ndarray:
         field[..., 0] += c[0] * b
         field[..., 1] += c[1] * b
     return field
-
-
-def _window_mismatch(own: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """(H, W) float32: the _PIN_WINDOW-square window mean of |own - seen|, summed over channels."""
-    diff = np.abs(own - seen.astype(np.float32)).sum(axis=2, dtype=np.float32)
-    return cv2.blur(diff, (_PIN_WINDOW, _PIN_WINDOW))
 
 
 def _stroke_match(ink: np.ndarray, other: np.ndarray, point: np.ndarray, near: np.ndarray,
@@ -233,9 +227,8 @@ class PathField:
         a face's eyes, which move a little further than the head, must not drag the head's outline
         by that much (doubling it), while a sprite the flow lost takes the correction gladly (it
         makes the keys agree). Over flat paint neither read is evidence and the correction stands."""
-        own = colours[0].astype(np.float32)
-        before = _window_mismatch(own, warp(colours[1], flow, self.gx, self.gy))
-        after = _window_mismatch(own, warp(colours[1], flow + correction, self.gx, self.gy))
+        before = window_difference(colours[0], warp(colours[1], flow, self.gx, self.gy))
+        after = window_difference(colours[0], warp(colours[1], flow + correction, self.gx, self.gy))
         worse = after - before
         gate = np.clip((2.0 * _PIN_WORSE - worse) * np.float32(1.0 / _PIN_WORSE), 0.0, 1.0)
         # Where the keys contradict a path at its very point (a thing made to move that does not
