@@ -146,11 +146,18 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop generating (Esc); nothing it made is kept")
         self.cancel_button.clicked.connect(self.generation.cancel)
+        # Offered when the last job followed path ends placed off their match (GenerationController.offer).
+        self.follow_button = QPushButton("Move path ends")
+        self.follow_button.setToolTip("Move the path ends onto their match in key B, where the frames "
+                                      "followed them (one undo step)")
+        self.follow_button.clicked.connect(self.move_path_ends)
         bar.addPermanentWidget(self.frame_info)
+        bar.addPermanentWidget(self.follow_button)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
         self.progress.hide()
         self.cancel_button.hide()
+        self.follow_button.hide()
 
     def _build_actions(self) -> None:
         from ui.window_actions import build_actions
@@ -167,6 +174,7 @@ class MainWindow(QMainWindow):
         self.state.frameChanged.connect(self._update_frame_info)
         self.state.frameChanged.connect(self._keep_a_current_path)
         self.document.changed.connect(self._keep_a_current_path)
+        self.document.changed.connect(self._drop_stale_offer)
         self.canvas.message.connect(self.show_message)
         self.timeline.message.connect(self.show_message)
         self.canvas.playToggleRequested.connect(self.player.toggle)
@@ -389,6 +397,35 @@ class MainWindow(QMainWindow):
         self.show_message(f"Autopilot proposed {len(new)} path{'s' if len(new) > 1 else ''}{followed}: "
                           "drag them to adjust.")
 
+    def move_path_ends(self) -> None:
+        """Put the paths the last job followed (ends moved onto their match) into the document."""
+        offer = self.generation.offer
+        self._show_offer(False)
+        if offer is None:
+            self.show_message("No path end to move: the last generated frames followed every path as drawn.")
+            return
+        command = offer.command(self.document.project)
+        if command is None:
+            self.show_message("The segment's paths changed since its frames were generated; generate it again "
+                              "to see whether their ends sit on their match.")
+            return
+        if self.push(command):
+            count = len(offer.paths)
+            self.show_message(f"Moved {count} path end{'s' if count > 1 else ''} onto the match in key B "
+                              "(Ctrl+Z puts them back); generate the segment again for frames made from them.")
+
+    def _drop_stale_offer(self) -> None:
+        """The offer goes once the segment's paths change (an edit, an undo, another file)."""
+        offer = self.generation.offer
+        if offer is not None and offer.command(self.document.project) is None:
+            self._show_offer(False)
+
+    def _show_offer(self, shown: bool) -> None:
+        if not shown:
+            self.generation.offer = None
+        self.follow_button.setVisible(shown)
+        self.actions_["move_ends"].setEnabled(shown)
+
     # -- generation ------------------------------------------------------------------------------
     def generate_segment(self) -> None:
         self._generate(frames=None)
@@ -445,6 +482,7 @@ class MainWindow(QMainWindow):
         self.actions_["cancel"].setEnabled(True)
         for key in ("generate", "regenerate"):
             self.actions_[key].setEnabled(False)
+        self._show_offer(False)
         self.show_message(f"{label}…")
 
     def _job_progress(self, fraction: float, message: str) -> None:
@@ -468,10 +506,14 @@ class MainWindow(QMainWindow):
             # What the engine made of the drawings (a stroke it grows in rather than moves, say) is
             # said here too: progress text flashes by while a short job runs.
             found = "".join(f" {note[0].upper()}{note[1:]}." for note in self.generation.notes)
+            if self.generation.offer is not None:
+                shortcut = self.actions_["move_ends"].shortcut().toString()
+                found += f" Move path ends ({shortcut}) puts them there."
             self.show_message(f"Frames generated: review them, then accept (A) or lock (L).{found}",
                               seconds=20 if found else 8)
         elif not self.statusBar().currentMessage().startswith(("Generation failed", "The ")):
             self.show_message("Generation stopped; the document is unchanged.")
+        self._show_offer(applied and self.generation.offer is not None)
 
     # -- drag and drop, closing ------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802

@@ -47,6 +47,8 @@ def build_actions(window) -> None:
                       "Click a point on key A, then its match on key B", checkable=True),
         "delete_path": a("&Delete path", window.delete_path, ["Del", "Backspace"]),
         "autopilot": a("A&utopilot paths", window.autopilot, "Ctrl+Shift+P", "Propose paths from the keys"),
+        "move_ends": a("&Move path ends onto their match", window.move_path_ends, "Ctrl+Shift+M",
+                       "Where the last frames followed path ends placed off their match in key B"),
         "play": a("&Play / pause", window.player.toggle, "Space"),
         "prev_frame": a("Previous frame", lambda: window.step_frame(-1), ","),
         "next_frame": a("Next frame", lambda: window.step_frame(1), "."),
@@ -71,6 +73,7 @@ def build_actions(window) -> None:
     }
     window.actions_["onion"].setChecked(window.state.onion_enabled)
     window.actions_["cancel"].setEnabled(False)
+    window.actions_["move_ends"].setEnabled(False)
     window.addAction(undo)
     window.addAction(redo)
     act = window.actions_
@@ -87,7 +90,7 @@ def build_actions(window) -> None:
     m = menu.addMenu("&Edit")
     m.addActions([undo, redo])
     m.addSeparator()
-    m.addActions([act["add_path"], act["delete_path"], act["autopilot"]])
+    m.addActions([act["add_path"], act["delete_path"], act["autopilot"], act["move_ends"]])
     m = menu.addMenu("&Timeline")
     m.addActions([act[k] for k in ("play", "prev_frame", "next_frame", "prev_key", "next_key", "first", "last")])
     modes = m.addMenu("Playback mode")

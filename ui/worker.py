@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from inbetweener.errors import Cancelled, UserError
 from inbetweener.jobs import JobFrame, SegmentJob, frames_command, run_job
-from inbetweener.model.commands import CommandError
+from inbetweener.model.commands import CommandError, SetPaths
 from inbetweener.model.images import ImageData
-from inbetweener.model.project import Project
+from inbetweener.model.project import MotionPath, Project
 from ui.document import Document
 from ui.state import EditorState
 
@@ -30,11 +31,36 @@ def summarise(exc: BaseException) -> str:
     return f"Generation failed{detail}; try another engine or report this problem."
 
 
+@dataclass(frozen=True)
+class FollowedPaths:
+    """Paths a finished job's engine followed in place of the segment's (Progress.followed: ends
+    placed off their match, followed to it), offered to the animator to keep."""
+
+    segment: int
+    before: tuple[MotionPath, ...]  # the segment's paths the job was made from
+    paths: tuple[tuple[int, MotionPath], ...]  # (index into `before`, the path followed)
+
+    def command(self, project: Project) -> SetPaths | None:
+        """The one edit that puts them into `project`; None once the segment's paths have changed
+        (the engine's answer was for the paths as they were)."""
+        try:
+            current = project.segment(self.segment).settings.paths
+        except IndexError:
+            return None
+        if current != self.before:
+            return None
+        paths = list(current)
+        for i, path in self.paths:
+            paths[i] = path
+        count = len(self.paths)
+        return SetPaths(self.segment, tuple(paths), label=f"Move path end{'s' if count > 1 else ''} onto the match")
+
+
 class GenerationWorker(QObject):
     """Runs one job's generator in a worker thread; `cancel()` stops it at the next yield."""
 
     progress = Signal(float, str)
-    note = Signal(str)  # something the engine made of the drawings (Progress.note)
+    note = Signal(str, object)  # something the engine made of the drawings (Progress.note, .followed)
     frame = Signal(int, object, object)  # timeline frame, pixels (preview), packed ImageData (document)
     failed = Signal(str)
     finished = Signal()
@@ -62,7 +88,7 @@ class GenerationWorker(QObject):
                 else:
                     self.progress.emit(float(item.fraction), item.message)
                     if item.note:
-                        self.note.emit(item.message)
+                        self.note.emit(item.message, item.followed)
         except Cancelled:
             pass
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
@@ -93,6 +119,9 @@ class GenerationController(QObject):
         self._label = ""
         # What the engine made of the drawings (Progress.note), kept for the message when it is done.
         self.notes: list[str] = []
+        self._followed: dict[int, MotionPath] = {}
+        # The paths the last job that landed followed in place of its segment's, until the next job.
+        self.offer: FollowedPaths | None = None
         self._cancelled = False
         self._failure: str | None = None
 
@@ -105,7 +134,7 @@ class GenerationController(QObject):
             return False
         self._job, self._snapshot, self._label = job, snapshot, label
         self._frames, self._cancelled, self._failure = [], False, None
-        self.notes = []
+        self.notes, self._followed, self.offer = [], {}, None
         thread = QThread(self)
         thread.setObjectName("inbetweener-generation")
         worker = GenerationWorker(job)
@@ -140,8 +169,9 @@ class GenerationController(QObject):
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.emit(fraction, message)
 
-    def _on_note(self, text: str) -> None:
+    def _on_note(self, text: str, followed: object) -> None:
         self.notes.append(text)
+        self._followed.update(followed)  # type: ignore[call-overload]
 
     def _on_frame(self, frame: int, pixels: object, packed: object) -> None:
         if self._cancelled:
@@ -165,6 +195,10 @@ class GenerationController(QObject):
                     self._document.push(frames_command(self._frames, label=self._label,
                                                        fingerprint=self._job.fingerprint))
                     applied = True
+                    if self._followed:
+                        self.offer = FollowedPaths(self._job.segment,
+                                                   self._snapshot.segment(self._job.segment).settings.paths,
+                                                   tuple(sorted(self._followed.items())))
                 except CommandError as exc:  # the document refuses them: say why, change nothing
                     self.failed.emit(str(exc))
             else:

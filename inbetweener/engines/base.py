@@ -87,6 +87,10 @@ class Progress:
     fraction: float
     message: str = ""
     note: bool = False
+    # Paths the engine followed in place of the request's, as (index into request.paths, the
+    # path it followed), said in a note: an end placed off its match, followed to the match. The
+    # editor offers to put them into the document.
+    followed: tuple[tuple[int, MotionPath], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import ClassVar
 
@@ -145,7 +145,7 @@ class FlowEngine:
         synth = None
         for item in _prepare(request, at_once=workers > 1):
             if isinstance(item, Progress):
-                yield Progress(0.4 * item.fraction, item.message, item.note)
+                yield replace(item, fraction=0.4 * item.fraction)
             else:
                 synth = item
         assert synth is not None
@@ -303,7 +303,9 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     # art: there what moves with a point is paper and strokes alike (its bones carry strokes).
     carried = field.carried(flow_ab, flow_ba, (match_a, match_b)) if field and not line_art else None
     if field and field.settled:
-        yield Progress(0.82, _settled_message(paths, field.settled), note=True)
+        # (Autopilot's paths, after the request's, are not the animator's to keep.)
+        followed = tuple((i, field.paths[i]) for i, _ in field.settled if i < len(request.paths))
+        yield Progress(0.82, _settled_message(paths, field.settled), note=True, followed=followed)
     # The fill compares colours (alpha too, where there is transparency: opaque keys' is all 255).
     paint_a, paint_b = (small_a, small_b) if transparent else (small_a[..., :3], small_b[..., :3])
     fill_a = partial(_fill, flow_ab, cons_a, guide_a, guide_b, paint_a, gx, gy, textured=textures[0],

@@ -341,6 +341,11 @@ def test_a_path_end_placed_off_the_sample_ball_is_followed_to_the_ball_not_drawn
     out = list(FlowEngine().tween(TweenRequest(a, b, (0.5,), paths=(sloppy,))))
     notes = [o.message for o in out if isinstance(o, Progress) and o.note]
     assert any(f"{exact.name} (5." in n for n in notes), notes
+    # The note carries the path followed, for the editor to offer: its end on the ball's match.
+    followed = [pair for o in out if isinstance(o, Progress) for pair in o.followed]
+    assert [i for i, _ in followed] == [0]
+    assert np.hypot(*np.subtract(followed[0][1].end, exact.end)) <= 1.5
+    assert followed[0][1].start == exact.start and followed[0][1].timing == exact.timing
     frame = next(o.image for o in out if isinstance(o, TweenFrame))
     truth = _frames(TweenRequest(a, b, (0.5,), paths=(exact,)))[0]
     x, y = np.round(np.asarray(exact.position(0.5)).reshape(2)).astype(int)

@@ -17,6 +17,7 @@ class GatedEngine:
     options: ClassVar[tuple[EngineOption, ...]] = ()
     fail_with: ClassVar[BaseException | None] = None
     note: ClassVar[str | None] = None  # said as a Progress note before the first frame
+    followed: ClassVar[tuple] = ()  # that note's Progress.followed (paths followed in place of the request's)
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -26,7 +27,7 @@ class GatedEngine:
         if GatedEngine.fail_with is not None:
             raise GatedEngine.fail_with
         if GatedEngine.note is not None:
-            yield Progress(0.0, GatedEngine.note, note=True)
+            yield Progress(0.0, GatedEngine.note, note=True, followed=GatedEngine.followed)
         for i, t in enumerate(request.times):
             img = np.array(request.key_a if t < 0.5 else request.key_b)
             yield TweenFrame(i, img)
