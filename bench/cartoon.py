@@ -12,7 +12,10 @@ the flow engine with the path an animator would draw (a straight one from the fi
 key A to its centre on key B: a right path must not make matters worse), and shared/bench's naive
 DIS flow and crossfade (same run).
 
-Usage: python bench/cartoon.py [--frames N] [--only SUBSTR] [--save DIR]
+Usage: python bench/cartoon.py [--frames N] [--only SUBSTR] [--save DIR] [--option k=v]
+
+(`--option max_flow_size=256` has the engine work at half the keys' size, as it does on keys
+over 1024 px across: its motion is then resized up to the keys' size.)
 """
 
 from __future__ import annotations
@@ -116,12 +119,14 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=7, help="in-betweens per case (t = j/(N+1))")
     ap.add_argument("--only", default="", help="run only the cases whose name contains this")
     ap.add_argument("--save", type=Path, default=None, help="write a contact sheet per case here")
+    ap.add_argument("--option", action="append", default=[], help="flow engine option name=value")
     args = ap.parse_args()
+    options = dict(o.split("=", 1) for o in args.option)
     k = args.frames + 1
     times = tuple(j / k for j in range(1, k))
     methods = {
-        "flow engine": lambda a, b: engine_frames(a, b, times, ()),
-        "flow + centre path": lambda a, b: engine_frames(a, b, times, (MotionPath.straight(*centres),)),
+        "flow engine": lambda a, b: engine_frames(a, b, times, (), options),
+        "flow + centre path": lambda a, b: engine_frames(a, b, times, (MotionPath.straight(*centres),), options),
         "naive DIS": lambda a, b: naive_dis(a, b, k),
         "crossfade": lambda a, b: shared_baseline("gen_crossfade", a, b, k),
     }
@@ -149,7 +154,8 @@ def main() -> int:
             args.save.mkdir(parents=True, exist_ok=True)
             stem = "".join(c if c.isalnum() else "_" for c in name)
             cv2.imwrite(str(args.save / f"{stem}.png"), cv2.cvtColor(np.vstack(sheet), cv2.COLOR_RGB2BGR))
-    print(f"Flat cartoon figures, {W}x{H}, {args.frames} in-betweens per case; "
+    said = "".join(f", {o}" for o in args.option)
+    print(f"Flat cartoon figures, {W}x{H}{said}, {args.frames} in-betweens per case; "
           "PSNR dB / body paint IoU (1 = whole and in place):\n")
     print("| case | " + " | ".join(methods) + " |")
     print("|---|" + "---:|" * len(methods))

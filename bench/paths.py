@@ -118,9 +118,10 @@ def naive_dis(a_rgb: np.ndarray, b_rgb: np.ndarray, k: int) -> list[np.ndarray]:
     return shared_baseline("gen_flow", a_rgb, b_rgb, k)
 
 
-def engine_frames(a_rgb, b_rgb, times, paths) -> list[np.ndarray]:
+def engine_frames(a_rgb, b_rgb, times, paths, options: dict | None = None) -> list[np.ndarray]:
     alpha = np.full(a_rgb.shape[:2] + (1,), 255, np.uint8)
-    request = TweenRequest(np.dstack([a_rgb, alpha]), np.dstack([b_rgb, alpha]), times, paths=tuple(paths))
+    request = TweenRequest(np.dstack([a_rgb, alpha]), np.dstack([b_rgb, alpha]), times, paths=tuple(paths),
+                           options=options or {})
     frames = {f.index: f.image[..., :3] for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)}
     return [frames[i] for i in range(len(times))]
 

@@ -38,6 +38,7 @@ from inbetweener.engines.flowlib.fields import (
     pixel_grid,
     premultiply,
     resize_flow,
+    resize_motion,
     squared_length,
     unpremultiply,
     warp,
@@ -510,6 +511,8 @@ class _Motion:
     others: list[tuple[np.ndarray, np.ndarray]] | None = None
     weights: list[np.ndarray] | None = None
     lost: np.ndarray | None = None  # (H, W) bool: time-t pixels neither key's motion reaches
+    # Each key's forward motion to time t, which to_a and to_b invert (for resize_motion).
+    moves: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class _Synthesizer:
@@ -593,7 +596,7 @@ class _Synthesizer:
         if t >= 1.0:
             return self._key(self.key_b)
         motion = self.motion_at(t, split)
-        out = self._blend(motion.to_a, motion.to_b, motion.share_a, t)
+        out = self._blend(motion, t)
         if motion.weights is not None:
             out = self._with_hypotheses(out, motion, t)
         if motion.lost is not None:
@@ -613,12 +616,15 @@ class _Synthesizer:
             return resize_flow(field, full_w, full_h)
         return cv2.resize(field, (full_w, full_h), interpolation=cv2.INTER_LINEAR)
 
-    def _blend(self, to_a: np.ndarray, to_b: np.ndarray, share_a: np.ndarray, t: float) -> np.ndarray:
-        """The base keys warped by one motion and blended: uint8 for opaque keys, else
+    def _blend(self, motion: _Motion, t: float) -> np.ndarray:
+        """The base keys warped by the chosen motion and blended: uint8 for opaque keys, else
         premultiplied float."""
-        share_a = self._full_size(share_a)
-        warped_a = warp(self.base_a, self._full_size(to_a), self.full_gx, self.full_gy)
-        warped_b = warp(self.base_b, self._full_size(to_b), self.full_gx, self.full_gy)
+        to_a, to_b = motion.to_a, motion.to_b
+        share_a = self._full_size(motion.share_a)
+        full_h, full_w = self.key_a.shape[:2]
+        move_a, move_b = motion.moves
+        warped_a = warp(self.base_a, resize_motion(to_a, move_a, full_w, full_h), self.full_gx, self.full_gy)
+        warped_b = warp(self.base_b, resize_motion(to_b, move_b, full_w, full_h), self.full_gx, self.full_gy)
         if self.grounds is not None:
             for warped, key, ground, settled, to in ((warped_a, self.base_a, self.grounds[0], self.settled[0], to_a),
                                                      (warped_b, self.base_b, self.grounds[1], self.settled[1], to_b)):
@@ -813,7 +819,6 @@ class _Synthesizer:
         # the source x of a time-t pixel p solves x + move(x) = p (smooth, hole-free, exact on paths).
         (to_a, miss_a), (to_b, miss_b) = both(split, partial(self._invert, move_a, to_a),
                                               partial(self._invert, move_b, to_b))
-        del move_a, move_b
         # Over flat paint, a key whose motion brings no source pixel here (its inversion misses by
         # over _LOST_PX2) while the other key's brings one (within _EXACT_PX2) does not see the
         # pixel, whatever its splat says: the splat's count is blurred over a few pixels, and in
@@ -871,5 +876,5 @@ class _Synthesizer:
             self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b), candidates, self.textures,
             locked | uncovered, reads)
         if weights is None:
-            return _Motion(to_a, to_b, share_a, lost=lost)
-        return _Motion(to_a, to_b, share_a, candidates, weights, lost)
+            return _Motion(to_a, to_b, share_a, lost=lost, moves=(move_a, move_b))
+        return _Motion(to_a, to_b, share_a, candidates, weights, lost, (move_a, move_b))

@@ -1,0 +1,59 @@
+"""Resizing a time-t motion from the engine's work scale to the keys' size (fields.resize_motion)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inbetweener.engines.flowlib.fields import resize_flow, resize_motion
+
+
+def _block_motion(h: int = 40, w: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """Work scale: a block (columns 20-29) moves 10 px right by time t over still ground. Returns
+    the key's forward motion and its inverse, the time-t displacement back to the key."""
+    move = np.zeros((h, w, 2), np.float32)
+    move[:, 20:30, 0] = 10.0
+    to = np.zeros((h, w, 2), np.float32)
+    to[:, 30:40, 0] = -10.0  # where the block is at time t (the strip it left shows ground)
+    return move, to
+
+
+def test_where_a_moving_block_meets_still_ground_each_pixel_takes_one_surfaces_motion_not_their_mix():
+    move, to = _block_motion()
+    out = resize_motion(to, move, 150, 100)  # 2.5 times the work size, as 1080p keys worked at 432p
+    mixed = resize_flow(to, 150, 100)
+    seam = (mixed[..., 0] < -0.5) & (mixed[..., 0] > -24.5)
+    assert seam.any()  # bilinear resizing points between the surfaces (the test can fail)
+    assert np.all(np.isin(np.round(out[..., 0], 3), (0.0, -25.0)))
+    assert np.all(out[..., 1] == 0.0)
+    # Each pixel takes the surface its centre lies on at work scale (the block: 30 <= x < 40).
+    work_x = (np.arange(150) + 0.5) / 2.5 - 0.5
+    on_block = (work_x >= 29.5) & (work_x < 39.5)
+    assert np.array_equal(out[0, :, 0] == -25.0, on_block)
+
+
+def test_a_smooth_steep_motion_is_resized_bilinearly():
+    # A zoom: neighbouring work pixels differ by 1.6 px at the new size, yet no surfaces meet; the
+    # mix is exact there and is kept (picking a neighbour's value would step it).
+    h, w, k = 30, 40, 0.8
+    gy, gx = np.mgrid[:h, :w].astype(np.float32)
+    move = np.dstack([k * (gx - 20), k * (gy - 15)]).astype(np.float32)
+    to = (-move / (1 + k)).astype(np.float32)  # the fixed point of to = -move(p + to)
+    out = resize_motion(to, move, 80, 60)
+    assert np.allclose(out, resize_flow(to, 80, 60), atol=1e-3)
+
+
+def test_at_the_same_size_the_motion_is_unchanged():
+    move, to = _block_motion()
+    assert np.array_equal(resize_motion(to, move, 60, 40), to)
+
+
+def test_keys_smaller_than_the_work_scale_take_one_surfaces_motion_too():
+    # Small keys are enlarged for the flow: their motion is resized down, reading only some work
+    # pixels (with none of a seam's among them on some sizes).
+    move, to = _block_motion()
+    for width, height in ((24, 16), (25, 17)):
+        out = resize_motion(to, move, width, height)
+        block = -10.0 * width / 60
+        assert np.all(np.isclose(out[..., 0], 0.0, atol=1e-4) | np.isclose(out[..., 0], block, atol=1e-4))
+    # At 7 px across the block moves 1.2 px: a mix reads within a pixel of either surface.
+    np.testing.assert_array_equal(resize_motion(to, move, 7, 5), resize_flow(to, 7, 5))
