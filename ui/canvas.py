@@ -84,6 +84,7 @@ class CanvasView(QGraphicsView):
         self.setAcceptDrops(False)
         self.viewport().setAcceptDrops(False)
         self.overlay = PathOverlay()
+        self._followed: tuple[int | None, dict[int, MotionPath]] = (None, {})  # see show_followed
         self.scene_.addItem(self.overlay)
 
         document.changed.connect(self.refresh)
@@ -307,10 +308,17 @@ class CanvasView(QGraphicsView):
                 wanted.append((image_id, project.images[image_id], size))
         self.prefetcher.request(wanted)
 
+    def show_followed(self, segment: int | None, paths: dict[int, MotionPath]) -> None:
+        """Show the paths the last frames of `segment` followed in place of the drawn ones (none: {})."""
+        self._followed = (segment, dict(paths))
+        self._refresh_overlay()
+
     def _refresh_overlay(self) -> None:
         project = self.document.project
-        self.overlay.set_state(self.segment(), self.state.selected_path, self.dot_time(),
-                               QRectF(0, 0, project.width, project.height), self._pending_start)
+        seg = self.segment()
+        followed = self._followed[1] if seg is not None and seg.index == self._followed[0] else {}
+        self.overlay.set_state(seg, self.state.selected_path, self.dot_time(),
+                               QRectF(0, 0, project.width, project.height), self._pending_start, followed)
 
     # -- zoom and pan ----------------------------------------------------------------------------
     def fit(self) -> None:

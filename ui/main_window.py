@@ -425,6 +425,8 @@ class MainWindow(QMainWindow):
             self.generation.offer = None
         self.follow_button.setVisible(shown)
         self.actions_["move_ends"].setEnabled(shown)
+        offer = self.generation.offer
+        self.canvas.show_followed(offer.segment if offer else None, dict(offer.paths) if offer else {})
 
     # -- generation ------------------------------------------------------------------------------
     def generate_segment(self) -> None:

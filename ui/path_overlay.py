@@ -15,6 +15,7 @@ HANDLE_COLOR = QColor("#7a7a7a")
 TICK_COLOR = QColor("#202020")
 DOT_COLOR = QColor("#ff2d95")
 PENDING_COLOR = QColor("#00c853")
+FOLLOWED_COLOR = QColor("#00c853")  # where the last frames followed a path whose end was off its match
 
 
 class PathOverlay(QGraphicsItem):
@@ -26,14 +27,19 @@ class PathOverlay(QGraphicsItem):
         self.selected: int | None = None
         self.dot_time: float | None = None  # set on an in-between frame: where each path's point is now
         self.pending_start: tuple[float, float] | None = None  # first click of the add-path tool
+        # Paths of this segment the last generated frames followed in place of the drawn ones
+        # (index -> path; ui.worker.FollowedPaths), shown until kept or withdrawn.
+        self.followed: dict[int, MotionPath] = {}
         self._rect = QRectF()
         self.setZValue(10)
 
     def set_state(self, segment: Segment | None, selected: int | None, dot_time: float | None,
-                  canvas: QRectF, pending_start: tuple[float, float] | None = None) -> None:
+                  canvas: QRectF, pending_start: tuple[float, float] | None = None,
+                  followed: dict[int, MotionPath] | None = None) -> None:
         self.prepareGeometryChange()
         self.segment, self.selected, self.dot_time = segment, selected, dot_time
         self.pending_start = pending_start
+        self.followed = followed or {}
         # Handles may be dragged off the canvas: keep a generous margin so they still repaint.
         m = max(canvas.width(), canvas.height())
         self._rect = canvas.adjusted(-m, -m, m, m)
@@ -50,6 +56,8 @@ class PathOverlay(QGraphicsItem):
             times = self.segment.times
             for i, path in enumerate(self.segment.settings.paths):
                 self._paint_path(painter, path, i == self.selected, times, px)
+            for path in self.followed.values():
+                self._paint_followed(painter, path, px)
         if self.pending_start is not None:
             self._disc(painter, self.pending_start, 6 * px, PENDING_COLOR, px)
 
@@ -85,6 +93,23 @@ class PathOverlay(QGraphicsItem):
         if self.dot_time is not None:
             pos = path.position(self.dot_time)
             self._disc(p, (float(pos[0]), float(pos[1])), 6 * px, DOT_COLOR, px)
+
+    def _paint_followed(self, p: QPainter, path: MotionPath, px: float) -> None:
+        """The curve the frames followed, dashed, with a ring at its end (the match in key B), and
+        on an in-between the point where the frame shows it."""
+        pts = path.curve.points
+        curve = QPainterPath()
+        curve.moveTo(*pts[0])
+        for k in range(1, len(pts), 3):
+            curve.cubicTo(QPointF(*pts[k]), QPointF(*pts[k + 1]), QPointF(*pts[k + 2]))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(FOLLOWED_COLOR, 1.5 * px, Qt.PenStyle.DashLine))
+        p.drawPath(curve)
+        p.setPen(QPen(FOLLOWED_COLOR, 2 * px))
+        p.drawEllipse(QPointF(*pts[-1]), 7 * px, 7 * px)
+        if self.dot_time is not None:
+            pos = path.position(self.dot_time)
+            p.drawEllipse(QPointF(float(pos[0]), float(pos[1])), 4 * px, 4 * px)
 
     @staticmethod
     def _disc(p: QPainter, c, r: float, fill: QColor, px: float, outline: QColor | None = None) -> None:

@@ -39,8 +39,12 @@ def test_an_end_dropped_off_the_ball_is_offered_onto_the_ball_and_moved_as_one_u
     assert window.follow_button.isVisible() and window.actions_["move_ends"].isEnabled()
     message = window.statusBar().currentMessage()
     assert "followed to the match: ball (" in message and "Move path ends (Ctrl+Shift+M) puts them there." in message
+    # The canvas shows the curve the frames followed, beside the drawn one, on this segment's frames.
+    shown = window.canvas.overlay.followed
+    assert list(shown) == [0] and math.dist(shown[0].end, (120.0, 60.0)) <= 1.0
     before, steps = doc.project, doc.undo_stack.count()
     window.follow_button.click()
+    assert window.canvas.overlay.followed == {}
     moved = doc.project.segment(0).settings.paths[0]
     assert math.dist(moved.end, (120.0, 60.0)) <= 1.0  # the ball's centre in key B (dropped 5 px off)
     assert moved.start == (40.0, 60.0)
