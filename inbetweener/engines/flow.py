@@ -263,7 +263,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     guide_b = guide_image(small_b, line_art, transparent)
     init_ab = init_ba = None
     if field:
-        init_ab, init_ba = field.initial_flows()
+        init_ab, init_ba = field.initial_flows((guide_a, guide_b))
     yield Progress(0.2, "optical flow")
     # The keys at work scale in uint8 (half the cost of float): colour judges flow candidates here
     # and motion candidates at time t later.

@@ -58,9 +58,17 @@ _SETTLE_PX = 1.0
 _STROKE_PATCH = 0.05
 _STROKE_MIN_PATCH = 13
 _STROKE_REACH = 0.02
-_STROKE_MATCH = 0.9
+_STROKE_MATCH = 0.85
 _STROKE_GAIN = 0.2
 _STROKE_INK = 0.05
+# The flow's path-guided start carries each path's start to where the patch round it (_GUIDE_PATCH
+# of the frame's size across, at least _STROKE_MIN_PATCH px) matches key B best within
+# _STROKE_REACH of the end (normalised correlation from _GUIDE_MATCH, _STROKE_GAIN above the end's
+# own, and matched back it finds the start within 1 px): a start a few px off the shape, on a
+# large frame, lost a small shape altogether (the flow refined from it followed the ground; see
+# initial_flows).
+_GUIDE_PATCH = 0.02
+_GUIDE_MATCH = 0.8
 # A pin's correction stays off the pixels it makes the keys disagree on: it applies fully where it
 # worsens their window mismatch (candidates.window_difference: grey levels summed over channels) by
 # under _PIN_WORSE, not at all from twice that. It holds outright within _PIN_HOLD px of the path's
@@ -95,11 +103,11 @@ def _combine(coeffs: np.ndarray, basis: np.ndarray) -> np.ndarray:
 
 
 def _stroke_match(ink: np.ndarray, other: np.ndarray, point: np.ndarray, near: np.ndarray,
-                  half: int, reach: int, gain: float = _STROKE_GAIN) -> np.ndarray | None:
+                  half: int, reach: int, gain: float = _STROKE_GAIN, match: float = _STROKE_MATCH) -> np.ndarray | None:
     """Where the (2 half + 1)-px square of `ink` round `point` matches `other` best within `reach`
-    px of `near` (sub-pixel), if the match is clear (from _STROKE_MATCH) and beats `near`'s own by
-    `gain`; None when the square holds little ink, leaves the frame, or the match is weak, no
-    gain or at the reach's rim."""
+    px of `near` (sub-pixel), if the match is clear (normalised correlation from `match`) and
+    beats `near`'s own by `gain`; None when the square holds little ink (or contrast, of an image
+    in 0..1), leaves the frame, or the match is weak, no gain or at the reach's rim."""
     h, w = ink.shape
     side = 2 * half + 1
     if not (half <= point[0] < w - half and half <= point[1] < h - half
@@ -111,7 +119,7 @@ def _stroke_match(ink: np.ndarray, other: np.ndarray, point: np.ndarray, near: n
     area = cv2.getRectSubPix(other, (side + 2 * reach,) * 2, (float(near[0]), float(near[1])))
     score = cv2.matchTemplate(area, template, cv2.TM_CCOEFF_NORMED)
     _, peak, _, (px, py) = cv2.minMaxLoc(score)
-    if peak < _STROKE_MATCH or peak - score[reach, reach] < gain or not (0 < px < 2 * reach and 0 < py < 2 * reach):
+    if peak < match or peak - score[reach, reach] < gain or not (0 < px < 2 * reach and 0 < py < 2 * reach):
         return None
 
     def vertex(lo: float, mid: float, hi: float) -> float:
@@ -179,14 +187,28 @@ class PathField:
         free = self.limbs.unanchored if self.limbs is not None else frozenset()
         return np.array([i for i in range(len(self.paths)) if i not in free], int)
 
-    def initial_flows(self) -> tuple[np.ndarray, np.ndarray]:
-        """Wide smooth fields through the path displacements (A->B at starts, B->A at ends)."""
+    def initial_flows(self, guides: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Wide smooth fields through the path displacements (A->B at starts, B->A at ends).
+
+        Given the keys' grey guides (uint8, work scale), each displacement is first matched to the
+        keys (see _GUIDE_PATCH): the flow refined from these fields takes the ground's motion
+        wherever they are a few px off a small shape's, and it is only their start."""
         sigma = 0.2 * self.extent
         free = self._unboned()
         if free.size == 0:
             zero = np.zeros(self.gx.shape + (2,), np.float32)
             return zero, zero.copy()
-        starts, ends = self.starts[free], self.ends[free]
+        starts, ends = self.starts[free], self.ends[free].copy()
+        if guides is not None:
+            grey_a, grey_b = (g.astype(np.float32) * np.float32(1.0 / 255.0) for g in guides)
+            half = max(_STROKE_MIN_PATCH, round(_GUIDE_PATCH * self.extent)) // 2
+            reach = max(int(_SETTLE_MIN_REACH), round(_STROKE_REACH * self.extent))
+            for k, (start, end) in enumerate(zip(starts, ends, strict=True)):
+                found = _stroke_match(grey_a, grey_b, start, end, half, reach, match=_GUIDE_MATCH)
+                back = None if found is None else _stroke_match(grey_b, grey_a, found, start, half, reach,
+                                                                gain=0.0, match=_GUIDE_MATCH)
+                if back is not None and np.hypot(*(back - start)) <= 1.0:  # the match finds the start again
+                    ends[k] = found
         out = []
         for centres, disp in ((starts, ends - starts), (ends, starts - ends)):
             coeffs = _solve(self._kernel(centres, sigma), disp)
