@@ -61,13 +61,14 @@ _STROKE_REACH = 0.02
 _STROKE_MATCH = 0.85
 _STROKE_GAIN = 0.2
 _STROKE_INK = 0.05
-# The flow's path-guided start carries each path's start to where the patch round it (_GUIDE_PATCH
-# of the frame's size across, at least _STROKE_MIN_PATCH px) matches key B best within
-# _STROKE_REACH of the end (normalised correlation from _GUIDE_MATCH, _STROKE_GAIN above the end's
-# own, and matched back it finds the start within 1 px): a start a few px off the shape, on a
-# large frame, lost a small shape altogether (the flow refined from it followed the ground; see
-# initial_flows).
-_GUIDE_PATCH = 0.02
+# The flow's path-guided start carries each path's start to where the _GUIDE_PATCH-px square round
+# it matches key B best within _STROKE_REACH of the end (normalised correlation from _GUIDE_MATCH,
+# _STROKE_GAIN above the end's own, and matched back it finds the start within 1 px): a start a
+# few px off the shape, on a large frame, lost a small shape altogether (the flow refined from it
+# followed the ground; see initial_flows). The square is small whatever the frame's size: the
+# shape may be some 15 px across at work scale (a 40-px sprite on a 2400-px frame), and a square
+# reaching past it onto the ground, which differs round the start and the end, matched nothing.
+_GUIDE_PATCH = 13
 _GUIDE_MATCH = 0.8
 # A pin's correction stays off the pixels it makes the keys disagree on: it applies fully where it
 # worsens their window mismatch (candidates.window_difference: grey levels summed over channels) by
@@ -201,7 +202,7 @@ class PathField:
         starts, ends = self.starts[free], self.ends[free].copy()
         if guides is not None:
             grey_a, grey_b = (g.astype(np.float32) * np.float32(1.0 / 255.0) for g in guides)
-            half = max(_STROKE_MIN_PATCH, round(_GUIDE_PATCH * self.extent)) // 2
+            half = _GUIDE_PATCH // 2
             reach = max(int(_SETTLE_MIN_REACH), round(_STROKE_REACH * self.extent))
             for k, (start, end) in enumerate(zip(starts, ends, strict=True)):
                 found = _stroke_match(grey_a, grey_b, start, end, half, reach, match=_GUIDE_MATCH)
