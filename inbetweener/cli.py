@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="folder for the PNGs")
     p.add_argument("--paths", type=Path, metavar="PATHS.json", help="motion paths (see README)")
     p.add_argument("--autopilot", action="store_true", help="add paths found by matching the two keys")
+    p.add_argument("--save-paths", type=Path, metavar="OUT.json",
+                   help="write the paths as the frames followed them (an end placed off its match, "
+                        "moved onto it; the autopilot's too) to this file, for the next run's --paths")
     p.add_argument("--timing", choices=TIMING_PRESETS,
                    help="timing for paths that set none (also the crossfade easing)")
     p.add_argument("--spacing", choices=SPACING_PRESETS, default="linear", help=_SPACING_HELP)
@@ -364,6 +367,9 @@ def cmd_tween(args: argparse.Namespace) -> int:
     out = args.out
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} is a file, not a folder; choose a folder for --out")
+    if args.save_paths is not None and (args.save_paths.is_dir() or not args.save_paths.parent.is_dir()):
+        raise ArgumentError(f"--save-paths {args.save_paths} is not a file in an existing folder; "
+                            "name a .json file in a folder that exists")
     leftovers = sequence_leftovers(out, name, pad, range(args.start, args.start + n + 2), args.clean)
 
     # Frames go to a private folder inside --out as they arrive (memory stays flat for long
@@ -379,6 +385,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
         write_png_sequence([key_b], staging, name, pad, args.start + n + 1)
         done = 0.0
         notes: list[str] = []  # what the engine made of the drawings, said once the frames are written
+        followed: dict[int, Any] = {}  # paths the engine followed in place of the request's (Progress.followed)
         for item in gen:
             if isinstance(item, TweenFrame):
                 image = item.image
@@ -391,6 +398,7 @@ def cmd_tween(args: argparse.Namespace) -> int:
                 done = max(done, 100 * item.fraction)
                 if item.note:
                     notes.append(item.message)
+                followed.update(item.followed)
         if not all(have):
             raise EngineError(f"the {args.engine} engine did not make in-between {have.index(False) + 1}; "
                               "try another engine")
@@ -410,6 +418,12 @@ def cmd_tween(args: argparse.Namespace) -> int:
     _say(args, f"wrote {len(final)} frames to {out}/ ({final[0].name} .. {final[-1].name}){removed}")
     for text in notes:
         _say(args, text)
+    if args.save_paths is not None:
+        from inbetweener.io.paths_json import save_paths
+
+        save_paths(args.save_paths, [followed.get(i, path) for i, path in enumerate(paths)])
+        moved = f", {len(followed)} with its end moved onto its match" if followed else ""
+        _say(args, f"saved {len(paths)} path(s) as the frames followed them to {args.save_paths}{moved}")
     return 0
 
 

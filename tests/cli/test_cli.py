@@ -710,3 +710,36 @@ def test_tween_and_render_say_what_the_engine_made_of_the_drawings(tmp_path: Pat
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("generated 5 in-betweens in 2 segment(s)")
     assert lines[1:] == ["segment 1: line art: 1 stroke only the first key has shrinks away", f"segment 2: {said}"]
+
+
+def test_tween_saves_the_paths_as_the_frames_followed_them(tmp_path: Path, capsys) -> None:
+    # The bundled ball's path with its end dropped 4 px right and 4 px down of the landed ball: the
+    # engine follows it to the ball, and --save-paths keeps that path for the next run.
+    from inbetweener.io.paths_json import load_paths
+
+    samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
+    data = json.loads((samples / "ball_paths.json").read_text())
+    exact = load_paths(samples / "ball_paths.json")[0]
+    data["paths"][0]["to"] = [exact.end[0] + 4.0, exact.end[1] + 4.0]
+    sloppy = tmp_path / "sloppy.json"
+    sloppy.write_text(json.dumps(data))
+    saved = tmp_path / "followed.json"
+    args = ["tween", str(samples / "ball_a.png"), str(samples / "ball_b.png"), "-n", "1", "-o", str(tmp_path / "o")]
+    assert main([*args, "--paths", str(sloppy), "--save-paths", str(saved)]) == 0
+    assert "saved 1 path(s) as the frames followed them" in capsys.readouterr().out
+    followed = load_paths(saved)[0]
+    assert followed.name == "ball" and followed.start == exact.start
+    assert np.hypot(*np.subtract(followed.end, exact.end)) <= 1.5  # (the file's end was 5.7 px off)
+    # Run again from the saved paths: nothing left to move, and the file is written as it was read.
+    again = tmp_path / "again.json"
+    assert main([*args, "--paths", str(saved), "--save-paths", str(again), "--clean"]) == 0
+    assert "with its end moved" not in capsys.readouterr().out
+    assert load_paths(again) == load_paths(saved)
+
+
+def test_tween_refuses_a_save_paths_file_it_cannot_write_before_any_work(keys, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "o"
+    for target in (tmp_path, tmp_path / "missing" / "p.json"):
+        assert main(["tween", str(keys[0]), str(keys[1]), "-n", "1", "-o", str(out), "--save-paths", str(target)]) != 0
+        assert "--save-paths" in _one_error_line(capsys)
+        assert not out.exists()
