@@ -401,13 +401,10 @@ class MainWindow(QMainWindow):
         """Put the paths the last job followed (ends moved onto their match) into the document."""
         offer = self.generation.offer
         self._show_offer(False)
-        if offer is None:
-            self.show_message("No path end to move: the last generated frames followed every path as drawn.")
-            return
-        command = offer.command(self.document.project)
+        # (An offer goes as soon as the segment's paths change: see _drop_stale_offer.)
+        command = offer.command(self.document.project) if offer is not None else None
         if command is None:
-            self.show_message("The segment's paths changed since its frames were generated; generate it again "
-                              "to see whether their ends sit on their match.")
+            self.show_message("No path end to move: the last generated frames followed every path as drawn.")
             return
         if self.push(command):
             count = len(offer.paths)

@@ -60,8 +60,8 @@ def sample_points(field: np.ndarray, points: np.ndarray) -> np.ndarray:
 # lies where two surfaces meet: see resize_motion. (Under it, their mix reads within a pixel of
 # either; at 1 px the cartoon bench gained 0.03 dB more for a third more pixels to decide.)
 _MOTION_SEAM_PX = 2.0
-_MIX_HANDICAP_PX = 0.5
-_FAR_CORNER_PX = 0.25  # per work px from the pixel's centre (below the mix's handicap)
+_MIX_HANDICAP_PX = 0.5  # added to the mix's miss (px at the new size)
+_FAR_CORNER_PX = 0.25  # added to a work pixel's, per work px from the pixel's centre (below the mix's)
 
 
 def resize_motion(to: np.ndarray, move: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -192,8 +192,9 @@ class PathField:
         """Wide smooth fields through the path displacements (A->B at starts, B->A at ends).
 
         Given the keys' grey guides (uint8, work scale), each displacement is first matched to the
-        keys (see _GUIDE_PATCH): the flow refined from these fields takes the ground's motion
-        wherever they are a few px off a small shape's, and it is only their start."""
+        keys round the path's start (see _GUIDE_PATCH). These fields only start the flow (the
+        path's end stays where it is), but one a few px off a small shape's motion let the flow
+        take the ground's motion there instead."""
         sigma = 0.2 * self.extent
         free = self._unboned()
         if free.size == 0:
