@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
+from ball_on_grass import ball_on_grass
 
 from inbetweener.model.commands import InsertKeyframe, SetPaths, UpdateSegment, apply
 from inbetweener.model.images import ImageData
@@ -27,22 +27,11 @@ def make_project(engine: str = "crossfade", count: int = 5) -> Project:
     return project
 
 
-def ball_on_grass(cx: int, cy: int, w: int = 160, h: int = 120) -> ImageData:
-    """A red ball with a dark outline over a textured green ground (the same ground each call):
-    colour art, whose flat shape a path carries (not line art)."""
-    rng = np.random.default_rng(7)
-    ground = cv2.GaussianBlur(rng.integers(0, 255, (h, w, 3)).astype(np.uint8), (0, 0), 1.5)
-    img = np.dstack([ground // 3 + np.array([90, 140, 90], np.uint8), np.full((h, w), 255, np.uint8)])
-    cv2.circle(img, (cx, cy), 14, (210, 40, 40, 255), -1, cv2.LINE_AA)
-    cv2.circle(img, (cx, cy), 14, (20, 20, 20, 255), 2, cv2.LINE_AA)
-    return ImageData.from_array(img)
-
-
 def ball_project(end: tuple[float, float], count: int = 3) -> Project:
     """160x120: the ball flying from (40, 60) to (120, 60) on the flow engine, its path ending at `end`."""
     project = Project(160, 120, 12.0, name="ball")
-    project, _ = apply(project, InsertKeyframe(0, ball_on_grass(40, 60)))
-    project, _ = apply(project, InsertKeyframe(count + 1, ball_on_grass(120, 60)))
+    project, _ = apply(project, InsertKeyframe(0, ImageData.from_array(ball_on_grass(40, 60))))
+    project, _ = apply(project, InsertKeyframe(count + 1, ImageData.from_array(ball_on_grass(120, 60))))
     project, _ = apply(project, UpdateSegment(0, engine="flow"))
     project, _ = apply(project, SetPaths(0, (MotionPath.straight((40.0, 60.0), end, name="ball"),)))
     return project
