@@ -12,7 +12,7 @@ the flow engine with the path an animator would draw (a straight one from the fi
 key A to its centre on key B: a right path must not make matters worse), and shared/bench's naive
 DIS flow and crossfade (same run).
 
-Usage: python bench/cartoon.py [--frames N] [--only SUBSTR] [--save DIR] [--option k=v]
+Usage: python bench/cartoon.py [--frames N] [--only SUBSTR] [--save DIR] [--option k=v] [--zoom K]
 
 (`--option max_flow_size=256` has the engine work at half the keys' size, as it does on keys
 over 1024 px across: its motion is then resized up to the keys' size.)
@@ -34,6 +34,7 @@ from paths import engine_frames, naive_dis, psnr, shared_baseline  # noqa: E402 
 from inbetweener.model.project import MotionPath  # noqa: E402
 
 W, H = 512, 384
+K = 1.0  # every size and place drawn times K (--zoom): the same scenes at a larger frame
 BODY = (240, 180, 40)    # the same grey level as the sky behind it
 HEAD = (250, 210, 170)
 INK = (30, 20, 10)
@@ -41,19 +42,26 @@ DISC = (200, 30, 30)
 
 
 def sky(grass: bool = False) -> np.ndarray:
-    img = np.zeros((H, W, 3), np.uint8)
-    img[..., 0] = img[..., 1] = np.linspace(120, 220, H).astype(np.uint8)[:, None]
+    w, h, top = round(W * K), round(H * K), round(260 * K)
+    img = np.zeros((h, w, 3), np.uint8)
+    img[..., 0] = img[..., 1] = np.linspace(120, 220, h).astype(np.uint8)[:, None]
     img[..., 2] = 250
     if grass:
         rng = np.random.default_rng(3)
-        blades = cv2.GaussianBlur((rng.random((H - 260, W)) * 60 + 100).astype(np.uint8), (0, 0), 1.5)
-        img[260:] = np.dstack([np.full_like(blades, 30), blades, np.full_like(blades, 30)])
+        blades = cv2.GaussianBlur((rng.random((h - top, w)) * 60 + 100).astype(np.uint8), (0, 0), 1.5 * K)
+        img[top:] = np.dstack([np.full_like(blades, 30), blades, np.full_like(blades, 30)])
     return img
+
+
+def _ink(px: float) -> int:
+    """A line `px` wide at K = 1, as wide at this zoom."""
+    return max(1, round(px * K))
 
 
 def figure(img: np.ndarray, centre, angle: float, scale: float) -> np.ndarray:
     """Body, head and an arm, flat paint with ink outlines, turned by `angle` and scaled."""
     out = img.copy()
+    centre, scale = (centre[0] * K, centre[1] * K), scale * K
     turn = cv2.getRotationMatrix2D((0, 0), angle, scale)
 
     def at(x: float, y: float) -> tuple[int, int]:
@@ -62,29 +70,29 @@ def figure(img: np.ndarray, centre, angle: float, scale: float) -> np.ndarray:
 
     axes = (round(36 * scale), round(56 * scale))
     cv2.ellipse(out, at(0, 0), axes, -angle, 0, 360, BODY, -1, cv2.LINE_AA)
-    cv2.ellipse(out, at(0, 0), axes, -angle, 0, 360, INK, 3, cv2.LINE_AA)
+    cv2.ellipse(out, at(0, 0), axes, -angle, 0, 360, INK, _ink(3), cv2.LINE_AA)
     cv2.circle(out, at(0, -80), round(26 * scale), HEAD, -1, cv2.LINE_AA)
-    cv2.circle(out, at(0, -80), round(26 * scale), INK, 3, cv2.LINE_AA)
-    cv2.circle(out, at(10, -86), max(2, round(4 * scale)), INK, -1, cv2.LINE_AA)
-    cv2.line(out, at(30, -20), at(76, -60), INK, max(3, round(7 * scale)), cv2.LINE_AA)
+    cv2.circle(out, at(0, -80), round(26 * scale), INK, _ink(3), cv2.LINE_AA)
+    cv2.circle(out, at(10, -86), max(_ink(2), round(4 * scale)), INK, -1, cv2.LINE_AA)
+    cv2.line(out, at(30, -20), at(76, -60), INK, max(_ink(3), round(7 * scale)), cv2.LINE_AA)
     return out
 
 
 def disc(img: np.ndarray, centre, angle: float, scale: float) -> np.ndarray:
     out = img.copy()
-    c = (round(centre[0]), round(centre[1]))
-    cv2.circle(out, c, round(40 * scale), DISC, -1, cv2.LINE_AA)
-    cv2.circle(out, c, round(40 * scale), INK, 3, cv2.LINE_AA)
+    c = (round(centre[0] * K), round(centre[1] * K))
+    cv2.circle(out, c, round(40 * scale * K), DISC, -1, cv2.LINE_AA)
+    cv2.circle(out, c, round(40 * scale * K), INK, _ink(3), cv2.LINE_AA)
     return out
 
 
 def squashed_disc(img: np.ndarray, centre, angle: float, squash: float) -> np.ndarray:
     """The outlined disc stretched (1 + squash) times along `angle` and as much thinner across."""
     out = img.copy()
-    c = (round(centre[0]), round(centre[1]))
-    axes = (round(40 * (1.0 + squash)), round(40 / (1.0 + squash)))
+    c = (round(centre[0] * K), round(centre[1] * K))
+    axes = (round(40 * K * (1.0 + squash)), round(40 * K / (1.0 + squash)))
     cv2.ellipse(out, c, axes, -angle, 0, 360, DISC, -1, cv2.LINE_AA)
-    cv2.ellipse(out, c, axes, -angle, 0, 360, INK, 3, cv2.LINE_AA)
+    cv2.ellipse(out, c, axes, -angle, 0, 360, INK, _ink(3), cv2.LINE_AA)
     return out
 
 
@@ -120,7 +128,11 @@ def main() -> int:
     ap.add_argument("--only", default="", help="run only the cases whose name contains this")
     ap.add_argument("--save", type=Path, default=None, help="write a contact sheet per case here")
     ap.add_argument("--option", action="append", default=[], help="flow engine option name=value")
+    ap.add_argument("--zoom", type=float, default=1.0,
+                    help="draw every scene this many times larger (2.5: 1280x960, the engine at 1024 px)")
     args = ap.parse_args()
+    global K
+    K = args.zoom
     options = dict(o.split("=", 1) for o in args.option)
     k = args.frames + 1
     times = tuple(j / k for j in range(1, k))
@@ -135,7 +147,7 @@ def main() -> int:
         if args.only not in name:
             continue
         back = sky(grass)
-        centres = (spec_a[0], spec_b[0])  # the path an animator would draw: centre to centre
+        centres = tuple((c[0] * K, c[1] * K) for c in (spec_a[0], spec_b[0]))  # the path an animator would draw
         a, b = draw(back, *spec_a), draw(back, *spec_b)
         truths = [draw(back, *at_time(spec_a, spec_b, t)) for t in times]
         cells = []
@@ -155,7 +167,7 @@ def main() -> int:
             stem = "".join(c if c.isalnum() else "_" for c in name)
             cv2.imwrite(str(args.save / f"{stem}.png"), cv2.cvtColor(np.vstack(sheet), cv2.COLOR_RGB2BGR))
     said = "".join(f", {o}" for o in args.option)
-    print(f"Flat cartoon figures, {W}x{H}{said}, {args.frames} in-betweens per case; "
+    print(f"Flat cartoon figures, {round(W * K)}x{round(H * K)}{said}, {args.frames} in-betweens per case; "
           "PSNR dB / body paint IoU (1 = whole and in place):\n")
     print("| case | " + " | ".join(methods) + " |")
     print("|---|" + "---:|" * len(methods))
