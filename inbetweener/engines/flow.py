@@ -508,11 +508,11 @@ class _Motion:
     to_a: np.ndarray
     to_b: np.ndarray
     share_a: np.ndarray
+    # Each key's forward motion to time t, which to_a and to_b invert (for resize_motion).
+    moves: tuple[np.ndarray, np.ndarray]
     others: list[tuple[np.ndarray, np.ndarray]] | None = None
     weights: list[np.ndarray] | None = None
     lost: np.ndarray | None = None  # (H, W) bool: time-t pixels neither key's motion reaches
-    # Each key's forward motion to time t, which to_a and to_b invert (for resize_motion).
-    moves: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class _Synthesizer:
@@ -876,5 +876,5 @@ class _Synthesizer:
             self.match_a, self.match_b, self.gx, self.gy, (to_a, to_b), candidates, self.textures,
             locked | uncovered, reads)
         if weights is None:
-            return _Motion(to_a, to_b, share_a, lost=lost, moves=(move_a, move_b))
-        return _Motion(to_a, to_b, share_a, candidates, weights, lost, (move_a, move_b))
+            return _Motion(to_a, to_b, share_a, (move_a, move_b), lost=lost)
+        return _Motion(to_a, to_b, share_a, (move_a, move_b), candidates, weights, lost)
