@@ -50,6 +50,8 @@ _MAX_COST = 60.0
 # cost up to _MAX_COST_UNIQUE: a shape that both grows and travels far.
 _MAX_COST_UNIQUE = 100.0
 _UNIQUE_MARGIN = 40.0
+# A shape that turns by less (radians) is left to straight-line motion (see turn_offsets).
+_TURN_MIN = np.radians(2.0)
 
 
 def _regions(rgb: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -327,6 +329,26 @@ def _turn_angles(linear: np.ndarray) -> np.ndarray:
     return np.arctan2(linear[:, 1, 0] - linear[:, 0, 1], linear[:, 0, 0] + linear[:, 1, 1])
 
 
+def turns(linear: np.ndarray) -> np.ndarray:
+    """(n,) bool: which 2x2 maps turn their shape by more than _TURN_MIN (a stretch alone
+    interpolates linearly, as the chord does)."""
+    return np.abs(_turn_angles(np.asarray(linear, np.float64))) > _TURN_MIN
+
+
+def turn_offsets(linear: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 2, 2) twice: for each shape mapped from A onto B by a 2x2 map (n, 2, 2), what takes a
+    point of it in A (relative to the map's centre in A) and in B (relative to its centre in B)
+    from straight-line motion at time t onto the shape's turn by t x its angle, stretched by the
+    matching share of its stretch (see RegionTurns)."""
+    linear = np.asarray(linear, np.float64)
+    angle = _turn_angles(linear)
+    stretch = np.transpose(_rotation_stack(angle), (0, 2, 1)) @ linear
+    inverse = np.linalg.inv(linear)
+    eye = np.eye(2)
+    at_t = _rotation_stack(t * angle) @ ((1.0 - t) * eye + t * stretch)
+    return at_t - ((1.0 - t) * eye + t * linear), at_t @ inverse - (t * eye + (1.0 - t) * inverse)
+
+
 class RegionTurns:
     """Per-time corrections that carry matched regions round their turn instead of along the chord.
 
@@ -343,15 +365,10 @@ class RegionTurns:
     def of(cls, motion: RegionMotion, keep_a: np.ndarray, keep_b: np.ndarray) -> RegionTurns | None:
         """The corrections, or None when no region turns (a stretch alone interpolates linearly,
         as the chord does)."""
-        angle = _turn_angles(motion.linear.astype(np.float64))
-        return cls(motion, keep_a, keep_b) if np.any(np.abs(angle) > np.radians(2.0)) else None
+        return cls(motion, keep_a, keep_b) if turns(motion.linear).any() else None
 
     def __init__(self, motion: RegionMotion, keep_a: np.ndarray, keep_b: np.ndarray):
-        linear = motion.linear.astype(np.float64)
-        self.angle = _turn_angles(linear)
-        self.stretch = np.transpose(_rotation_stack(self.angle), (0, 2, 1)) @ linear
-        self.linear = linear
-        self.inverse = np.linalg.inv(linear)
+        self.linear = motion.linear.astype(np.float64)
         self.shape = keep_a.shape
         self.sides = []
         for owner, keep, centres in ((motion.owner_a, keep_a, motion.centre_a),
@@ -364,10 +381,7 @@ class RegionTurns:
 
     def bends(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """(H, W, 2) offsets from straight-line motion at time t for the pixels of A and of B."""
-        eye = np.eye(2)
-        at_t = _rotation_stack(t * self.angle) @ ((1.0 - t) * eye + t * self.stretch)
-        corrections = (at_t - ((1.0 - t) * eye + t * self.linear),
-                       at_t @ self.inverse - (t * eye + (1.0 - t) * self.inverse))
+        corrections = turn_offsets(self.linear, t)
         out = []
         for (where, own, rel), correction in zip(self.sides, corrections, strict=True):
             bend = np.zeros(self.shape + (2,), np.float32)
