@@ -17,7 +17,7 @@ import numpy as np
 from inbetweener.engines.flowlib.candidates import window_difference
 from inbetweener.engines.flowlib.fields import pixel_grid, sample_points, warp
 from inbetweener.engines.flowlib.limbs import Limbs, find_limbs
-from inbetweener.engines.flowlib.regions import shape_map
+from inbetweener.engines.flowlib.regions import shape_map, turn_offsets, turns
 from inbetweener.model.project import MotionPath
 from inbetweener.paths.bezier import BezierChain, CubicBezier
 
@@ -32,6 +32,9 @@ _CARRY_MIN = 8.0
 _CARRY_OWN = 0.1
 # px round a carried shape's own pixels that move with it outright (its rim).
 _CARRY_RIM = 2
+# Window mismatch (grey levels summed over channels, candidates.window_difference) within which a
+# carried shape's map lands a pixel's paint on its like in the other key.
+_CARRY_FIT = 30.0
 # px within which a pixel's final flow (after the occlusion fill) is its carried shape's motion:
 # the pixel moves with the shape (its body, and the rim pixels the fill joined to it).
 _CARRY_SAME_PX = 1.0
@@ -141,6 +144,21 @@ class Carried(NamedTuple):
     body: np.ndarray
 
 
+class _Body(NamedTuple):
+    """A carried shape's path and the pixels in A and in B that move with the shape: the shape
+    bends as one, by its path's own bend, however far a pixel is from the path's point (else the
+    side away from the point lags and the two keys' warps of the shape disagree: a doubled
+    outline). A shape that turns (`linear`, its map from A onto B; else None) turns round the
+    path's point as it goes (`rel_a`, `rel_b`: its pixels less the path's start in A, its end in B)."""
+
+    path: int
+    in_a: np.ndarray
+    in_b: np.ndarray
+    linear: np.ndarray | None
+    rel_a: np.ndarray | None
+    rel_b: np.ndarray | None
+
+
 class PathField:
     """The animator's paths at work scale, turned into flow corrections and per-time bends."""
 
@@ -155,14 +173,13 @@ class PathField:
         self._bend_a: tuple[np.ndarray, np.ndarray] | None = None
         self._bend_b: tuple[np.ndarray, np.ndarray] | None = None
         # What carried found: the shapes' motions over A's and B's pixels, and each shape's path
-        # with its zone in A and in B (Carried.near).
+        # with its zone in A and in B (Carried.near) and its 2x2 map from A onto B.
         self._carried_motion: tuple[np.ndarray, np.ndarray] | None = None
-        self._carried_zones: list[tuple[int, np.ndarray, np.ndarray]] = []
-        # Each carried shape's path and the pixels in A and in B that move with the shape (see
-        # prepare_bends): the shape bends as one, by its path's own bend, however far a pixel is
-        # from the path's point (else the side away from the point lags and the two keys' warps
-        # of the shape disagree: a doubled outline).
-        self._bodies: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._carried_zones: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        # The pixels of A and of B that take the carried shapes' motion (Carried.body).
+        self._carried_body: tuple[np.ndarray, np.ndarray] | None = None
+        # The carried shapes that bend or turn (see prepare_bends).
+        self._bodies: list[_Body] = []
         self.limbs: Limbs | None = None
         # (path index, px at the keys' scale) of each path whose end was settled onto its shape's match.
         self.settled: list[tuple[int, float]] = []
@@ -275,11 +292,18 @@ class PathField:
         """Extra motions at time t over A's and B's pixels (a region's turn, say; (h, w, 2) at
         any scale, in its own px) less what they would move the paths' points by, the difference
         spread round each point as pin spreads its correction: the points stay on their paths,
-        the rest of the shape turns round them."""
+        the rest of the shape turns round them. None on the shapes the paths carry: they move by
+        their own map, turn included (see bends); a region's turn added to it turned them twice."""
+        h, w = move_a.shape[:2]
+        if self._carried_body is not None:
+            bodies = [body if body.shape == (h, w) else
+                      cv2.resize(body.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+                      for body in self._carried_body]
+            move_a, move_b = (np.where(body[..., None], np.float32(0.0), move)
+                              for move, body in zip((move_a, move_b), bodies, strict=True))
         free = self._unboned()
         if free.size == 0:
             return move_a, move_b
-        h, w = move_a.shape[:2]
         ratio = w / self.gx.shape[1]
         sigma = self._pin_sigma() * ratio
         cached = self._keep_basis  # (frames in flight share it; a race only builds it twice)
@@ -322,10 +346,13 @@ class PathField:
         within reach of a pin or of a bend (the pixels other motion estimates must not take)."""
         sigma = self._pin_sigma()
         out = []
-        for centres, bend in ((self.starts, self._bend_a), (self.ends, self._bend_b)):
+        for side, (centres, bend) in enumerate(((self.starts, self._bend_a), (self.ends, self._bend_b))):
             reach = _gaussian_basis(centres, sigma, self.gx, self.gy).max(axis=0)
             if bend is not None:
                 np.maximum(reach, bend[1].max(axis=0), out=reach)
+            for body in self._bodies:  # a turning shape's motion is not straight anywhere on it
+                if body.linear is not None:
+                    reach[body[1 + side]] = 1.0
             out.append(reach)
         return out[0], out[1]
 
@@ -348,28 +375,39 @@ class PathField:
         return inverse, basis
 
     def prepare_bends(self, flow_ab: np.ndarray, flow_ba: np.ndarray) -> None:
-        """Precompute the bend weights once per request (flows already pinned)."""
-        if not self._curved():
-            return
+        """Precompute the bend weights once per request (flows already pinned), and the carried
+        shapes that bend or turn as one."""
+        curved = self._curved()
         self._bodies = []
         if self._carried_motion is not None:
             moves_with = [np.hypot(*(flow - motion).transpose(2, 0, 1)) <= _CARRY_SAME_PX
                           for flow, motion in zip((flow_ab, flow_ba), self._carried_motion, strict=True)]
-            for j, zone_a, zone_b in self._carried_zones:
+            for j, zone_a, zone_b, linear in self._carried_zones:
                 body_a, body_b = zone_a & moves_with[0], zone_b & moves_with[1]
                 # A shape that holds another path's point too bends by the paths' interpolation,
                 # which is exact at every point (one path's bend throughout would move the other's).
-                if not (self._holds_other_point(body_a, self.starts, j) or self._holds_other_point(body_b, self.ends, j)):
-                    self._bodies.append((j, body_a, body_b))
+                if self._holds_other_point(body_a, self.starts, j) or self._holds_other_point(body_b, self.ends, j):
+                    continue
+                if turns(linear[None])[0]:
+                    rel_a = np.stack([self.gx[body_a] - np.float32(self.starts[j, 0]),
+                                      self.gy[body_a] - np.float32(self.starts[j, 1])], axis=1)
+                    rel_b = np.stack([self.gx[body_b] - np.float32(self.ends[j, 0]),
+                                      self.gy[body_b] - np.float32(self.ends[j, 1])], axis=1)
+                    self._bodies.append(_Body(j, body_a, body_b, linear, rel_a, rel_b))
+                elif curved:
+                    self._bodies.append(_Body(j, body_a, body_b, None, None, None))
+        if not curved:
+            return
         self._bend_a = self._bend_basis(flow_ab, self.starts, self.ends - self.starts)
         self._bend_b = self._bend_basis(flow_ba, self.ends, self.starts - self.ends)
 
-    def carried(self, flow_ab: np.ndarray, flow_ba: np.ndarray,
-                colours: tuple[np.ndarray, np.ndarray]) -> list[Carried] | None:
+    def carried(self, flow_ab: np.ndarray, flow_ba: np.ndarray, colours: tuple[np.ndarray, np.ndarray],
+                trust: tuple[np.ndarray, np.ndarray]) -> list[Carried] | None:
         """For each key, the whole motion of the shapes the paths carry (see Carried): a map from
         each shape in one key onto its partner in the other, centred on the path's ends (see
-        _best_map for its squash and turn), given the keys' colours at work scale. None when no
-        path carries a shape."""
+        _best_map for its squash and turn), given the keys' colours at work scale and how far
+        each flow is trusted (forward-backward consistency, 0..1). None when no path carries a
+        shape."""
         h, w = self.gx.shape
         out = [Carried(np.zeros((h, w, 2), np.float32), np.zeros((h, w), bool), np.zeros((h, w), bool))
                for _ in range(2)]
@@ -385,36 +423,52 @@ class PathField:
             if any(m is None for m in masks):
                 continue
             linear, settled_end = self._best_map(flow_ab, masks, colours, start, end)
+            # The shape is then what moves as that map moves it, within the same share, and the map
+            # is found again on it: a figure that turns moves its far side (an arm, a head) further
+            # than its centre, so going by the path's displacement alone left those parts out
+            # (torn from the body, and the map's turn misjudged on the rest: 36 degrees for 30).
+            # Flat paint whose flow is not trusted (left where the path-guided start put it, which
+            # fits flat paint as well as any) joins where the map lands its paint on its like.
+            share = _CARRY_SHARE * float(np.hypot(*disp))
+            grown = []
+            for flow, src, dst, m, side in ((flow_ab, start, settled_end, linear, 0),
+                                            (flow_ba, settled_end, start, np.linalg.inv(linear), 1)):
+                motion = self._map_motion(src, dst, m)
+                fits = self._fits(motion, colours[side], colours[1 - side], trust[side])
+                grown.append(self._connected((self._misses(flow, motion) <= share) | fits, src))
+            if all(g is not None for g in grown):
+                masks = [m | g for m, g in zip(masks, grown, strict=True)]
+                linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, linear)
             if np.hypot(*(settled_end - end)) >= _SETTLE_PX:
                 self._settle(j, settled_end)
                 end = settled_end
             tolerance = max(3.0, _CARRY_OWN * float(np.hypot(*disp)))
             zones = []
-            for (motion, near, body), flow, mask, src, dst, m in (
-                    (out[0], flow_ab, masks[0], start, end, linear),
-                    (out[1], flow_ba, masks[1], end, start, np.linalg.inv(linear))):
+            for (motion, near, body), flow, mask, src, dst, m, side in (
+                    (out[0], flow_ab, masks[0], start, end, linear, 0),
+                    (out[1], flow_ba, masks[1], end, start, np.linalg.inv(linear), 1)):
                 around = cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
-                rel_x, rel_y = self.gx[around] - np.float32(src[0]), self.gy[around] - np.float32(src[1])
-                motion[around, 0] = dst[0] + m[0, 0] * rel_x + m[0, 1] * rel_y - self.gx[around]
-                motion[around, 1] = dst[1] + m[1, 0] * rel_x + m[1, 1] * rel_y - self.gy[around]
+                motion[around] = self._map_motion(src, dst, m, around)
                 near |= around
                 # The shape's own pixels take its whole motion where their flow is near it anyway
-                # (shading drifts; the flow follows a squash only part way); a part that moves on
-                # its own (a limb swinging further) keeps its flow.
-                miss = np.hypot(flow[..., 0] - motion[..., 0], flow[..., 1] - motion[..., 1])
+                # (shading drifts; the flow follows a squash only part way) or untrusted over paint
+                # the map fits; a part that moves on its own (a limb swinging further) keeps its flow.
+                own = (self._misses(flow, motion) <= tolerance) | self._fits(motion, colours[side], colours[1 - side],
+                                                                            trust[side])
                 # And so does the ring _CARRY_RIM px round them: the shape's anti-aliased rim,
                 # which the flow splits at a pixel's whim (a jagged, flecked outline). What of the
                 # ring is ground is told apart later (flow._carried_ground).
-                body |= cv2.dilate((mask & (miss <= tolerance)).astype(np.uint8), rim).astype(bool) & around
+                body |= cv2.dilate((mask & own).astype(np.uint8), rim).astype(bool) & around
                 zones.append(around)
-            self._carried_zones.append((j, zones[0], zones[1]))
+            self._carried_zones.append((j, zones[0], zones[1], linear))
             found = True
         self._carried_motion = (out[0].motion, out[1].motion) if found else None
+        self._carried_body = (out[0].body, out[1].body) if found else None
         return out if found else None
 
     @staticmethod
     def _best_map(flow_ab: np.ndarray, masks: list[np.ndarray], colours: tuple[np.ndarray, np.ndarray],
-                  start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                  start: np.ndarray, end: np.ndarray, known: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The 2x2 map (about the path's start and a point near its end) that carries the shape's
         paint best onto the other key, both ways: the two shapes' moments (a squash the flow
         follows only part way), a plain move, or the flow's own fit. Moments alone mislead when
@@ -429,6 +483,8 @@ class PathField:
         lands = np.stack([xs + flow_ab[ys, xs, 0], ys + flow_ab[ys, xs, 1]], axis=1) - end
         fit = np.linalg.lstsq(rel, lands, rcond=None)[0].T
         candidates = [shape_map(masks[0], masks[1]), np.eye(2, dtype=np.float32), fit.astype(np.float32)]
+        if known is not None:
+            candidates.append(np.asarray(known, np.float32))
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_CHECK + 1,) * 2)
         # Each shape with a little ground round it: its rim must land on the partner's rim too.
         spots = [np.stack(np.nonzero(cv2.dilate(m.astype(np.uint8), kernel))[::-1], axis=1).astype(np.float64)
@@ -502,17 +558,43 @@ class PathField:
                 return True
         return False
 
+    def _map_motion(self, src: np.ndarray, dst: np.ndarray, linear: np.ndarray,
+                    where: np.ndarray | None = None) -> np.ndarray:
+        """(H, W, 2), or (n, 2) at the pixels `where` holds: how the 2x2 map `linear` about `src`,
+        taking `src` onto `dst`, moves each pixel."""
+        gx, gy = (self.gx, self.gy) if where is None else (self.gx[where], self.gy[where])
+        m = np.asarray(linear, np.float32)
+        rel_x, rel_y = gx - np.float32(src[0]), gy - np.float32(src[1])
+        return np.stack([np.float32(dst[0]) + m[0, 0] * rel_x + m[0, 1] * rel_y - gx,
+                         np.float32(dst[1]) + m[1, 0] * rel_x + m[1, 1] * rel_y - gy], axis=-1)
+
+    def _fits(self, motion: np.ndarray, colour: np.ndarray, other: np.ndarray, trust: np.ndarray) -> np.ndarray:
+        """(H, W) bool: pixels whose flow is not trusted (consistency under one half) and whose
+        paint `motion` lands on its like in the other key (window mismatch within _CARRY_FIT),
+        where it left (the other key shows something else in its place: flat sky round a shape
+        fits any motion, and staying put as well)."""
+        return ((trust < 0.5) & (window_difference(colour, warp(other, motion, self.gx, self.gy)) <= _CARRY_FIT)
+                & (window_difference(colour, other) > _CARRY_FIT))
+
     @staticmethod
-    def _shape_at(flow: np.ndarray, point: np.ndarray, disp: np.ndarray) -> np.ndarray | None:
-        """The pixels connected to `point` whose flow is within _CARRY_SHARE of `disp`."""
-        miss = np.hypot(flow[..., 0] - np.float32(disp[0]), flow[..., 1] - np.float32(disp[1]))
-        moving = (miss <= _CARRY_SHARE * float(np.hypot(*disp))).astype(np.uint8)
+    def _misses(flow: np.ndarray, motion: np.ndarray) -> np.ndarray:
+        """(H, W): how far (px) `flow` is from `motion` (a field, or one (2,) displacement)."""
+        motion = np.asarray(motion, np.float32)
+        return np.hypot(flow[..., 0] - motion[..., 0], flow[..., 1] - motion[..., 1])
+
+    @staticmethod
+    def _connected(mask: np.ndarray, point: np.ndarray) -> np.ndarray | None:
+        """The pixels of `mask` connected to `point` (8-way), or None when `point` is not one."""
         x, y = int(round(point[0])), int(round(point[1]))
-        if not (0 <= y < moving.shape[0] and 0 <= x < moving.shape[1]) or not moving[y, x]:
+        if not (0 <= y < mask.shape[0] and 0 <= x < mask.shape[1]) or not mask[y, x]:
             return None
-        labels = cv2.connectedComponents(moving, connectivity=8)[1]
-        shape = labels == labels[y, x]
-        return shape if shape.sum() >= 20 else None
+        labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)[1]
+        return labels == labels[y, x]
+
+    def _shape_at(self, flow: np.ndarray, point: np.ndarray, disp: np.ndarray) -> np.ndarray | None:
+        """The pixels connected to `point` whose flow is within _CARRY_SHARE of `disp`."""
+        shape = self._connected(self._misses(flow, disp) <= _CARRY_SHARE * float(np.hypot(*disp)), point)
+        return shape if shape is not None and shape.sum() >= 20 else None
 
     def _curved(self) -> bool:
         """True if any path departs from straight, uniform motion (else bends are all zero)."""
@@ -532,14 +614,22 @@ class PathField:
         return np.array([np.asarray(p.position(t), np.float64).reshape(2) for p in self.paths]) * self.scale
 
     def bends(self, t: float) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """Bend fields at time t for pixels of A and of B (None when every path is straight and uniform)."""
-        if self._bend_a is None or self._bend_b is None:
+        """Bend fields at time t for pixels of A and of B: offsets from straight-line motion
+        (None when every path is straight and uniform and no carried shape turns)."""
+        if self._bend_a is None and not self._bodies:
             return None, None
         values = self.bend_values(t)
-        fields = []
-        for inverse, basis in (self._bend_a, self._bend_b):
-            fields.append(_combine(inverse @ values, basis))
-        for j, body_a, body_b in self._bodies:
-            fields[0][body_a] = values[j]
-            fields[1][body_b] = values[j]
+        if self._bend_a is not None and self._bend_b is not None:
+            fields = [_combine(inverse @ values, basis) for inverse, basis in (self._bend_a, self._bend_b)]
+        else:
+            fields = [np.zeros(self.gx.shape + (2,), np.float32) for _ in range(2)]
+        for body in self._bodies:
+            bend = values[body.path].astype(np.float32)
+            if body.linear is None:
+                fields[0][body.in_a] = bend
+                fields[1][body.in_b] = bend
+                continue
+            turn_a, turn_b = (off[0].astype(np.float32) for off in turn_offsets(body.linear[None], t))
+            fields[0][body.in_a] = bend + body.rel_a @ turn_a.T
+            fields[1][body.in_b] = bend + body.rel_b @ turn_b.T
         return fields[0], fields[1]
