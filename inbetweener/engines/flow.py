@@ -280,7 +280,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     matched = (None, None) if regions is None else (follows_seed(flow_ab, regions[0]),
                                                      follows_seed(flow_ba, regions[1]))
     turns = None if motion is None else RegionTurns.of(motion, *matched)
-    del regions, motion, init_ab, init_ba
+    del regions, init_ab, init_ba
     yield Progress(0.8, "applying paths")
     if field:
         flow_ab, flow_ba = field.pin(flow_ab, flow_ba, colours)
@@ -302,7 +302,9 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     differs = cv2.absdiff(match_a[..., :3], match_b[..., :3]).astype(np.float32).sum(axis=2) > _UNCOVER_DIFF
     # Shapes the paths carry move as wholes, squash and turn included, rims and all. Not in line
     # art: there what moves with a point is paper and strokes alike (its bones carry strokes).
-    carried = field.carried(flow_ab, flow_ba, (match_a, match_b), (cons_a, cons_b)) if field and not line_art else None
+    carried = field.carried(flow_ab, flow_ba, (match_a, match_b), (cons_a, cons_b), motion) \
+        if field and not line_art else None
+    del motion
     if field and field.settled:
         # (Autopilot's paths, after the request's, are not the animator's to keep.)
         followed = tuple((i, field.paths[i]) for i, _ in field.settled if i < len(request.paths))

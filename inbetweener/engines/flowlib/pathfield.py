@@ -17,7 +17,7 @@ import numpy as np
 from inbetweener.engines.flowlib.candidates import window_difference
 from inbetweener.engines.flowlib.fields import pixel_grid, sample_points, warp
 from inbetweener.engines.flowlib.limbs import Limbs, find_limbs
-from inbetweener.engines.flowlib.regions import shape_map, turn_offsets, turns
+from inbetweener.engines.flowlib.regions import RegionMotion, shape_map, turn_offsets, turns
 from inbetweener.model.project import MotionPath
 from inbetweener.paths.bezier import BezierChain, CubicBezier
 
@@ -402,12 +402,13 @@ class PathField:
         self._bend_b = self._bend_basis(flow_ba, self.ends, self.starts - self.ends)
 
     def carried(self, flow_ab: np.ndarray, flow_ba: np.ndarray, colours: tuple[np.ndarray, np.ndarray],
-                trust: tuple[np.ndarray, np.ndarray]) -> list[Carried] | None:
+                trust: tuple[np.ndarray, np.ndarray], regions: RegionMotion | None = None) -> list[Carried] | None:
         """For each key, the whole motion of the shapes the paths carry (see Carried): a map from
         each shape in one key onto its partner in the other, centred on the path's ends (see
-        _best_map for its squash and turn), given the keys' colours at work scale and how far
-        each flow is trusted (forward-backward consistency, 0..1). None when no path carries a
-        shape."""
+        _best_map for its squash and turn), given the keys' colours at work scale, how far each
+        flow is trusted (forward-backward consistency, 0..1) and the matched paint regions, if
+        any (a path from one onto its partner offers the pair's map). None when no path carries
+        a shape."""
         h, w = self.gx.shape
         out = [Carried(np.zeros((h, w, 2), np.float32), np.zeros((h, w), bool), np.zeros((h, w), bool))
                for _ in range(2)]
@@ -415,6 +416,9 @@ class PathField:
         rim = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_RIM + 1,) * 2)
         found = False
         self._carried_zones = []
+        # Where the keys differ (window mismatch in place beyond _CARRY_FIT): what moves, covers or
+        # is uncovered.
+        changed = window_difference(colours[0], colours[1]) > _CARRY_FIT
         for j, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
             disp = end - start
             if np.hypot(*disp) < _CARRY_MIN:
@@ -422,27 +426,34 @@ class PathField:
             masks = [self._shape_at(flow_ab, start, disp), self._shape_at(flow_ba, end, -disp)]
             if any(m is None for m in masks):
                 continue
-            linear, settled_end = self._best_map(flow_ab, masks, colours, start, end)
-            # The shape is then what moves as that map moves it, within the same share, and the map
-            # is found again on it: a figure that turns moves its far side (an arm, a head) further
-            # than its centre, so going by the path's displacement alone left those parts out
-            # (torn from the body, and the map's turn misjudged on the rest: 36 degrees for 30).
+            # A path from a matched paint region onto its partner offers the pair's map, and the
+            # regions join the shape (the flow of a shape that grows or shrinks is within the
+            # path's share of its displacement only round its point).
+            region = self._region_at(regions, start, end)
+            offered = [] if region is None else [region[0]]
+            if region is not None:
+                masks = [m | r for m, r in zip(masks, region[1:], strict=True)]
+            linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, offered)
+            # The shape is then what moves as that map moves it, within the same share of the motion
+            # it gives, and the map is found again on it: a figure that turns or grows moves its far
+            # side (an arm, a head) further than its centre, so going by the path's displacement
+            # alone left those parts out (torn from the body, and the map's turn misjudged on the
+            # rest: 36 degrees for 30).
             # Flat paint whose flow is not trusted (left where the path-guided start put it, which
             # fits flat paint as well as any) joins where the map lands its paint on its like.
-            share = _CARRY_SHARE * float(np.hypot(*disp))
             grown = []
             for flow, src, dst, m, side in ((flow_ab, start, settled_end, linear, 0),
                                             (flow_ba, settled_end, start, np.linalg.inv(linear), 1)):
                 motion = self._map_motion(src, dst, m)
-                fits = self._fits(motion, colours[side], colours[1 - side], trust[side])
-                grown.append(self._connected((self._misses(flow, motion) <= share) | fits, src))
+                fits = self._fits(motion, colours[side], colours[1 - side], trust[side] < 0.5, changed)
+                moving = self._misses(flow, motion) <= np.float32(_CARRY_SHARE) * np.hypot(motion[..., 0], motion[..., 1])
+                grown.append(self._connected(moving | fits, src))
             if all(g is not None for g in grown):
                 masks = [m | g for m, g in zip(masks, grown, strict=True)]
-                linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, linear)
+                linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, offered + [linear])
             if np.hypot(*(settled_end - end)) >= _SETTLE_PX:
                 self._settle(j, settled_end)
                 end = settled_end
-            tolerance = max(3.0, _CARRY_OWN * float(np.hypot(*disp)))
             zones = []
             for (motion, near, body), flow, mask, src, dst, m, side in (
                     (out[0], flow_ab, masks[0], start, end, linear, 0),
@@ -453,8 +464,9 @@ class PathField:
                 # The shape's own pixels take its whole motion where their flow is near it anyway
                 # (shading drifts; the flow follows a squash only part way) or untrusted over paint
                 # the map fits; a part that moves on its own (a limb swinging further) keeps its flow.
-                own = (self._misses(flow, motion) <= tolerance) | self._fits(motion, colours[side], colours[1 - side],
-                                                                            trust[side])
+                tolerance = np.maximum(np.float32(3.0), np.float32(_CARRY_OWN) * np.hypot(motion[..., 0], motion[..., 1]))
+                own = (self._misses(flow, motion) <= tolerance) | self._fits(
+                    motion, colours[side], colours[1 - side], trust[side] < 0.5, changed)
                 # And so does the ring _CARRY_RIM px round them: the shape's anti-aliased rim,
                 # which the flow splits at a pixel's whim (a jagged, flecked outline). What of the
                 # ring is ground is told apart later (flow._carried_ground).
@@ -467,8 +479,22 @@ class PathField:
         return out if found else None
 
     @staticmethod
+    def _region_at(regions: RegionMotion | None, start: np.ndarray,
+                   end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The 2x2 map and the pixels in A and in B of the matched paint regions the path goes
+        from and onto (a pair), if it does."""
+        if regions is None:
+            return None
+        h, w = regions.owner_a.shape
+        (xa, ya), (xb, yb) = (np.clip(np.round(p), 0, (w - 1, h - 1)).astype(int) for p in (start, end))
+        pair = regions.owner_a[ya, xa]
+        if pair < 0 or regions.owner_b[yb, xb] != pair:
+            return None
+        return regions.linear[pair], regions.owner_a == pair, regions.owner_b == pair
+
+    @staticmethod
     def _best_map(flow_ab: np.ndarray, masks: list[np.ndarray], colours: tuple[np.ndarray, np.ndarray],
-                  start: np.ndarray, end: np.ndarray, known: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  start: np.ndarray, end: np.ndarray, known: Sequence[np.ndarray] = ()) -> tuple[np.ndarray, np.ndarray]:
         """The 2x2 map (about the path's start and a point near its end) that carries the shape's
         paint best onto the other key, both ways: the two shapes' moments (a squash the flow
         follows only part way), a plain move, or the flow's own fit. Moments alone mislead when
@@ -483,8 +509,7 @@ class PathField:
         lands = np.stack([xs + flow_ab[ys, xs, 0], ys + flow_ab[ys, xs, 1]], axis=1) - end
         fit = np.linalg.lstsq(rel, lands, rcond=None)[0].T
         candidates = [shape_map(masks[0], masks[1]), np.eye(2, dtype=np.float32), fit.astype(np.float32)]
-        if known is not None:
-            candidates.append(np.asarray(known, np.float32))
+        candidates += [np.asarray(m, np.float32) for m in known]
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_CHECK + 1,) * 2)
         # Each shape with a little ground round it: its rim must land on the partner's rim too.
         spots = [np.stack(np.nonzero(cv2.dilate(m.astype(np.uint8), kernel))[::-1], axis=1).astype(np.float64)
@@ -568,13 +593,12 @@ class PathField:
         return np.stack([np.float32(dst[0]) + m[0, 0] * rel_x + m[0, 1] * rel_y - gx,
                          np.float32(dst[1]) + m[1, 0] * rel_x + m[1, 1] * rel_y - gy], axis=-1)
 
-    def _fits(self, motion: np.ndarray, colour: np.ndarray, other: np.ndarray, trust: np.ndarray) -> np.ndarray:
-        """(H, W) bool: pixels whose flow is not trusted (consistency under one half) and whose
-        paint `motion` lands on its like in the other key (window mismatch within _CARRY_FIT),
-        where it left (the other key shows something else in its place: flat sky round a shape
-        fits any motion, and staying put as well)."""
-        return ((trust < 0.5) & (window_difference(colour, warp(other, motion, self.gx, self.gy)) <= _CARRY_FIT)
-                & (window_difference(colour, other) > _CARRY_FIT))
+    def _fits(self, motion: np.ndarray, colour: np.ndarray, other: np.ndarray, untrusted: np.ndarray,
+              changed: np.ndarray) -> np.ndarray:
+        """(H, W) bool: pixels whose flow is `untrusted` and whose paint `motion` lands on its like
+        in the other key (window mismatch within _CARRY_FIT), where the keys differ (`changed`:
+        flat sky round a shape fits any motion, and staying put as well)."""
+        return untrusted & changed & (window_difference(colour, warp(other, motion, self.gx, self.gy)) <= _CARRY_FIT)
 
     @staticmethod
     def _misses(flow: np.ndarray, motion: np.ndarray) -> np.ndarray:
