@@ -189,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "accepted ones are regenerated, as the editor's Generate does)")
     p.add_argument("project", type=Path, metavar="PROJECT.ibw")
     p.add_argument("--segment", type=_int_range(1), metavar="I", help="only segment I (1-based)")
+    p.add_argument("--move-path-ends", action="store_true",
+                   help="keep the path ends the engine followed onto their match (placed a few px off): "
+                        "the project's paths move there and the segment is generated again from them")
     _add_engine_flags(p, None)
 
     p = sub.add_parser("export", parents=[common], help="write a project's frames as PNGs, a GIF or an MP4")
@@ -259,6 +262,7 @@ class _NoBar:
 
     def __init__(self) -> None:
         self.n = 0.0
+        self.total = 0.0
 
     def update(self, amount: float = 1) -> None:
         self.n += amount
@@ -487,7 +491,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 # -- render -------------------------------------------------------------------------------------
 def cmd_render(args: argparse.Namespace) -> int:
     from inbetweener.io.project_file import load_project, save_project
-    from inbetweener.jobs import JobFrame, frames_command, plan_segment, run_job
+    from inbetweener.jobs import FollowedPaths, JobFrame, SegmentJob, frames_command, plan_segment, run_job
     from inbetweener.model.commands import apply
     from inbetweener.model.images import ImageData
     from inbetweener.model.project import FrameStatus
@@ -511,19 +515,39 @@ def cmd_render(args: argparse.Namespace) -> int:
                    if f in project.cells and project.cells[f].status == FrameStatus.ACCEPTED)
     total = sum(len(j.frames) for j in jobs)
     bar = _progress_bar(args, total)
-    made = 0
+    made = moved = 0
     notes: list[str] = []  # what the engines made of the drawings, said at the end
+
+    def run(job: SegmentJob) -> tuple[list[JobFrame], dict[int, Any]]:
+        """The job's frames and the paths its engine followed in place of the segment's."""
+        done, followed = [], {}
+        for item in run_job(job):
+            if isinstance(item, JobFrame):
+                # PNG-packed as it arrives (as the editor's worker does): a long segment never holds
+                # its decoded frames (8 MB each at 1080p) all at once, only their PNGs (~0.4 MB).
+                done.append(JobFrame(item.frame, ImageData.from_array(item.image).packed()))
+                bar.update(1)
+            else:
+                if item.note:
+                    notes.append(f"segment {job.segment + 1}: {item.message}")
+                followed.update(item.followed)
+        return done, followed
+
     try:
         for job in jobs:
-            done = []
-            for item in run_job(job):
-                if isinstance(item, JobFrame):
-                    # PNG-packed as it arrives (as the editor's worker does): a long segment never holds
-                    # its decoded frames (8 MB each at 1080p) all at once, only their PNGs (~0.4 MB).
-                    done.append(JobFrame(item.frame, ImageData.from_array(item.image).packed()))
-                    bar.update(1)
-                elif item.note:
-                    notes.append(f"segment {job.segment + 1}: {item.message}")
+            done, followed = run(job)
+            keep = FollowedPaths(job.segment, job.request.paths, tuple(sorted(followed.items())))
+            command = keep.command(project) if followed and args.move_path_ends else None
+            if command is not None:
+                # The frames were made with the ends placed off (and followed to the match): made
+                # again from the moved paths, they are current with what the project now holds.
+                project, _ = apply(project, command)
+                moved += len(followed)
+                job = plan_segment(project, job.segment, engine=args.engine, options=options)
+                bar.total += len(job.frames)
+                notes.append(f"segment {job.segment + 1}: moved {len(followed)} path end(s) onto the match "
+                             "and generated it again")
+                done, _ = run(job)
             if done:
                 project, _ = apply(project, frames_command(done, fingerprint=job.fingerprint))
                 made += len(done)
@@ -532,6 +556,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     # Only now, with every segment done, is the file replaced (atomically).
     save_project(project, args.project)
     note = f"; regenerated {accepted} accepted frame(s) (lock a frame to keep it)" if accepted else ""
+    if args.move_path_ends:
+        note += f"; moved {moved} path end(s) onto their match" if moved else "; no path end to move"
     _say(args, f"generated {made} in-betweens in {len(jobs)} segment(s), kept {kept} locked frame(s){note}; "
                f"saved {args.project}")
     for text in notes:

@@ -14,10 +14,10 @@ import numpy as np
 
 from inbetweener.engines.base import Progress, TweenFrame, TweenRequest, get_engine
 from inbetweener.errors import EngineError
-from inbetweener.model.commands import PutGeneratedFrames
+from inbetweener.model.commands import PutGeneratedFrames, SetPaths
 from inbetweener.model.fingerprint import segment_fingerprint
 from inbetweener.model.images import ImageData
-from inbetweener.model.project import FrameStatus, Project
+from inbetweener.model.project import FrameStatus, MotionPath, Project
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,31 @@ class SegmentJob:
     # The inputs the frames are made from (engine and options as run, overrides included); the
     # frames record it, so they read as out of date once the segment's settings differ.
     fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowedPaths:
+    """Paths a finished job's engine followed in place of the segment's (Progress.followed: ends
+    placed off their match, followed to it), offered to the animator to keep."""
+
+    segment: int
+    before: tuple[MotionPath, ...]  # the segment's paths the job was made from
+    paths: tuple[tuple[int, MotionPath], ...]  # (index into `before`, the path followed)
+
+    def command(self, project: Project) -> SetPaths | None:
+        """The one edit that puts them into `project`; None once the segment's paths have changed
+        (the engine's answer was for the paths as they were)."""
+        try:
+            current = project.segment(self.segment).settings.paths
+        except IndexError:
+            return None
+        if current != self.before:
+            return None
+        paths = list(current)
+        for i, path in self.paths:
+            paths[i] = path
+        count = len(self.paths)
+        return SetPaths(self.segment, tuple(paths), label=f"Move path end{'s' if count > 1 else ''} onto the match")
 
 
 def plan_segment(project: Project, segment: int, frames: Iterable[int] | None = None,

@@ -28,7 +28,7 @@ class PathOverlay(QGraphicsItem):
         self.dot_time: float | None = None  # set on an in-between frame: where each path's point is now
         self.pending_start: tuple[float, float] | None = None  # first click of the add-path tool
         # Paths of this segment the last generated frames followed in place of the drawn ones
-        # (index -> path; ui.worker.FollowedPaths), shown until kept or withdrawn.
+        # (index -> path; inbetweener.jobs.FollowedPaths), shown until kept or withdrawn.
         self.followed: dict[int, MotionPath] = {}
         self._rect = QRectF()
         self.setZValue(10)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from inbetweener.errors import Cancelled, UserError
-from inbetweener.jobs import JobFrame, SegmentJob, frames_command, run_job
-from inbetweener.model.commands import CommandError, SetPaths
+from inbetweener.jobs import FollowedPaths, JobFrame, SegmentJob, frames_command, run_job
+from inbetweener.model.commands import CommandError
 from inbetweener.model.images import ImageData
 from inbetweener.model.project import MotionPath, Project
 from ui.document import Document
@@ -29,31 +28,6 @@ def summarise(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     detail = f" ({type(exc).__name__}: {text[:160]})" if text else f" ({type(exc).__name__})"
     return f"Generation failed{detail}; try another engine or report this problem."
-
-
-@dataclass(frozen=True)
-class FollowedPaths:
-    """Paths a finished job's engine followed in place of the segment's (Progress.followed: ends
-    placed off their match, followed to it), offered to the animator to keep."""
-
-    segment: int
-    before: tuple[MotionPath, ...]  # the segment's paths the job was made from
-    paths: tuple[tuple[int, MotionPath], ...]  # (index into `before`, the path followed)
-
-    def command(self, project: Project) -> SetPaths | None:
-        """The one edit that puts them into `project`; None once the segment's paths have changed
-        (the engine's answer was for the paths as they were)."""
-        try:
-            current = project.segment(self.segment).settings.paths
-        except IndexError:
-            return None
-        if current != self.before:
-            return None
-        paths = list(current)
-        for i, path in self.paths:
-            paths[i] = path
-        count = len(self.paths)
-        return SetPaths(self.segment, tuple(paths), label=f"Move path end{'s' if count > 1 else ''} onto the match")
 
 
 class GenerationWorker(QObject):

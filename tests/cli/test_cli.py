@@ -743,3 +743,33 @@ def test_tween_refuses_a_save_paths_file_it_cannot_write_before_any_work(keys, t
         assert main(["tween", str(keys[0]), str(keys[1]), "-n", "1", "-o", str(out), "--save-paths", str(target)]) != 0
         assert "--save-paths" in _one_error_line(capsys)
         assert not out.exists()
+
+
+def test_render_moves_path_ends_onto_their_match_and_makes_the_frames_from_them(tmp_path: Path, capsys) -> None:
+    # The same ball, its path's end 4 px right and 4 px down of the landed ball, in a project:
+    # render --move-path-ends keeps the end the engine followed (as the editor's Move path ends
+    # does) and the saved frames are current with the moved path, not stale.
+    from inbetweener.io.paths_json import load_paths
+    from inbetweener.io.project_file import load_project
+    from inbetweener.model.fingerprint import stale_frames
+
+    samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
+    data = json.loads((samples / "ball_paths.json").read_text())
+    exact = load_paths(samples / "ball_paths.json")[0]
+    data["paths"][0]["to"] = [exact.end[0] + 4.0, exact.end[1] + 4.0]
+    sloppy = tmp_path / "sloppy.json"
+    sloppy.write_text(json.dumps(data))
+    proj = tmp_path / "ball.ibw"
+    assert main(["new", str(proj), str(samples / "ball_a.png"), str(samples / "ball_b.png"), "--at", "1", "4",
+                 "--paths", str(sloppy), "--quiet"]) == 0
+    assert main(["render", str(proj), "--move-path-ends"]) == 0
+    out = capsys.readouterr().out
+    assert "moved 1 path end(s) onto their match" in out.splitlines()[0]
+    assert "segment 1: moved 1 path end(s) onto the match and generated it again" in out
+    project = load_project(proj)
+    path = project.segment(0).settings.paths[0]
+    assert path.start == exact.start and np.hypot(*np.subtract(path.end, exact.end)) <= 1.5
+    assert len(project.segment(0).frames) == 2 and stale_frames(project, 0) == ()
+    # Rendered again, there is nothing left to move.
+    assert main(["render", str(proj), "--move-path-ends"]) == 0
+    assert "no path end to move" in capsys.readouterr().out
