@@ -712,9 +712,9 @@ def test_tween_and_render_say_what_the_engine_made_of_the_drawings(tmp_path: Pat
     assert lines[1:] == ["segment 1: line art: 1 stroke only the first key has shrinks away", f"segment 2: {said}"]
 
 
-def test_tween_saves_the_paths_as_the_frames_followed_them(tmp_path: Path, capsys) -> None:
-    # The bundled ball's path with its end dropped 4 px right and 4 px down of the landed ball: the
-    # engine follows it to the ball, and --save-paths keeps that path for the next run.
+def _sloppy_ball_paths(tmp_path: Path):
+    """The bundled samples' folder, the ball's exact path, and a paths file with its end dropped
+    4 px right and 4 px down of the landed ball."""
     from inbetweener.io.paths_json import load_paths
 
     samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
@@ -723,6 +723,15 @@ def test_tween_saves_the_paths_as_the_frames_followed_them(tmp_path: Path, capsy
     data["paths"][0]["to"] = [exact.end[0] + 4.0, exact.end[1] + 4.0]
     sloppy = tmp_path / "sloppy.json"
     sloppy.write_text(json.dumps(data))
+    return samples, exact, sloppy
+
+
+def test_tween_saves_the_paths_as_the_frames_followed_them(tmp_path: Path, capsys) -> None:
+    # The bundled ball's path with its end dropped off the landed ball: the engine follows it to
+    # the ball, and --save-paths keeps that path for the next run.
+    from inbetweener.io.paths_json import load_paths
+
+    samples, exact, sloppy = _sloppy_ball_paths(tmp_path)
     saved = tmp_path / "followed.json"
     args = ["tween", str(samples / "ball_a.png"), str(samples / "ball_b.png"), "-n", "1", "-o", str(tmp_path / "o")]
     assert main([*args, "--paths", str(sloppy), "--save-paths", str(saved)]) == 0
@@ -749,16 +758,10 @@ def test_render_moves_path_ends_onto_their_match_and_makes_the_frames_from_them(
     # The same ball, its path's end 4 px right and 4 px down of the landed ball, in a project:
     # render --move-path-ends keeps the end the engine followed (as the editor's Move path ends
     # does) and the saved frames are current with the moved path, not stale.
-    from inbetweener.io.paths_json import load_paths
     from inbetweener.io.project_file import load_project
     from inbetweener.model.fingerprint import stale_frames
 
-    samples = Path(__file__).resolve().parents[2] / "resources" / "samples"
-    data = json.loads((samples / "ball_paths.json").read_text())
-    exact = load_paths(samples / "ball_paths.json")[0]
-    data["paths"][0]["to"] = [exact.end[0] + 4.0, exact.end[1] + 4.0]
-    sloppy = tmp_path / "sloppy.json"
-    sloppy.write_text(json.dumps(data))
+    samples, exact, sloppy = _sloppy_ball_paths(tmp_path)
     proj = tmp_path / "ball.ibw"
     assert main(["new", str(proj), str(samples / "ball_a.png"), str(samples / "ball_b.png"), "--at", "1", "4",
                  "--paths", str(sloppy), "--quiet"]) == 0
