@@ -536,8 +536,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     try:
         for job in jobs:
             done, followed = run(job)
-            keep = FollowedPaths(job.segment, job.request.paths, tuple(sorted(followed.items())))
-            command = keep.command(project) if followed and args.move_path_ends else None
+            command = None
+            if followed and args.move_path_ends:
+                keep = FollowedPaths(job.segment, job.request.paths, tuple(sorted(followed.items())))
+                command = keep.command(project)
             if command is not None:
                 # The frames were made with the ends placed off (and followed to the match): made
                 # again from the moved paths, they are current with what the project now holds.

@@ -44,7 +44,8 @@ class SegmentJob:
 @dataclass(frozen=True)
 class FollowedPaths:
     """Paths a finished job's engine followed in place of the segment's (Progress.followed: ends
-    placed off their match, followed to it), offered to the animator to keep."""
+    placed off their match, followed to it), for the animator to keep (the editor's Move path
+    ends, render --move-path-ends)."""
 
     segment: int
     before: tuple[MotionPath, ...]  # the segment's paths the job was made from

@@ -23,12 +23,14 @@ from inbetweener.paths.bezier import BezierChain, CubicBezier
 
 _RIDGE = 1e-4  # keeps the RBF system solvable when two paths start at (nearly) the same point
 # What a path carries: pixels connected to its point whose flow is within this share of the path's
-# displacement; the shape's motion reaches _CARRY_REACH px beyond them (its rim, which the flow
-# could not follow). Paths shorter than _CARRY_MIN px carry nothing of their own.
+# displacement (then of the motion the shape's map gives each pixel); the shape's motion reaches
+# _CARRY_REACH px beyond them (its rim, which the flow could not follow). Paths shorter than
+# _CARRY_MIN px carry nothing of their own.
 _CARRY_SHARE = 0.2
 _CARRY_REACH = 10
 _CARRY_MIN = 8.0
-# Share of the path's displacement within which a carried shape's pixel takes the shape's motion.
+# Share of the motion a carried shape's map gives a pixel of it (at least 3 px) within which the
+# pixel's flow gives way to that motion.
 _CARRY_OWN = 0.1
 # px round a carried shape's own pixels that move with it outright (its rim).
 _CARRY_RIM = 2
@@ -352,7 +354,7 @@ class PathField:
                 np.maximum(reach, bend[1].max(axis=0), out=reach)
             for body in self._bodies:  # a turning shape's motion is not straight anywhere on it
                 if body.linear is not None:
-                    reach[body[1 + side]] = 1.0
+                    reach[(body.in_a, body.in_b)[side]] = 1.0
             out.append(reach)
         return out[0], out[1]
 
