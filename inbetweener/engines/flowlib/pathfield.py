@@ -421,6 +421,9 @@ class PathField:
         # Where the keys differ (window mismatch in place beyond _CARRY_FIT): what moves, covers or
         # is uncovered.
         changed = window_difference(colours[0], colours[1]) > _CARRY_FIT
+        # Where A's flow is evidence of a shape's map: trusted, and where the keys differ (paint
+        # that both keys show in place says nothing of how it moved; flat paint's flow is a guess).
+        evidence = (trust[0] > 0.5) & changed
         for j, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
             disp = end - start
             if np.hypot(*disp) < _CARRY_MIN:
@@ -435,7 +438,7 @@ class PathField:
             offered = [] if region is None else [region[0]]
             if region is not None:
                 masks = [m | r for m, r in zip(masks, region[1:], strict=True)]
-            linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, offered)
+            linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, offered, evidence)
             # The shape is then what moves as that map moves it, within the same share of the motion
             # it gives, and the map is found again on it: a figure that turns or grows moves its far
             # side (an arm, a head) further than its centre, so going by the path's displacement
@@ -452,7 +455,7 @@ class PathField:
                 grown.append(self._connected(moving | fits, src))
             if all(g is not None for g in grown):
                 masks = [m | g for m, g in zip(masks, grown, strict=True)]
-                linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, offered + [linear])
+                linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, offered + [linear], evidence)
             if np.hypot(*(settled_end - end)) >= _SETTLE_PX:
                 self._settle(j, settled_end)
                 end = settled_end
@@ -496,21 +499,31 @@ class PathField:
 
     @staticmethod
     def _best_map(flow_ab: np.ndarray, masks: list[np.ndarray], colours: tuple[np.ndarray, np.ndarray],
-                  start: np.ndarray, end: np.ndarray, known: Sequence[np.ndarray] = ()) -> tuple[np.ndarray, np.ndarray]:
+                  start: np.ndarray, end: np.ndarray, known: Sequence[np.ndarray] = (),
+                  evidence: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The 2x2 map (about the path's start and a point near its end) that carries the shape's
         paint best onto the other key, both ways: the two shapes' moments (a squash the flow
-        follows only part way), a plain move, or the flow's own fit. Moments alone mislead when
-        the flow's view of the shape is partial (its rim or a limb left out on one side only):
-        then a figure that merely stepped came out shrunk or turned, smearing its outline.
+        follows only part way), a plain move, the flow's own fit over the shape and over its
+        pixels whose flow is `evidence` (bool, A's pixels; a flat body's guessed flow pulled a
+        growing figure's fit 5% short), or one `known`. Moments alone mislead when the flow's
+        view of the shape is partial (its rim or a limb left out on one side only): then a
+        figure that merely stepped came out shrunk or turned, smearing its outline.
 
         And the point the start maps to: the path's end, or near it where the paint fits better
         (an end placed a few px off the shape's match in the other key: held to it, the two keys'
         warps of the shape disagree by that much, and the frames show the shape twice)."""
-        ys, xs = np.nonzero(masks[0])
-        rel = np.stack([xs - start[0], ys - start[1]], axis=1)
-        lands = np.stack([xs + flow_ab[ys, xs, 0], ys + flow_ab[ys, xs, 1]], axis=1) - end
-        fit = np.linalg.lstsq(rel, lands, rcond=None)[0].T
-        candidates = [shape_map(masks[0], masks[1]), np.eye(2, dtype=np.float32), fit.astype(np.float32)]
+        def flow_fit(where: np.ndarray) -> list[np.ndarray]:
+            """The least-squares map of the flow over the pixels `where` (none from under 20)."""
+            ys, xs = np.nonzero(where)
+            if len(xs) < 20:
+                return []
+            rel = np.stack([xs - start[0], ys - start[1]], axis=1)
+            lands = np.stack([xs + flow_ab[ys, xs, 0], ys + flow_ab[ys, xs, 1]], axis=1) - end
+            return [np.linalg.lstsq(rel, lands, rcond=None)[0].T.astype(np.float32)]
+
+        candidates = [shape_map(masks[0], masks[1]), np.eye(2, dtype=np.float32), *flow_fit(masks[0])]
+        if evidence is not None:
+            candidates += flow_fit(masks[0] & evidence)
         candidates += [np.asarray(m, np.float32) for m in known]
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_CHECK + 1,) * 2)
         # Each shape with a little ground round it: its rim must land on the partner's rim too.
