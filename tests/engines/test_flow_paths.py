@@ -878,3 +878,41 @@ def test_a_growing_shapes_map_is_fitted_where_its_flow_is_evidence():
     linear, _ = PathField._best_map(flow.astype(np.float32), [seen_a, seen_b], (key_a, key_b), start, end,
                                     (), evidence)
     assert np.allclose(linear, grow * np.eye(2), atol=0.01), linear
+
+
+def _turning_figure(centre: tuple[float, float], angle: float) -> np.ndarray:
+    """A flat-painted figure (outlined body and head, an eye, an arm) turned `angle` degrees
+    about its body's centre, over a sky gradient, 512x384 RGBA."""
+    img = _bar((384, 512), (-500.0, -500.0), 0.0)  # the sky alone
+    turn = cv2.getRotationMatrix2D((0, 0), angle, 1.0)
+
+    def at(x: float, y: float) -> tuple[int, int]:
+        p = turn @ np.array([x, y, 1.0])
+        return round(centre[0] + p[0]), round(centre[1] + p[1])
+
+    cv2.ellipse(img, at(0, 0), (36, 56), -angle, 0, 360, (240, 180, 40, 255), -1, cv2.LINE_AA)
+    cv2.ellipse(img, at(0, 0), (36, 56), -angle, 0, 360, (30, 20, 10, 255), 3, cv2.LINE_AA)
+    cv2.circle(img, at(0, -80), 26, (250, 210, 170, 255), -1, cv2.LINE_AA)
+    cv2.circle(img, at(0, -80), 26, (30, 20, 10, 255), 3, cv2.LINE_AA)
+    cv2.circle(img, at(10, -86), 4, (30, 20, 10, 255), -1, cv2.LINE_AA)
+    cv2.line(img, at(30, -20), at(76, -60), (30, 20, 10, 255), 7, cv2.LINE_AA)
+    return img
+
+
+def test_the_autopilots_paths_do_not_stop_a_carried_figure_turning():
+    # The figure travels 200 px and turns 30 degrees. The autopilot pins its eye and head along
+    # straight chords; a carried shape holding another path's point bends by the paths'
+    # interpolation, so with them it did not turn: 26 dB with the autopilot alone or beside the
+    # centre path, against 29 with no path. The autopilot's points no longer hold it back.
+    key_a, key_b = _turning_figure((130, 220), 0), _turning_figure((330, 200), 30)
+    truth = _turning_figure((230, 210), 15)
+    centre = MotionPath.straight((130.0, 220.0), (330.0, 200.0))
+
+    def psnr(paths: tuple[MotionPath, ...], autopilot: bool) -> float:
+        request = TweenRequest(key_a, key_b, (0.5,), paths=paths, options={"autopilot": autopilot})
+        frame = next(f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame))
+        return float(10 * np.log10(255.0 ** 2 / np.mean((frame[..., :3].astype(float) - truth[..., :3]) ** 2)))
+
+    blind = psnr((), False)
+    assert psnr((), True) >= blind
+    assert psnr((centre,), True) > blind + 5.0

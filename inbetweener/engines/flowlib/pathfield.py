@@ -164,8 +164,12 @@ class _Body(NamedTuple):
 class PathField:
     """The animator's paths at work scale, turned into flow corrections and per-time bends."""
 
-    def __init__(self, paths: Sequence[MotionPath], scale: float, gx: np.ndarray, gy: np.ndarray):
+    def __init__(self, paths: Sequence[MotionPath], scale: float, gx: np.ndarray, gy: np.ndarray,
+                 drawn: int | None = None):
+        """`drawn`: how many of `paths` (the first) the animator drew; the rest are the autopilot's
+        (all drawn when None)."""
         self.paths = tuple(paths)
+        self.drawn = len(self.paths) if drawn is None else drawn
         self.scale = scale
         self.gx, self.gy = gx, gy
         h, w = gx.shape
@@ -386,9 +390,12 @@ class PathField:
                           for flow, motion in zip((flow_ab, flow_ba), self._carried_motion, strict=True)]
             for j, zone_a, zone_b, linear in self._carried_zones:
                 body_a, body_b = zone_a & moves_with[0], zone_b & moves_with[1]
-                # A shape that holds another path's point too bends by the paths' interpolation,
-                # which is exact at every point (one path's bend throughout would move the other's).
-                if self._holds_other_point(body_a, self.starts, j) or self._holds_other_point(body_b, self.ends, j):
+                # A shape that holds another drawn path's point too bends by the paths'
+                # interpolation, which is exact at every point (one path's bend or turn throughout
+                # would move the other's). The autopilot's points do not hold it back: its straight
+                # paths pinned a turning figure's eye and head along chords, and it did not turn.
+                drawn_starts, drawn_ends = self.starts[:self.drawn], self.ends[:self.drawn]
+                if self._holds_other_point(body_a, drawn_starts, j) or self._holds_other_point(body_b, drawn_ends, j):
                     continue
                 if turns(linear[None])[0]:
                     rel_a = np.stack([self.gx[body_a] - np.float32(self.starts[j, 0]),
