@@ -182,8 +182,10 @@ class PathField:
         # with its zone in A and in B (Carried.near) and its 2x2 map from A onto B.
         self._carried_motion: tuple[np.ndarray, np.ndarray] | None = None
         self._carried_zones: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
-        # The pixels of A and of B that take the carried shapes' motion (Carried.body).
+        # The pixels of A and of B that take the carried shapes' motion (Carried.body), and them
+        # at the size keep_points last asked for.
         self._carried_body: tuple[np.ndarray, np.ndarray] | None = None
+        self._body_at: tuple[tuple[int, int], list[np.ndarray]] | None = None
         # The carried shapes that bend or turn (see prepare_bends).
         self._bodies: list[_Body] = []
         self.limbs: Limbs | None = None
@@ -302,9 +304,13 @@ class PathField:
         their own map, turn included (see bends); a region's turn added to it turned them twice."""
         h, w = move_a.shape[:2]
         if self._carried_body is not None:
-            bodies = [body if body.shape == (h, w) else
-                      cv2.resize(body.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
-                      for body in self._carried_body]
+            sized = self._body_at  # (frames in flight share it, as _keep_basis)
+            if sized is None or sized[0] != (h, w):
+                sized = self._body_at = ((h, w), [body if body.shape == (h, w) else
+                                                  cv2.resize(body.astype(np.uint8), (w, h),
+                                                             interpolation=cv2.INTER_NEAREST) > 0
+                                                  for body in self._carried_body])
+            bodies = sized[1]
             move_a, move_b = (np.where(body[..., None], np.float32(0.0), move)
                               for move, body in zip((move_a, move_b), bodies, strict=True))
         free = self._unboned()
@@ -386,7 +392,7 @@ class PathField:
         curved = self._curved()
         self._bodies = []
         if self._carried_motion is not None:
-            moves_with = [np.hypot(*(flow - motion).transpose(2, 0, 1)) <= _CARRY_SAME_PX
+            moves_with = [self._misses(flow, motion) <= _CARRY_SAME_PX
                           for flow, motion in zip((flow_ab, flow_ba), self._carried_motion, strict=True)]
             for j, zone_a, zone_b, linear in self._carried_zones:
                 body_a, body_b = zone_a & moves_with[0], zone_b & moves_with[1]
@@ -488,6 +494,7 @@ class PathField:
             found = True
         self._carried_motion = (out[0].motion, out[1].motion) if found else None
         self._carried_body = (out[0].body, out[1].body) if found else None
+        self._body_at = None
         return out if found else None
 
     @staticmethod
