@@ -916,3 +916,40 @@ def test_the_autopilots_paths_do_not_stop_a_carried_figure_turning():
     blind = psnr((), False)
     assert psnr((), True) >= blind
     assert psnr((centre,), True) > blind + 5.0
+
+
+def test_an_autopilot_path_on_a_drawn_paths_turning_shape_follows_that_shapes_map():
+    # A feature match on a turning figure's flat head landed 6 px off the head's turn. Pinned
+    # there, it pulled the head's flow off the shape the animator's centre path carries, and the
+    # head came out twice (27.9 dB against 36.2 without the autopilot, at 1280x960). An autopilot
+    # path starting on a drawn path's shape now ends where that shape's map takes it, and carries
+    # no shape of its own.
+    from inbetweener.engines.flowlib.fields import pixel_grid
+    from inbetweener.engines.flowlib.pathfield import PathField
+
+    h, w = 240, 420
+    gx, gy = pixel_grid(h, w)
+    centre_a, centre_b = np.array([110.0, 130.0]), np.array([290.0, 110.0])
+    key_a, key_b = _bar((h, w), tuple(centre_a), 0.0), _bar((h, w), tuple(centre_b), 30.0)
+    turn = cv2.getRotationMatrix2D((0, 0), -30.0, 1.0)[:, :2]
+    sky = _bar((h, w), (-500.0, -500.0), 0.0)
+    flows = []
+    for src, dst, m, key in ((centre_a, centre_b, turn, key_a), (centre_b, centre_a, turn.T, key_b)):
+        shape = np.abs(key[..., :3].astype(int) - sky[..., :3]).sum(axis=2) > 30
+        rel = np.stack([gx - src[0], gy - src[1]], axis=-1)
+        flows.append(np.where(shape[..., None], dst + rel @ m.T - np.stack([gx, gy], axis=-1), 0.0).astype(np.float32))
+    on_bar = centre_a + (60.0, 0.0)
+    true_end = centre_b + turn @ (on_bar - centre_a)
+    match = MotionPath.straight(tuple(on_bar), tuple(true_end + (4.0, -4.5)))  # 6 px off
+    drawn = MotionPath.straight(tuple(centre_a), tuple(centre_b))
+    field = PathField([drawn, match], 1.0, gx, gy, drawn=1)
+    flows = field.pin(flows[0], flows[1], (key_a[..., :3], key_b[..., :3]))  # (as the engine does first)
+    trust = np.ones((h, w), np.float32)
+    carried = field.carried(flows[0], flows[1], (key_a[..., :3], key_b[..., :3]), (trust, trust))
+    assert carried is not None
+    assert np.hypot(*(field.ends[1] - true_end)) < 0.5, field.ends[1]
+    assert [j for j, _ in field.settled] == [1]
+    assert [zone[0] for zone in field._carried_zones] == [0]
+    ys, xs = np.nonzero(carried[0].body)
+    want = centre_b + (np.stack([xs, ys], axis=1) - centre_a) @ turn.T - np.stack([xs, ys], axis=1)
+    assert np.abs(carried[0].motion[ys, xs] - want).max() < 1.0

@@ -431,6 +431,11 @@ class PathField:
         rim = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_RIM + 1,) * 2)
         found = False
         self._carried_zones = []
+        # Pixels the drawn paths' shapes hold, in A and in B: an autopilot path's shape takes only
+        # the rest (its straight path and its own map must not override the animator's).
+        drawn_hold = [np.zeros((h, w), bool), np.zeros((h, w), bool)]
+        # The drawn paths' shapes in A with their maps: (mask, start, end, 2x2 map).
+        drawn_shapes: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         # Where the keys differ (window mismatch in place beyond _CARRY_FIT): what moves, covers or
         # is uncovered.
         changed = window_difference(colours[0], colours[1]) > _CARRY_FIT
@@ -438,6 +443,8 @@ class PathField:
         # that both keys show in place says nothing of how it moved; flat paint's flow is a guess).
         evidence = (trust[0] > 0.5) & changed
         for j, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
+            if j >= self.drawn and self._follow_drawn_shape(j, drawn_shapes):
+                continue
             disp = end - start
             if np.hypot(*disp) < _CARRY_MIN:
                 continue
@@ -477,6 +484,10 @@ class PathField:
                     (out[0], flow_ab, masks[0], start, end, linear, 0),
                     (out[1], flow_ba, masks[1], end, start, np.linalg.inv(linear), 1)):
                 around = cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+                if j < self.drawn:
+                    drawn_hold[side] |= around
+                else:
+                    around &= ~drawn_hold[side]
                 motion[around] = self._map_motion(src, dst, m, around)
                 near |= around
                 # The shape's own pixels take its whole motion where their flow is near it anyway
@@ -491,11 +502,32 @@ class PathField:
                 body |= cv2.dilate((mask & own).astype(np.uint8), rim).astype(bool) & around
                 zones.append(around)
             self._carried_zones.append((j, zones[0], zones[1], linear))
+            if j < self.drawn:
+                drawn_shapes.append((masks[0], start, end, linear))
             found = True
         self._carried_motion = (out[0].motion, out[1].motion) if found else None
         self._carried_body = (out[0].body, out[1].body) if found else None
         self._body_at = None
         return out if found else None
+
+    def _follow_drawn_shape(self, j: int,
+                            shapes: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> bool:
+        """Whether autopilot path j starts on a shape a drawn path carries (mask in A, start, end,
+        map); if so its end is settled where that shape's map takes its start. A feature match on
+        a turning figure's flat head landed 6 px off the head's turn: pinned there, it pulled the
+        head's flow off the shape's motion, and the head was drawn twice."""
+        start = self.starts[j]
+        h, w = self.gx.shape
+        x, y = int(round(start[0])), int(round(start[1]))
+        if not (0 <= y < h and 0 <= x < w):
+            return False
+        for mask, src, dst, linear in shapes:
+            if mask[y, x]:
+                lands = dst + np.asarray(linear, np.float64) @ (start - src)
+                if np.hypot(*(lands - self.ends[j])) >= _SETTLE_PX:
+                    self._settle(j, lands)
+                return True
+        return False
 
     @staticmethod
     def _region_at(regions: RegionMotion | None, start: np.ndarray,
