@@ -431,9 +431,6 @@ class PathField:
         rim = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _CARRY_RIM + 1,) * 2)
         found = False
         self._carried_zones = []
-        # Pixels the drawn paths' shapes hold, in A and in B: an autopilot path's shape takes only
-        # the rest (its straight path and its own map must not override the animator's).
-        drawn_hold = [np.zeros((h, w), bool), np.zeros((h, w), bool)]
         # The drawn paths' shapes in A with their maps: (mask, start, end, 2x2 map).
         drawn_shapes: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         # Where the keys differ (window mismatch in place beyond _CARRY_FIT): what moves, covers or
@@ -484,10 +481,6 @@ class PathField:
                     (out[0], flow_ab, masks[0], start, end, linear, 0),
                     (out[1], flow_ba, masks[1], end, start, np.linalg.inv(linear), 1)):
                 around = cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
-                if j < self.drawn:
-                    drawn_hold[side] |= around
-                else:
-                    around &= ~drawn_hold[side]
                 motion[around] = self._map_motion(src, dst, m, around)
                 near |= around
                 # The shape's own pixels take its whole motion where their flow is near it anyway
