@@ -190,7 +190,7 @@ def _paths(src: np.ndarray, dst: np.ndarray, margin: np.ndarray, diagonal: float
     chosen = _spread(src, margin, min(max_paths, len(src)), 0.05 * diagonal)
     chosen.sort(key=lambda i: (src[i][1], src[i][0]))  # stable, readable order: top to bottom
     return [MotionPath.straight((float(src[i][0]), float(src[i][1])), (float(dst[i][0]), float(dst[i][1])),
-                                name=f"auto {n + 1}")
+                                name=f"auto {n + 1}", proposed=True)
             for n, i in enumerate(chosen)]
 
 

@@ -124,6 +124,7 @@ def test_proposed_paths_are_the_matches_the_flow_misses():
     assert len(far.paths) >= 4 and far.followed == 0
     for p in far.paths:
         assert p.end[0] - p.start[0] > 90
+        assert p.proposed  # (a hint to the engine until the animator changes it)
 
 
 def test_no_path_is_proposed_on_the_sample_figures_head(make_samples):

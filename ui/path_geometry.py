@@ -117,4 +117,4 @@ def redrag(path: MotionPath, knot: int, time: float, x: float, y: float, iterati
             break
         offset = offset + step
         chain, point = where(offset)
-    return replace(path, curve=chain)
+    return replace(path, curve=chain, proposed=False)  # (a proposal re-dragged is the animator's)

@@ -73,7 +73,8 @@ class PathOverlay(QGraphicsItem):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(QColor(255, 255, 255, 170), 5 * px))
         p.drawPath(curve)
-        p.setPen(QPen(color, 2 * px))
+        # An autopilot proposal's curve is dotted until the animator makes it theirs.
+        p.setPen(QPen(color, 2 * px, Qt.PenStyle.DotLine if path.proposed else Qt.PenStyle.SolidLine))
         p.drawPath(curve)
         for a, b in spacing_ticks(path, times, 12 * px):
             p.setPen(QPen(TICK_COLOR, 2 * px))

@@ -242,7 +242,11 @@ class SegmentPanel(QWidget):
         self.paths.clear()
         for i, path in enumerate(seg.settings.paths):
             timing = path.timing.name or "custom timing"
-            item = QListWidgetItem(f"{path.name or f'path {i + 1}'} — {timing}")
+            item = QListWidgetItem(f"{path.name or f'path {i + 1}'} — {timing}"
+                                   + (" (proposed)" if path.proposed else ""))
+            if path.proposed:
+                item.setToolTip("Proposed by the autopilot: a hint the engine may bend with the shape your "
+                                "own paths carry. Drag a point or change its timing to make it yours.")
             self.paths.addItem(item)
         self.paths.setCurrentRow(self.state.selected_path if self.state.selected_path is not None else -1)
         self.paths.blockSignals(False)

@@ -248,7 +248,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         small_a, small_b = premul_a, premul_b
     transparent = bool(request.key_a[..., 3].min() < 255 or request.key_b[..., 3].min() < 255)
     gx, gy = pixel_grid(work_h, work_w)
-    field = PathField(paths, scale, gx, gy, drawn=len(request.paths))
+    field = PathField(paths, scale, gx, gy)
     inks = None
     if line_art and field:  # strokes joining two paths' points swing as bones between them
         inks = (darkness(small_a), darkness(small_b))
@@ -306,8 +306,8 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         if field and not line_art else None
     del motion
     if field and field.settled:
-        # (Autopilot's paths, after the request's, are not the animator's to keep.)
-        followed = tuple((i, field.paths[i]) for i, _ in field.settled if i < field.drawn)
+        # (The autopilot option's paths, after the request's, are not the project's to keep.)
+        followed = tuple((i, field.paths[i]) for i, _ in field.settled if i < len(request.paths))
         yield Progress(0.82, _settled_message(paths, field.settled), note=True, followed=followed)
     # The fill compares colours (alpha too, where there is transparency: opaque keys' is all 255).
     paint_a, paint_b = (small_a, small_b) if transparent else (small_a[..., :3], small_b[..., :3])

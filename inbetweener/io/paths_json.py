@@ -5,7 +5,8 @@ path records inside project files.
 
 Pixel coordinates of the keys (x right, y down). `via` is optional (absent = straight). A chain of
 several cubics is written as "points": [[x, y], ...] (3n+1 points) instead of from/via/to.
-`timing` is a preset name or [x1, y1, x2, y2]; `name` is optional.
+`timing` is a preset name or [x1, y1, x2, y2]; `name` is optional; `"proposed": true` marks a path
+the autopilot proposed and the animator has not changed (absent: the animator's own).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def path_to_json(path: MotionPath) -> dict[str, Any]:
     out["timing"] = path.timing.to_json()
     if path.name:
         out["name"] = path.name
+    if path.proposed:
+        out["proposed"] = True
     return out
 
 
@@ -66,23 +69,26 @@ def path_from_json(entry: Any, where: str = "path") -> MotionPath:
     name = entry.get("name", "")
     if not isinstance(name, str):
         raise PathsFileError(f"{where}: name must be text")
+    proposed = entry.get("proposed", False)
+    if not isinstance(proposed, bool):
+        raise PathsFileError(f"{where}: proposed must be true or false")
     if "points" in entry:
         raw = entry["points"]
         if not isinstance(raw, list) or len(raw) < 4 or (len(raw) - 1) % 3:
             raise PathsFileError(f"{where}: \"points\" must hold 3n+1 points (4, 7, 10, ...)")
         curve = BezierChain(tuple(_point(p, f"{where} point {i + 1}") for i, p in enumerate(raw)))
-        return MotionPath(curve, timing, name)
+        return MotionPath(curve, timing, name, proposed)
     if "from" not in entry or "to" not in entry:
         raise PathsFileError(f"{where} needs both \"from\" (on key A) and \"to\" (on key B)")
     p0 = _point(entry["from"], f"{where} \"from\"")
     p3 = _point(entry["to"], f"{where} \"to\"")
     via = entry.get("via")
     if via is None:
-        return MotionPath(BezierChain.line(p0, p3), timing, name)
+        return MotionPath(BezierChain.line(p0, p3), timing, name, proposed)
     if not isinstance(via, list) or len(via) != 2:
         raise PathsFileError(f"{where}: \"via\" must hold exactly two control points")
     seg = CubicBezier(p0, _point(via[0], f"{where} via 1"), _point(via[1], f"{where} via 2"), p3)
-    return MotionPath(BezierChain.from_segments([seg]), timing, name)
+    return MotionPath(BezierChain.from_segments([seg]), timing, name, proposed)
 
 
 def paths_from_json(data: Any) -> tuple[MotionPath, ...]:

@@ -397,7 +397,8 @@ class MovePathPoint(Command):
             raise CommandError(f"path point {self.point_index} does not exist")
         ox, oy = pts[self.point_index]
         curve = path.curve.translated(self.point_index, self.x - ox, self.y - oy)
-        return _replace_path(project, self.segment, self.path_index, replace(path, curve=curve))
+        # (a proposal moved by the animator is theirs)
+        return _replace_path(project, self.segment, self.path_index, replace(path, curve=curve, proposed=False))
 
 
 @dataclass(frozen=True)
@@ -409,7 +410,8 @@ class SetTiming(Command):
 
     def run(self, project: Project) -> Project:
         path = _path(project, self.segment, self.path_index)
-        return _replace_path(project, self.segment, self.path_index, replace(path, timing=self.timing))
+        return _replace_path(project, self.segment, self.path_index,
+                             replace(path, timing=self.timing, proposed=False))
 
 
 # -- generated frames and review -------------------------------------------------------------------

@@ -40,8 +40,13 @@ def _canonical(value: Any) -> Any:
 
 
 def _path_inputs(path: MotionPath) -> dict[str, Any]:
-    # The path's name is a label only: renaming it changes no pixel, so it is left out.
-    return {"points": path.curve.points, "timing": path.timing.handles}
+    # The path's name is a label only: renaming it changes no pixel, so it is left out. Whether
+    # it is a proposal changes how the engine weighs it (absent when not: frames made before the
+    # flag existed stay current).
+    inputs: dict[str, Any] = {"points": path.curve.points, "timing": path.timing.handles}
+    if path.proposed:
+        inputs["proposed"] = True
+    return inputs
 
 
 def fingerprint_of(key_a: str, key_b: str, count: int, settings: SegmentSettings) -> str:

@@ -48,15 +48,22 @@ class Cell:
 
 @dataclass(frozen=True)
 class MotionPath:
-    """A Bézier chain from a point on key A to the matching point on key B, with its timing curve."""
+    """A Bézier chain from a point on key A to the matching point on key B, with its timing curve.
+
+    `proposed`: the autopilot proposed it and the animator has not changed it since. The engines
+    take it as a hint: it does not hold back a shape the animator's own paths carry (a straight
+    match on a turning figure's head would pin the head along its chord). Moving a point of it or
+    changing its timing makes it the animator's (the model's commands clear the flag)."""
 
     curve: BezierChain
     timing: Timing = LINEAR
     name: str = ""
+    proposed: bool = False
 
     @classmethod
-    def straight(cls, start: Point, end: Point, timing: Timing = LINEAR, name: str = "") -> MotionPath:
-        return cls(BezierChain.line(start, end), timing, name)
+    def straight(cls, start: Point, end: Point, timing: Timing = LINEAR, name: str = "",
+                 proposed: bool = False) -> MotionPath:
+        return cls(BezierChain.line(start, end), timing, name, proposed)
 
     @property
     def start(self) -> Point:

@@ -552,17 +552,20 @@ def test_autopilot_paths_merge_with_file_paths(keys, tmp_path: Path, monkeypatch
             for i in range(len(request.times)):
                 yield base.TweenFrame(i, request.key_b.copy())
 
-    found = MotionPath.straight((25.0, 32.0), (55.0, 32.0))
+    found = MotionPath.straight((25.0, 32.0), (55.0, 32.0), name="auto 1", proposed=True)
     monkeypatch.setattr(match, "propose_paths", lambda a, b, max_paths=8: match.Proposal([found], 3))
     monkeypatch.setitem(base._INSTANCES, "spy2", Spy())
     monkeypatch.setitem(base._REGISTRY, "spy2", "x:y")
     paths = tmp_path / "p.json"
     paths.write_text(json.dumps({"paths": [{"from": [1, 1], "to": [2, 2], "timing": "linear"}]}))
     assert main(["tween", str(keys[0]), str(keys[1]), "-n", "2", "-o", str(tmp_path / "o"), "--engine", "spy2",
-                 "--paths", str(paths), "--autopilot", "--timing", "ease-in-out"]) == 0
+                 "--paths", str(paths), "--autopilot", "--timing", "ease-in-out",
+                 "--save-paths", str(tmp_path / "kept.json")]) == 0
     file_path, auto = seen["paths"]
-    assert file_path.start == (1.0, 1.0) and file_path.timing.name == "linear"
-    assert auto.curve == found.curve and auto.timing.name == "ease-in-out"
+    assert file_path.start == (1.0, 1.0) and file_path.timing.name == "linear" and not file_path.proposed
+    assert auto.curve == found.curve and auto.timing.name == "ease-in-out" and auto.proposed
+    # (kept as a proposal for the next run's --paths)
+    assert [e.get("proposed", False) for e in json.loads((tmp_path / "kept.json").read_text())["paths"]] == [False, True]
     assert "autopilot: 1 path; the motion already follows 3 other matches" in capsys.readouterr().out
 
 

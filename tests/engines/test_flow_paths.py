@@ -916,6 +916,13 @@ def test_the_autopilots_paths_do_not_stop_a_carried_figure_turning():
     blind = psnr((), False)
     assert psnr((), True) >= blind
     assert psnr((centre,), True) > blind + 5.0
+    # The same proposals put in the segment by the editor's Autopilot paths (or tween --autopilot)
+    # are hints too, listed before the animator's path or after.
+    from inbetweener.match import propose_paths
+
+    proposals = propose_paths(key_a, key_b).paths
+    assert proposals and all(p.proposed for p in proposals)
+    assert psnr(tuple(proposals) + (centre,), False) > blind + 5.0
 
 
 def test_an_autopilot_path_on_a_drawn_paths_turning_shape_follows_that_shapes_map():
@@ -923,7 +930,7 @@ def test_an_autopilot_path_on_a_drawn_paths_turning_shape_follows_that_shapes_ma
     # there, it pulled the head's flow off the shape the animator's centre path carries, and the
     # head came out twice (27.9 dB against 36.2 without the autopilot, at 1280x960). An autopilot
     # path starting on a drawn path's shape now ends where that shape's map takes it, and carries
-    # no shape of its own.
+    # no shape of its own, whichever comes first in the segment's list.
     from inbetweener.engines.flowlib.fields import pixel_grid
     from inbetweener.engines.flowlib.pathfield import PathField
 
@@ -940,16 +947,17 @@ def test_an_autopilot_path_on_a_drawn_paths_turning_shape_follows_that_shapes_ma
         flows.append(np.where(shape[..., None], dst + rel @ m.T - np.stack([gx, gy], axis=-1), 0.0).astype(np.float32))
     on_bar = centre_a + (60.0, 0.0)
     true_end = centre_b + turn @ (on_bar - centre_a)
-    match = MotionPath.straight(tuple(on_bar), tuple(true_end + (4.0, -4.5)))  # 6 px off
+    match = MotionPath.straight(tuple(on_bar), tuple(true_end + (4.0, -4.5)), proposed=True)  # 6 px off
     drawn = MotionPath.straight(tuple(centre_a), tuple(centre_b))
-    field = PathField([drawn, match], 1.0, gx, gy, drawn=1)
+    field = PathField([match, drawn], 1.0, gx, gy)  # (a proposal before the drawn path, as in a project)
     flows = field.pin(flows[0], flows[1], (key_a[..., :3], key_b[..., :3]))  # (as the engine does first)
     trust = np.ones((h, w), np.float32)
     carried = field.carried(flows[0], flows[1], (key_a[..., :3], key_b[..., :3]), (trust, trust))
     assert carried is not None
-    assert np.hypot(*(field.ends[1] - true_end)) < 0.5, field.ends[1]
-    assert [j for j, _ in field.settled] == [1]
-    assert [zone[0] for zone in field._carried_zones] == [0]
+    assert np.hypot(*(field.ends[0] - true_end)) < 0.5, field.ends[0]
+    assert [j for j, _ in field.settled] == [0]
+    assert field.paths[0].proposed
+    assert [zone[0] for zone in field._carried_zones] == [1]
     ys, xs = np.nonzero(carried[0].body)
     want = centre_b + (np.stack([xs, ys], axis=1) - centre_a) @ turn.T - np.stack([xs, ys], axis=1)
     assert np.abs(carried[0].motion[ys, xs] - want).max() < 1.0

@@ -18,10 +18,12 @@ def test_round_trip(tmp_path: Path) -> None:
         MotionPath(BezierChain(((0, 0), (10, -20), (30, -20), (40, 0))), Timing.preset("ease-in-out"), "ball"),
         MotionPath.straight((5, 5), (50, 60), Timing(0.1, 0.2, 0.3, 0.9)),
         MotionPath(BezierChain(((0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 6))), Timing()),
+        MotionPath.straight((7, 7), (9, 9), name="auto 1", proposed=True),
     )
     save_paths(tmp_path / "p.json", paths)
     assert load_paths(tmp_path / "p.json") == paths
     raw = json.loads((tmp_path / "p.json").read_text())
+    assert raw["paths"][3]["proposed"] is True and all("proposed" not in e for e in raw["paths"][:3])
     assert raw["paths"][0]["timing"] == "ease-in-out" and raw["paths"][0]["via"] == [[10, -20], [30, -20]]
     assert raw["paths"][1]["timing"] == [0.1, 0.2, 0.3, 0.9]
     assert "points" in raw["paths"][2]
@@ -61,6 +63,7 @@ def test_documented_example() -> None:
     ({"paths": [{"points": [[0, 0], [1, 1]]}]}, "3n+1"),
     ({"paths": [{"from": [0, "x"], "to": [1, 1]}]}, "pair of numbers"),
     ({"paths": [{"from": [0, 1e12], "to": [1, 1]}]}, "sensible"),
+    ({"paths": [{"from": [0, 0], "to": [1, 1], "proposed": "yes"}]}, "proposed must be true or false"),
 ])
 def test_errors(data, needle: str) -> None:
     with pytest.raises(PathsFileError) as exc:

@@ -3,7 +3,7 @@ frames are never overwritten."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -147,6 +147,16 @@ def test_clear_keeps_locked_unless_forced() -> None:
     assert sorted(p.cells) == [2, 6]
     p, _ = apply(base(), ClearFrames((1, 2), force=True))
     assert sorted(p.cells) == [6]
+
+
+@pytest.mark.parametrize("edit", [MovePathPoint(0, 0, 3, 9.0, 2.0), SetTiming(0, 0, Timing.preset("ease-in"))])
+def test_an_autopilot_proposal_the_animator_moves_or_retimes_becomes_theirs(edit) -> None:
+    proposal = replace(base().segments[0].settings.paths[0], proposed=True)
+    p, _ = apply(base(), SetPaths(0, (proposal,)))
+    assert p.segments[0].settings.paths[0].proposed
+    p, undo = apply(p, edit)
+    assert not p.segments[0].settings.paths[0].proposed
+    assert apply(p, undo)[0].segments[0].settings.paths[0].proposed
 
 
 def test_move_path_point_moves_knot_with_its_handle() -> None:

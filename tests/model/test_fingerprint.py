@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from model_builders import ARC, H, W, img
@@ -20,6 +21,7 @@ from inbetweener.model import (
     MovePathPoint,
     Project,
     PutGeneratedFrames,
+    ReplacePath,
     SetFrameStatus,
     SetPaths,
     SetTiming,
@@ -108,6 +110,15 @@ def test_the_count_counts_but_not_where_the_segment_sits():
     longer = Project(W, H, keyframes=(p0.keyframes[0], Keyframe(5, p0.keyframes[1].image_id)),
                      segment_settings=p0.segment_settings[:1], images=p0.images)
     assert fp(longer) != fp(p0)
+
+
+def test_a_proposal_made_the_animators_is_an_edit():
+    # (the engine weighs a proposal differently: its frames are stale once it is the animator's)
+    p0 = shot()
+    path = p0.segment(0).settings.paths[0]
+    proposed, _ = apply(p0, ReplacePath(0, 0, replace(path, proposed=True)))
+    assert fp(proposed) != fp(p0)
+    assert fp(apply(proposed, ReplacePath(0, 0, path))[0]) == fp(p0)
 
 
 def test_renaming_a_path_or_a_save_sized_float_wobble_is_not_an_edit():

@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from inbetweener.engines.base import register_engine
-from inbetweener.model.commands import InsertKeyframe, apply
+from inbetweener.model.commands import InsertKeyframe, MovePathPoint, apply
 from inbetweener.model.images import ImageData
 from inbetweener.model.project import Project
 from ui import segment_panel
@@ -66,6 +66,14 @@ def test_autopilot_proposes_editable_paths_as_one_step(window):
     moves = [np.subtract(p.end, p.start) for p in paths]
     assert np.median([m[0] for m in moves]) > 90  # the square travelled 115 px right
     assert window.document.undo_stack.count() == 1
+    # Proposals (hints to the engine) until the animator changes them; the list says which.
+    assert all(p.proposed for p in paths)
+    assert all("(proposed)" in window.panel.paths.item(i).text() for i in range(len(paths)))
+    x, y = paths[0].end
+    window.document.push(MovePathPoint(0, 0, 3, x + 2.0, y))
+    assert not window.document.project.segment(0).settings.paths[0].proposed
+    assert "(proposed)" not in window.panel.paths.item(0).text()
+    window.undo_action.trigger()
     window.undo_action.trigger()
     assert window.document.project.segment(0).settings.paths == ()
 

@@ -9,6 +9,7 @@ correction kept off pixels where it would make the keys disagree
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 import cv2
@@ -164,12 +165,10 @@ class _Body(NamedTuple):
 class PathField:
     """The animator's paths at work scale, turned into flow corrections and per-time bends."""
 
-    def __init__(self, paths: Sequence[MotionPath], scale: float, gx: np.ndarray, gy: np.ndarray,
-                 drawn: int | None = None):
-        """`drawn`: how many of `paths` (the first) the animator drew; the rest are the autopilot's
-        (all drawn when None)."""
+    def __init__(self, paths: Sequence[MotionPath], scale: float, gx: np.ndarray, gy: np.ndarray):
         self.paths = tuple(paths)
-        self.drawn = len(self.paths) if drawn is None else drawn
+        # Which paths the animator drew (or changed); the others are the autopilot's proposals.
+        self.drawn = np.array([not p.proposed for p in self.paths], bool)
         self.scale = scale
         self.gx, self.gy = gx, gy
         h, w = gx.shape
@@ -400,8 +399,9 @@ class PathField:
                 # interpolation, which is exact at every point (one path's bend or turn throughout
                 # would move the other's). The autopilot's points do not hold it back: its straight
                 # paths pinned a turning figure's eye and head along chords, and it did not turn.
-                drawn_starts, drawn_ends = self.starts[:self.drawn], self.ends[:self.drawn]
-                if self._holds_other_point(body_a, drawn_starts, j) or self._holds_other_point(body_b, drawn_ends, j):
+                others = self.drawn.copy()
+                others[j] = False
+                if self._holds_point(body_a, self.starts[others]) or self._holds_point(body_b, self.ends[others]):
                     continue
                 if turns(linear[None])[0]:
                     rel_a = np.stack([self.gx[body_a] - np.float32(self.starts[j, 0]),
@@ -439,8 +439,10 @@ class PathField:
         # Where A's flow is evidence of a shape's map: trusted, and where the keys differ (paint
         # that both keys show in place says nothing of how it moved; flat paint's flow is a guess).
         evidence = (trust[0] > 0.5) & changed
-        for j, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
-            if j >= self.drawn and self._follow_drawn_shape(j, drawn_shapes):
+        # The drawn paths first: a proposal on a shape one of them carries follows that shape.
+        for j in sorted(range(len(self.paths)), key=lambda i: not self.drawn[i]):
+            start, end = self.starts[j], self.ends[j]
+            if not self.drawn[j] and self._follow_drawn_shape(j, drawn_shapes):
                 continue
             disp = end - start
             if np.hypot(*disp) < _CARRY_MIN:
@@ -495,7 +497,7 @@ class PathField:
                 body |= cv2.dilate((mask & own).astype(np.uint8), rim).astype(bool) & around
                 zones.append(around)
             self._carried_zones.append((j, zones[0], zones[1], linear))
-            if j < self.drawn:
+            if self.drawn[j]:
                 drawn_shapes.append((masks[0], start, end, linear))
             found = True
         self._carried_motion = (out[0].motion, out[1].motion) if found else None
@@ -505,7 +507,7 @@ class PathField:
 
     def _follow_drawn_shape(self, j: int,
                             shapes: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> bool:
-        """Whether autopilot path j starts on a shape a drawn path carries (mask in A, start, end,
+        """Whether proposed path j starts on a shape a drawn path carries (mask in A, start, end,
         map); if so its end is settled where that shape's map takes its start. A feature match on
         a turning figure's flat head landed 6 px off the head's turn: pinned there, it pulled the
         head's flow off the shape's motion, and the head was drawn twice."""
@@ -623,17 +625,17 @@ class PathField:
         for k, seg in enumerate(segments):
             pts = [np.asarray(q, np.float64) + move * (k + i / 3.0) / n for i, q in enumerate((seg.p0, seg.p1, seg.p2, seg.p3))]
             moved.append(CubicBezier(*(tuple(float(v) for v in q) for q in pts)))
-        self.paths = self.paths[:j] + (MotionPath(BezierChain.from_segments(moved), path.timing, path.name),) + self.paths[j + 1:]
+        self.paths = self.paths[:j] + (replace(path, curve=BezierChain.from_segments(moved)),) + self.paths[j + 1:]
         self.ends[j] = end
         self.settled.append((j, float(np.hypot(*move))))
 
     @staticmethod
-    def _holds_other_point(mask: np.ndarray, points: np.ndarray, own: int) -> bool:
-        """Whether a path's point other than path `own`'s lies in `mask`."""
+    def _holds_point(mask: np.ndarray, points: np.ndarray) -> bool:
+        """Whether one of `points` lies in `mask`."""
         h, w = mask.shape
-        for i, (x, y) in enumerate(points):
+        for x, y in points:
             xi, yi = int(round(x)), int(round(y))
-            if i != own and 0 <= yi < h and 0 <= xi < w and mask[yi, xi]:
+            if 0 <= yi < h and 0 <= xi < w and mask[yi, xi]:
                 return True
         return False
 
