@@ -81,9 +81,9 @@ def case(rng: random.Random) -> tuple[TweenRequest, str]:
         curve = BezierChain.from_segments([CubicBezier(start, mid1, mid2, end)]) if rng.random() < 0.6 \
             else BezierChain.line(start, end)
         timing = Timing.preset(rng.choice(PRESET_NAMES))
-        paths.append(MotionPath(curve, timing))
+        paths.append(MotionPath(curve, timing, proposed=rng.random() < 0.25))  # (some the autopilot's)
     if paths and rng.random() < 0.15:
-        paths.append(MotionPath.straight(paths[0].start, paths[0].end))  # two paths on one point
+        paths.append(MotionPath.straight(paths[0].start, paths[0].end, proposed=rng.random() < 0.5))  # two on one point
     if rng.random() < 0.3:  # transparent keys
         a[..., 3] = np.where(a[..., :3].sum(axis=2) > 600, 0, 255).astype(np.uint8)
         b[..., 3] = np.where(b[..., :3].sum(axis=2) > 600, 0, 255).astype(np.uint8)
