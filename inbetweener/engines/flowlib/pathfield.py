@@ -190,6 +190,8 @@ class PathField:
         self.limbs: Limbs | None = None
         # (path index, px at the keys' scale) of each path whose end was settled onto its shape's match.
         self.settled: list[tuple[int, float]] = []
+        # The proposals that start on a shape a drawn path carries (see _follow_drawn_shape).
+        self._followers: set[int] = set()
         # keep_points' Gaussian bases round the paths' starts and ends, for one field size.
         self._keep_basis: tuple[tuple[int, int], list] | None = None
 
@@ -208,9 +210,10 @@ class PathField:
     def _unboned(self) -> np.ndarray:
         """Indices of the paths the flow must be steered to: all but the bone ends no other stroke
         touches (a bone moves its hand itself, and its strokes are not in the images the flow
-        sees; a shoulder is the body's too)."""
+        sees; a shoulder is the body's too) and the proposals a drawn path's shape took over
+        (its motion moves them)."""
         free = self.limbs.unanchored if self.limbs is not None else frozenset()
-        return np.array([i for i in range(len(self.paths)) if i not in free], int)
+        return np.array([i for i in range(len(self.paths)) if i not in free and i not in self._followers], int)
 
     def initial_flows(self, guides: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Wide smooth fields through the path displacements (A->B at starts, B->A at ends).
@@ -521,6 +524,7 @@ class PathField:
                 lands = dst + np.asarray(linear, np.float64) @ (start - src)
                 if np.hypot(*(lands - self.ends[j])) >= _SETTLE_PX:
                     self._settle(j, lands)
+                self._followers.add(j)
                 return True
         return False
 
