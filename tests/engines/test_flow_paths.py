@@ -833,16 +833,25 @@ def test_a_path_on_a_growing_figure_does_not_make_it_worse():
     # The figure grows by half as its centre rises 20 px. Its flow is within the short path's
     # share of its displacement only round the centre, so the carried shape was a scrap of the
     # body, with a map to match (scaled 4x one way): the frame came out 1.5 dB worse than with
-    # no path. The body's matched paint region now offers its own map and joins the shape.
+    # no path. The body's matched paint region now offers its own map and joins the shape. And
+    # the motions read off the flows at time t no longer take the carried head's flat paint,
+    # which they tore (head paint IoU 0.82 with the path, 0.87 without it).
     key_a, key_b = _growing_figure((256, 230), 0.8), _growing_figure((256, 210), 1.25)
     truth = _growing_figure((256, 220), 1.025)
 
-    def psnr(paths: tuple[MotionPath, ...]) -> float:
+    def head(image: np.ndarray) -> np.ndarray:
+        return np.abs(image[..., :3].astype(int) - (250, 210, 170)).max(axis=2) <= 12
+
+    def scores(paths: tuple[MotionPath, ...]) -> tuple[float, float]:
         frame = next(f.image for f in FlowEngine().tween(TweenRequest(key_a, key_b, (0.5,), paths=paths))
                      if isinstance(f, TweenFrame))
-        return float(10 * np.log10(255.0 ** 2 / np.mean((frame[..., :3].astype(float) - truth[..., :3]) ** 2)))
+        psnr = float(10 * np.log10(255.0 ** 2 / np.mean((frame[..., :3].astype(float) - truth[..., :3]) ** 2)))
+        return psnr, (head(frame) & head(truth)).sum() / (head(frame) | head(truth)).sum()
 
-    assert psnr((MotionPath.straight((256.0, 230.0), (256.0, 210.0)),)) >= psnr(())
+    blind = scores(())
+    with_path = scores((MotionPath.straight((256.0, 230.0), (256.0, 210.0)),))
+    assert with_path[0] >= blind[0] + 1.5, (with_path, blind)
+    assert with_path[1] >= blind[1], (with_path, blind)
 
 
 

@@ -367,6 +367,10 @@ class PathField:
             for body in self._bodies:  # a turning shape's motion is not straight anywhere on it
                 if body.linear is not None:
                     reach[(body.in_a, body.in_b)[side]] = 1.0
+            # Nor are the motions read off the flows at time t a carried shape's own: where its
+            # flat paint matched them by chance, a growing figure's head came out torn.
+            if self._carried_body is not None:
+                reach[self._carried_body[side]] = 1.0
             out.append(reach)
         return out[0], out[1]
 
