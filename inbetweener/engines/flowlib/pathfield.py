@@ -162,6 +162,18 @@ class _Body(NamedTuple):
     rel_b: np.ndarray | None
 
 
+class _Zone(NamedTuple):
+    """A carried shape's path, its zone in A and in B (Carried.near), its 2x2 map from A onto B,
+    and the point it turns round in A and in B."""
+
+    path: int
+    in_a: np.ndarray
+    in_b: np.ndarray
+    linear: np.ndarray
+    pivot_a: np.ndarray
+    pivot_b: np.ndarray
+
+
 class PathField:
     """The animator's paths at work scale, turned into flow corrections and per-time bends."""
 
@@ -177,10 +189,9 @@ class PathField:
         self.ends = np.array([p.end for p in self.paths], np.float64).reshape(-1, 2) * scale
         self._bend_a: tuple[np.ndarray, np.ndarray] | None = None
         self._bend_b: tuple[np.ndarray, np.ndarray] | None = None
-        # What carried found: the shapes' motions over A's and B's pixels, and each shape's path
-        # with its zone in A and in B (Carried.near) and its 2x2 map from A onto B.
+        # What carried found: the shapes' motions over A's and B's pixels, and each shape's zone.
         self._carried_motion: tuple[np.ndarray, np.ndarray] | None = None
-        self._carried_zones: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._carried_zones: list[_Zone] = []
         # The pixels of A and of B that take the carried shapes' motion (Carried.body), and them
         # at the size keep_points last asked for.
         self._carried_body: tuple[np.ndarray, np.ndarray] | None = None
@@ -400,7 +411,7 @@ class PathField:
         if self._carried_motion is not None:
             moves_with = [self._misses(flow, motion) <= _CARRY_SAME_PX
                           for flow, motion in zip((flow_ab, flow_ba), self._carried_motion, strict=True)]
-            for j, zone_a, zone_b, linear in self._carried_zones:
+            for j, zone_a, zone_b, linear, pivot_a, pivot_b in self._carried_zones:
                 body_a, body_b = zone_a & moves_with[0], zone_b & moves_with[1]
                 # A shape that holds another drawn path's point too bends by the paths'
                 # interpolation, which is exact at every point (one path's bend or turn throughout
@@ -411,10 +422,10 @@ class PathField:
                 if self._holds_point(body_a, self.starts[others]) or self._holds_point(body_b, self.ends[others]):
                     continue
                 if turns(linear[None])[0]:
-                    rel_a = np.stack([self.gx[body_a] - np.float32(self.starts[j, 0]),
-                                      self.gy[body_a] - np.float32(self.starts[j, 1])], axis=1)
-                    rel_b = np.stack([self.gx[body_b] - np.float32(self.ends[j, 0]),
-                                      self.gy[body_b] - np.float32(self.ends[j, 1])], axis=1)
+                    rel_a = np.stack([self.gx[body_a] - np.float32(pivot_a[0]),
+                                      self.gy[body_a] - np.float32(pivot_a[1])], axis=1)
+                    rel_b = np.stack([self.gx[body_b] - np.float32(pivot_b[0]),
+                                      self.gy[body_b] - np.float32(pivot_b[1])], axis=1)
                     self._bodies.append(_Body(j, body_a, body_b, linear, rel_a, rel_b))
                 elif curved:
                     self._bodies.append(_Body(j, body_a, body_b, None, None, None))
@@ -481,7 +492,8 @@ class PathField:
                 grown.append(self._connected(moving | fits, src))
             if all(g is not None for g in grown):
                 masks = [m | g for m, g in zip(masks, grown, strict=True)]
-                linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, offered + [linear], evidence)
+                linear, settled_end = self._best_map(flow_ab, masks, colours, start, end,
+                                                     offered + [linear] + self._proposals_map(j, masks[0]), evidence)
             if np.hypot(*(settled_end - end)) >= _SETTLE_PX:
                 self._settle(j, settled_end)
                 end = settled_end
@@ -503,7 +515,15 @@ class PathField:
                 # ring is ground is told apart later (flow._carried_ground).
                 body |= cv2.dilate((mask & own).astype(np.uint8), rim).astype(bool) & around
                 zones.append(around)
-            self._carried_zones.append((j, zones[0], zones[1], linear))
+            # A drawn path's shape turns round its point, which the animator set going; a
+            # proposal's round its middle: a match sits anywhere on it (a turning figure's head
+            # top), and its straight path is a chord, not where the figure's middle goes.
+            pivot_a, pivot_b = start, end
+            if not self.drawn[j]:
+                ys, xs = np.nonzero(masks[0])
+                pivot_a = np.array([xs.mean(), ys.mean()])
+                pivot_b = end + np.asarray(linear, np.float64) @ (pivot_a - start)
+            self._carried_zones.append(_Zone(j, zones[0], zones[1], linear, pivot_a, pivot_b))
             if self.drawn[j]:
                 drawn_shapes.append((masks[0], start, end, linear))
             found = True
@@ -511,6 +531,23 @@ class PathField:
         self._carried_body = (out[0].body, out[1].body) if found else None
         self._body_at = None
         return out if found else None
+
+    def _proposals_map(self, j: int, mask: np.ndarray) -> list[np.ndarray]:
+        """For proposal j, the 2x2 map about its start that takes the other proposals starting on
+        `mask` (its shape in A) nearest their ends (least squares), as a one-item list ([] for a
+        drawn path, or under two others): the feature matches spread over a shape pin its turn
+        better than a fit of its flow (a turning figure's: 28.0 degrees for 30, grown 3%)."""
+        if self.drawn[j]:
+            return []
+        h, w = mask.shape
+        on = [i for i in range(len(self.paths)) if not self.drawn[i]
+              and 0 <= round(self.starts[i, 1]) < h and 0 <= round(self.starts[i, 0]) < w
+              and mask[round(self.starts[i, 1]), round(self.starts[i, 0])]]
+        if j not in on or len(on) < 3:
+            return []
+        rel = self.starts[on] - self.starts[j]
+        lands = self.ends[on] - self.ends[j]
+        return [np.linalg.lstsq(rel, lands, rcond=None)[0].T.astype(np.float32)]
 
     def _follow_drawn_shape(self, j: int,
                             shapes: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> bool:
