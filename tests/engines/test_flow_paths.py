@@ -935,11 +935,12 @@ def test_the_autopilots_paths_do_not_stop_a_carried_figure_turning():
 
 
 def test_an_autopilot_path_on_a_drawn_paths_turning_shape_follows_that_shapes_map():
-    # A feature match on a turning figure's flat head landed 6 px off the head's turn. Pinned
-    # there, it pulled the head's flow off the shape the animator's centre path carries, and the
-    # head came out twice (27.9 dB against 36.2 without the autopilot, at 1280x960). An autopilot
-    # path starting on a drawn path's shape now ends where that shape's map takes it, and carries
-    # no shape of its own, whichever comes first in the segment's list.
+    # A feature match on a turning figure's head carried a scrap of the head of its own, whose
+    # map settled the match's end 6 px off the head's turn. Pinned there, it pulled the head's
+    # flow off the shape the animator's centre path carries, and the head came out twice (27.9
+    # dB against 36.2 without the autopilot, at 1280x960). An autopilot path starting on a drawn
+    # path's shape now ends where that shape's map takes it (here its end is put 6 px off), and
+    # carries no shape of its own, whichever comes first in the segment's list.
     from inbetweener.engines.flowlib.fields import pixel_grid
     from inbetweener.engines.flowlib.pathfield import PathField
 

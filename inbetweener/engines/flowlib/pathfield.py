@@ -552,9 +552,11 @@ class PathField:
     def _follow_drawn_shape(self, j: int,
                             shapes: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> bool:
         """Whether proposed path j starts on a shape a drawn path carries (mask in A, start, end,
-        map); if so its end is settled where that shape's map takes its start. A feature match on
-        a turning figure's flat head landed 6 px off the head's turn: pinned there, it pulled the
-        head's flow off the shape's motion, and the head was drawn twice."""
+        map); if so its end is settled where that shape's map takes its start (a match's end a few
+        px off would pull the shape's flow off its motion when pinned), and it carries no shape
+        of its own: a feature match on a turning figure's head carried a scrap of the head whose
+        map (turned 12 degrees for 30) settled the match's end 6 px off the head's turn, and the
+        head was drawn twice."""
         start = self.starts[j]
         h, w = self.gx.shape
         x, y = int(round(start[0])), int(round(start[1]))
