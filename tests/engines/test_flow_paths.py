@@ -934,6 +934,30 @@ def test_the_autopilots_paths_do_not_stop_a_carried_figure_turning():
     assert psnr(tuple(proposals) + (centre,), False) > blind + 5.0
 
 
+class _TurningBar:
+    """A 240x420 bar (see _bar) turning 30 degrees as its centre goes (110, 130) -> (290, 110), and
+    its exact flows both ways (zero off it)."""
+
+    def __init__(self) -> None:
+        from inbetweener.engines.flowlib.fields import pixel_grid
+
+        h, w = 240, 420
+        self.gx, self.gy = pixel_grid(h, w)
+        self.centre_a, self.centre_b = np.array([110.0, 130.0]), np.array([290.0, 110.0])
+        self.key_a = _bar((h, w), tuple(self.centre_a), 0.0)
+        self.key_b = _bar((h, w), tuple(self.centre_b), 30.0)
+        self.turn = cv2.getRotationMatrix2D((0, 0), -30.0, 1.0)[:, :2]
+        sky = _bar((h, w), (-500.0, -500.0), 0.0)
+        self.flows, self.shapes = [], []
+        for src, dst, m, key in ((self.centre_a, self.centre_b, self.turn, self.key_a),
+                                 (self.centre_b, self.centre_a, self.turn.T, self.key_b)):
+            shape = np.abs(key[..., :3].astype(int) - sky[..., :3]).sum(axis=2) > 30
+            rel = np.stack([self.gx - src[0], self.gy - src[1]], axis=-1)
+            grid = np.stack([self.gx, self.gy], axis=-1)
+            self.flows.append(np.where(shape[..., None], dst + rel @ m.T - grid, 0.0).astype(np.float32))
+            self.shapes.append(shape)
+
+
 def test_an_autopilot_path_on_a_drawn_paths_turning_shape_follows_that_shapes_map():
     # A feature match on a turning figure's head carried a scrap of the head of its own, whose
     # map settled the match's end 6 px off the head's turn. Pinned there, it pulled the head's
@@ -941,20 +965,12 @@ def test_an_autopilot_path_on_a_drawn_paths_turning_shape_follows_that_shapes_ma
     # dB against 36.2 without the autopilot, at 1280x960). An autopilot path starting on a drawn
     # path's shape now ends where that shape's map takes it (here its end is put 6 px off), and
     # carries no shape of its own, whichever comes first in the segment's list.
-    from inbetweener.engines.flowlib.fields import pixel_grid
     from inbetweener.engines.flowlib.pathfield import PathField
 
-    h, w = 240, 420
-    gx, gy = pixel_grid(h, w)
-    centre_a, centre_b = np.array([110.0, 130.0]), np.array([290.0, 110.0])
-    key_a, key_b = _bar((h, w), tuple(centre_a), 0.0), _bar((h, w), tuple(centre_b), 30.0)
-    turn = cv2.getRotationMatrix2D((0, 0), -30.0, 1.0)[:, :2]
-    sky = _bar((h, w), (-500.0, -500.0), 0.0)
-    flows = []
-    for src, dst, m, key in ((centre_a, centre_b, turn, key_a), (centre_b, centre_a, turn.T, key_b)):
-        shape = np.abs(key[..., :3].astype(int) - sky[..., :3]).sum(axis=2) > 30
-        rel = np.stack([gx - src[0], gy - src[1]], axis=-1)
-        flows.append(np.where(shape[..., None], dst + rel @ m.T - np.stack([gx, gy], axis=-1), 0.0).astype(np.float32))
+    bar = _TurningBar()
+    gx, gy, centre_a, centre_b, turn = bar.gx, bar.gy, bar.centre_a, bar.centre_b, bar.turn
+    key_a, key_b, flows = bar.key_a, bar.key_b, bar.flows
+    h, w = gx.shape
     on_bar = centre_a + (60.0, 0.0)
     true_end = centre_b + turn @ (on_bar - centre_a)
     match = MotionPath.straight(tuple(on_bar), tuple(true_end + (4.0, -4.5)), proposed=True)  # 6 px off
@@ -987,21 +1003,12 @@ def test_a_shape_the_autopilots_proposals_carry_turns_round_its_middle():
     # of the arc it turns through. Turned round that point, the figure's middle left its own
     # straight way by the chord's bow (px at 1280x960; the turning figure there 27.7 -> 32.3 dB
     # with this and the proposals' own map).
-    from inbetweener.engines.flowlib.fields import pixel_grid
     from inbetweener.engines.flowlib.pathfield import PathField
 
-    h, w = 240, 420
-    gx, gy = pixel_grid(h, w)
-    centre_a, centre_b = np.array([110.0, 130.0]), np.array([290.0, 110.0])
-    key_a, key_b = _bar((h, w), tuple(centre_a), 0.0), _bar((h, w), tuple(centre_b), 30.0)
-    turn = cv2.getRotationMatrix2D((0, 0), -30.0, 1.0)[:, :2]
-    sky = _bar((h, w), (-500.0, -500.0), 0.0)
-    flows, shapes = [], []
-    for src, dst, m, key in ((centre_a, centre_b, turn, key_a), (centre_b, centre_a, turn.T, key_b)):
-        shape = np.abs(key[..., :3].astype(int) - sky[..., :3]).sum(axis=2) > 30
-        rel = np.stack([gx - src[0], gy - src[1]], axis=-1)
-        flows.append(np.where(shape[..., None], dst + rel @ m.T - np.stack([gx, gy], axis=-1), 0.0).astype(np.float32))
-        shapes.append(shape)
+    bar = _TurningBar()
+    gx, gy, centre_a, centre_b, turn = bar.gx, bar.gy, bar.centre_a, bar.centre_b, bar.turn
+    key_a, key_b, flows, shapes = bar.key_a, bar.key_b, bar.flows, bar.shapes
+    h, w = gx.shape
     proposals = [MotionPath.straight(tuple(centre_a + (dx, 0.0)), tuple(centre_b + turn @ (dx, 0.0)), proposed=True)
                  for dx in (40.0, 55.0, 70.0)]
     field = PathField(proposals, 1.0, gx, gy)
