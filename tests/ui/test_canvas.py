@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from mouse_events import drag, send_mouse
@@ -161,6 +163,8 @@ def test_redrag_geometry_keeps_the_ends_and_hits_the_target():
     moved = redrag(base, knot, 0.3, 20.0, -60.0)
     assert moved.position(0.3) == pytest.approx((20, -60), abs=0.1)
     assert moved.start == (0, 0) and moved.end == (100, 0)
+    # (an autopilot proposal re-dragged is the animator's)
+    assert not redrag(replace(base, proposed=True), knot, 0.3, 20.0, -60.0).proposed
 
 
 def test_scrubbing_never_decodes_on_the_gui_thread(qtbot, tmp_path, monkeypatch):
