@@ -1025,3 +1025,25 @@ def test_a_shape_the_autopilots_proposals_carry_turns_round_its_middle():
     at_half = points + 0.5 * final[0][ys, xs] + bend_a[ys, xs]
     middle = (centre_a + centre_b) / 2  # (the bar's own middle goes straight, as the truth's does)
     assert np.abs(at_half - (middle + (points - centre_a) @ half.T)).max() < 1.0
+
+
+@pytest.mark.parametrize("off, settles", [((2.0, -2.0), True), ((7.0, 6.0), False)])
+def test_a_proposals_end_is_settled_only_within_a_few_px(off, settles):
+    # A feature match is a px or two off at most (on a disc's rim): its end is settled onto the
+    # shape's match within _SETTLE_MIN_REACH, not searched over a fifth of the shape as an
+    # animator's end is (seconds per proposal at 1280x960, and on a scrap of a turning head the
+    # search had moved a right match 6 px off).
+    from inbetweener.engines.flowlib.pathfield import _SETTLE_MIN_REACH, PathField
+
+    bar = _TurningBar()
+    true_end = bar.centre_b
+    proposal = MotionPath.straight(tuple(bar.centre_a), tuple(true_end + off), proposed=True)
+    field = PathField([proposal], 1.0, bar.gx, bar.gy)
+    trust = np.ones(bar.gx.shape, np.float32)
+    assert field.carried(bar.flows[0], bar.flows[1], (bar.key_a[..., :3], bar.key_b[..., :3]), (trust, trust))
+    moved = float(np.hypot(*(field.ends[0] - (true_end + off))))
+    assert moved <= _SETTLE_MIN_REACH + 1.0
+    assert (np.hypot(*(field.ends[0] - true_end)) < 1.0) == settles
+    drawn = PathField([MotionPath.straight(tuple(bar.centre_a), tuple(true_end + off))], 1.0, bar.gx, bar.gy)
+    drawn.carried(bar.flows[0], bar.flows[1], (bar.key_a[..., :3], bar.key_b[..., :3]), (trust, trust))
+    assert np.hypot(*(drawn.ends[0] - true_end)) < 1.0  # (an animator's end is found from further off)

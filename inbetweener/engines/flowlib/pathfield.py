@@ -475,7 +475,11 @@ class PathField:
             offered = [] if region is None else [region[0]]
             if region is not None:
                 masks = [m | r for m, r in zip(masks, region[1:], strict=True)]
-            linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, offered, evidence)
+            # A proposal's end is a feature match: a px or two off at most (on a disc's rim, say),
+            # not the fifth of the shape an animator's end may be off. Searched that far, a scrap
+            # of a turning head moved a right match 6 px off, and each proposal cost seconds at HD.
+            near = not self.drawn[j]
+            linear, settled_end = self._best_map(flow_ab, masks, colours, start, end, offered, evidence, near)
             # The shape is then what moves as that map moves it, within the same share of the motion
             # it gives, and the map is found again on it: a figure that turns or grows moves its far
             # side (an arm, a head) further than its centre, so going by the path's displacement
@@ -493,7 +497,8 @@ class PathField:
             if all(g is not None for g in grown):
                 masks = [m | g for m, g in zip(masks, grown, strict=True)]
                 linear, settled_end = self._best_map(flow_ab, masks, colours, start, end,
-                                                     offered + [linear] + self._proposals_map(j, masks[0]), evidence)
+                                                     offered + [linear] + self._proposals_map(j, masks[0]), evidence,
+                                                     near)
             if np.hypot(*(settled_end - end)) >= _SETTLE_PX:
                 self._settle(j, settled_end)
                 end = settled_end
@@ -588,7 +593,7 @@ class PathField:
     @staticmethod
     def _best_map(flow_ab: np.ndarray, masks: list[np.ndarray], colours: tuple[np.ndarray, np.ndarray],
                   start: np.ndarray, end: np.ndarray, known: Sequence[np.ndarray] = (),
-                  evidence: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  evidence: np.ndarray | None = None, near: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The 2x2 map (about the path's start and a point near its end) that carries the shape's
         paint best onto the other key, both ways: the two shapes' moments (a squash the flow
         follows only part way), a plain move, the flow's own fit over the shape and over its
@@ -599,7 +604,8 @@ class PathField:
 
         And the point the start maps to: the path's end, or near it where the paint fits better
         (an end placed a few px off the shape's match in the other key: held to it, the two keys'
-        warps of the shape disagree by that much, and the frames show the shape twice)."""
+        warps of the shape disagree by that much, and the frames show the shape twice). With
+        `near`, only within _SETTLE_MIN_REACH px of the end."""
         def flow_fit(where: np.ndarray) -> list[np.ndarray]:
             """The least-squares map of the flow over the pixels `where` (none from under 20)."""
             ys, xs = np.nonzero(where)
@@ -645,8 +651,9 @@ class PathField:
         steps = [end + (dx, dy) for dy in (-1.0, 0.0, 1.0) for dx in (-1.0, 0.0, 1.0) if dx or dy]
         if min(miss(chosen, target, fine_every) for target in steps) >= at_end:
             return chosen, end
-        reach = min(max(_SETTLE_MIN_REACH, _SETTLE_REACH * float(np.sqrt(masks[0].sum()))),
-                    max(_SETTLE_MIN_REACH, _SETTLE_MAX_REACH * max(masks[0].shape)))
+        reach = _SETTLE_MIN_REACH if near else \
+            min(max(_SETTLE_MIN_REACH, _SETTLE_REACH * float(np.sqrt(masks[0].sum()))),
+                max(_SETTLE_MIN_REACH, _SETTLE_MAX_REACH * max(masks[0].shape)))
         grid = np.arange(-reach, reach + 1e-6, 2.0)
         coarse = [end + (dx, dy) for dy in grid for dx in grid if np.hypot(dx, dy) <= reach]
         placed = []
