@@ -660,8 +660,8 @@ class PathField:
         for c in candidates:
             quick = [miss(c, target, coarse_every) for target in coarse]
             placed.append((min(quick), c, coarse[int(np.argmin(quick))]))
-        _, chosen, near = min(placed, key=lambda p: p[0])
-        fine = [near + (dx, dy) for dy in np.arange(-1.0, 1.01, 0.5) for dx in np.arange(-1.0, 1.01, 0.5)]
+        _, chosen, place = min(placed, key=lambda p: p[0])
+        fine = [place + (dx, dy) for dy in np.arange(-1.0, 1.01, 0.5) for dx in np.arange(-1.0, 1.01, 0.5)]
         fits = [miss(chosen, target, fine_every) for target in fine]
         if min(fits) >= miss(chosen, end, fine_every):
             return chosen, end
