@@ -419,7 +419,8 @@ class PathField:
                 # paths pinned a turning figure's eye and head along chords, and it did not turn.
                 others = self.drawn.copy()
                 others[j] = False
-                if self._holds_point(body_a, self.starts[others]) or self._holds_point(body_b, self.ends[others]):
+                if any(self._inside(body_a, p) for p in self.starts[others]) or \
+                        any(self._inside(body_b, p) for p in self.ends[others]):
                     continue
                 if turns(linear[None])[0]:
                     rel_a = np.stack([self.gx[body_a] - np.float32(pivot_a[0]),
@@ -544,10 +545,7 @@ class PathField:
         better than a fit of its flow (a turning figure's: 28.0 degrees for 30, grown 3%)."""
         if self.drawn[j]:
             return []
-        h, w = mask.shape
-        on = [i for i in range(len(self.paths)) if not self.drawn[i]
-              and 0 <= round(self.starts[i, 1]) < h and 0 <= round(self.starts[i, 0]) < w
-              and mask[round(self.starts[i, 1]), round(self.starts[i, 0])]]
+        on = [i for i in range(len(self.paths)) if not self.drawn[i] and self._inside(mask, self.starts[i])]
         if j not in on or len(on) < 3:
             return []
         rel = self.starts[on] - self.starts[j]
@@ -563,12 +561,8 @@ class PathField:
         map (turned 12 degrees for 30) settled the match's end 6 px off the head's turn, and the
         head was drawn twice."""
         start = self.starts[j]
-        h, w = self.gx.shape
-        x, y = int(round(start[0])), int(round(start[1]))
-        if not (0 <= y < h and 0 <= x < w):
-            return False
         for mask, src, dst, linear in shapes:
-            if mask[y, x]:
+            if self._inside(mask, start):
                 lands = dst + np.asarray(linear, np.float64) @ (start - src)
                 if np.hypot(*(lands - self.ends[j])) >= _SETTLE_PX:
                     self._settle(j, lands)
@@ -684,14 +678,10 @@ class PathField:
         self.settled.append((j, float(np.hypot(*move))))
 
     @staticmethod
-    def _holds_point(mask: np.ndarray, points: np.ndarray) -> bool:
-        """Whether one of `points` lies in `mask`."""
-        h, w = mask.shape
-        for x, y in points:
-            xi, yi = int(round(x)), int(round(y))
-            if 0 <= yi < h and 0 <= xi < w and mask[yi, xi]:
-                return True
-        return False
+    def _inside(mask: np.ndarray, point: np.ndarray) -> bool:
+        """Whether the pixel nearest `point` (x, y) is in the frame and in `mask`."""
+        x, y = int(round(float(point[0]))), int(round(float(point[1])))
+        return 0 <= y < mask.shape[0] and 0 <= x < mask.shape[1] and bool(mask[y, x])
 
     def _map_motion(self, src: np.ndarray, dst: np.ndarray, linear: np.ndarray,
                     where: np.ndarray | None = None) -> np.ndarray:
@@ -719,9 +709,9 @@ class PathField:
     @staticmethod
     def _connected(mask: np.ndarray, point: np.ndarray) -> np.ndarray | None:
         """The pixels of `mask` connected to `point` (8-way), or None when `point` is not one."""
-        x, y = int(round(point[0])), int(round(point[1]))
-        if not (0 <= y < mask.shape[0] and 0 <= x < mask.shape[1]) or not mask[y, x]:
+        if not PathField._inside(mask, point):
             return None
+        x, y = int(round(float(point[0]))), int(round(float(point[1])))
         labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)[1]
         return labels == labels[y, x]
 
