@@ -1,10 +1,11 @@
-"""Resizing a time-t motion from the engine's work scale to the keys' size (fields.resize_motion)."""
+"""Resizing a time-t motion from the engine's work scale to the keys' size (fields.resize_motion), and
+motion lengths that do not depend on where an array lies in memory (fields.length)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from inbetweener.engines.flowlib.fields import resize_flow, resize_motion
+from inbetweener.engines.flowlib.fields import length, resize_flow, resize_motion
 
 
 def _block_motion(h: int = 40, w: int = 60) -> tuple[np.ndarray, np.ndarray]:
@@ -57,3 +58,22 @@ def test_keys_smaller_than_the_work_scale_take_one_surfaces_motion_too():
         assert np.all(np.isclose(out[..., 0], 0.0, atol=1e-4) | np.isclose(out[..., 0], block, atol=1e-4))
     # At 7 px across the block moves 1.2 px: a mix reads within a pixel of either surface.
     np.testing.assert_array_equal(resize_motion(to, move, 7, 5), resize_flow(to, 7, 5))
+
+
+def _placed_at(array: np.ndarray, offset: int) -> np.ndarray:
+    """A copy of `array` whose data starts `offset` bytes past a 64-byte boundary."""
+    buffer = np.empty(array.nbytes + 128, np.uint8)
+    start = (-buffer.ctypes.data) % 64 + offset
+    placed = buffer[start:start + array.nbytes].view(array.dtype).reshape(array.shape)
+    placed[...] = array
+    return placed
+
+
+def test_a_motion_length_is_the_same_wherever_the_motion_lies_in_memory():
+    # cv2.magnitude's vector and scalar code round differently, so lengths changed in the last
+    # bit with the buffer's alignment, and the engine's frames with what the process made before.
+    motion = (np.random.default_rng(3).standard_normal((37, 53, 2)) * 20).astype(np.float32)
+    lengths = [length(_placed_at(motion, offset)) for offset in range(0, 64, 4)]
+    assert all(np.array_equal(lengths[0], other) for other in lengths[1:])
+    exact = np.hypot(motion[..., 0].astype(np.float64), motion[..., 1].astype(np.float64))
+    assert np.abs(lengths[0] - exact).max() <= 1e-6 * exact.max()

@@ -23,9 +23,15 @@ def warp(image: np.ndarray, flow: np.ndarray, gx: np.ndarray, gy: np.ndarray,
 
 
 def length(motion: np.ndarray) -> np.ndarray:
-    """(H, W) float32: the length of each vector of a float32 motion (H, W, 2) (cv2.magnitude;
-    numpy's einsum over a last axis of two is some six times slower)."""
-    return cv2.magnitude(motion[..., 0], motion[..., 1])
+    """(H, W) float32: the length of each vector of a float32 motion (H, W, 2). Not cv2.magnitude:
+    its vector and scalar code round differently, so a vector's length changed in the last bit
+    with where the array lay in memory, and a frame with what the process had made before it
+    (through thresholds, by up to a level); squares, a sum and a square root round alike on
+    every path. (numpy's einsum over a last axis of two is some six times slower.)"""
+    x, y = motion[..., 0], motion[..., 1]
+    out = x * x
+    out += y * y
+    return np.sqrt(out, out=out)
 
 
 def squared_length(motion: np.ndarray) -> np.ndarray:
@@ -114,7 +120,7 @@ def resize_motion(to: np.ndarray, move: np.ndarray, width: int, height: int) -> 
     for interpolation in (cv2.INTER_LINEAR, cv2.INTER_NEAREST):
         there = _remap_points(move, map_x, map_y, interpolation) * unit
         there += candidates
-        fit = cv2.magnitude(there[..., 0], there[..., 1])
+        fit = length(there)
         miss = fit if miss is None else np.minimum(miss, fit)
     # The mix must fit clearly better (a smooth, steep motion such as a zoom): `move` is itself
     # mixed where it is read across a seam, and there the mix can tie with a surface's motion.
