@@ -65,19 +65,24 @@ def _regions(rgb: np.ndarray) -> tuple[np.ndarray, ...]:
 def _describe(rgb: np.ndarray, labels: np.ndarray, count: int) -> tuple[np.ndarray, ...]:
     """Labels (H, W) and per label: area, centroid (x, y), mean colour, the lengths of the principal
     axes (square roots of the second moments' eigenvalues: a rotation-free description of the
-    shape), whether it is flat paint, and the major axis's direction."""
-    colour = rgb.astype(np.float32)
+    shape), whether it is flat paint, and the major axis's direction. Label 0 (edges and lines,
+    or what lies outside the shapes) is no region: only its area is counted."""
     flat_labels = labels.ravel()
     areas = np.bincount(flat_labels, minlength=count).astype(np.float64)
+    # The sums run over the regions' pixels only: label 0 is most of the frame as a rule, and
+    # summing into one bin over and over is what a bincount is slowest at.
+    inside = np.flatnonzero(flat_labels)
+    owner = flat_labels[inside]
 
     def label_mean(values: np.ndarray) -> np.ndarray:
-        return np.bincount(flat_labels, values.ravel().astype(np.float64), count) / np.maximum(areas, 1.0)
+        return np.bincount(owner, values.astype(np.float64), count) / np.maximum(areas, 1.0)
 
-    means = np.stack([label_mean(colour[..., c]) for c in range(3)], axis=1)
-    squares = np.stack([label_mean(colour[..., c] ** 2) for c in range(3)], axis=1)
+    colour = rgb.reshape(-1, rgb.shape[-1])[inside].T.astype(np.float32)  # (3, regions' pixels)
+    means = np.stack([label_mean(colour[c]) for c in range(3)], axis=1)
+    squares = np.stack([label_mean(colour[c] ** 2) for c in range(3)], axis=1)
     # Smooth shading is not paint: such regions drift with the light, not with the object.
     paint = np.sqrt(np.maximum(squares - means ** 2, 0.0)).mean(axis=1) <= _PAINT_SPREAD
-    ys, xs = np.mgrid[:labels.shape[0], :labels.shape[1]].astype(np.float64)
+    ys, xs = (v.astype(np.float64) for v in np.divmod(inside, labels.shape[1]))
     cx, cy = label_mean(xs), label_mean(ys)
     mxx, myy, mxy = label_mean(xs * xs) - cx * cx, label_mean(ys * ys) - cy * cy, label_mean(xs * ys) - cx * cy
     half_trace = 0.5 * (mxx + myy)
