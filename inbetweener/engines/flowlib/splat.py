@@ -224,7 +224,7 @@ def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None =
         den = cv2.blur(source[box], (k, k))
         fill = holes[box] & (den > 1e-3)
         if fill.any():  # (the numerator is summed only when some hole is within reach)
-            num = _box_sum(weighted[box], k)
+            num = cv2.blur(weighted[box], (k, k))
             values = num[fill] / den[fill][:, None]
             out[box][fill] = values
             weighted[box][fill] = values  # filled pixels join as weight-1 sources
@@ -235,11 +235,3 @@ def fill_holes(field: np.ndarray, weight: np.ndarray, known: np.ndarray | None =
         radius *= 4
     return out
 
-
-def _box_sum(image: np.ndarray, k: int) -> np.ndarray:
-    """cv2.blur with a k x k box, at most four channels at a time (more take a path over twice as
-    slow per channel)."""
-    if image.shape[2] <= 4:
-        return cv2.blur(image, (k, k))
-    return np.dstack([cv2.blur(np.ascontiguousarray(image[..., i:i + 4]), (k, k))
-                      for i in range(0, image.shape[2], 4)])
