@@ -133,7 +133,8 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
     """
     splat_a, splat_b, splat_share = (np.asarray(x, np.float32) for x in splatted)
     to_a, to_b, share = splat_a.copy(), splat_b.copy(), splat_share.copy()
-    own = window_difference(warp(key_a, splat_a, gx, gy), warp(key_b, splat_b, gx, gy))
+    splat_read = (warp(key_a, splat_a, gx, gy), warp(key_b, splat_b, gx, gy))
+    own = window_difference(*splat_read)
     best = own - np.float32(_MARGIN)
     best[own < _GOOD_ENOUGH] = -np.inf
     if locked is not None:
@@ -152,6 +153,7 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
             inner = (slice(y0 - top, tile[0].stop - top), slice(x0 - left, tile[1].stop - left))
             picked = _pick_within(key_a, key_b, gx[outer], gy[outer],
                                   (splat_a[outer], splat_b[outer], splat_share[outer]),
+                                  (splat_read[0][outer], splat_read[1][outer]),
                                   [(cand_a[outer], cand_b[outer]) for cand_a, cand_b in others], other_share,
                                   best[outer].copy(), textures, None if reads is None else reads.part(outer),
                                   None if uncovered is None else uncovered[outer])
@@ -162,15 +164,16 @@ def pick_motion(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nda
 
 def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.ndarray,
                  splatted: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 splat_read: tuple[np.ndarray, np.ndarray],
                  others: list[tuple[np.ndarray, np.ndarray]], other_share: float, best: np.ndarray,
                  textures: tuple[np.ndarray, np.ndarray] | None,
                  reads: CandidateReads | None = None,
                  uncovered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """pick_motion over one part of the frame (`gx`, `gy`, the motions, `best`, the mismatch a
-    candidate must beat, `reads` and `uncovered` cut to it; the keys and `textures` whole)."""
+    """pick_motion over one part of the frame (`gx`, `gy`, the motions, the keys as the splat reads
+    them, `best`, the mismatch a candidate must beat, `reads` and `uncovered` cut to it; the keys
+    and `textures` whole)."""
     splat_a, splat_b, splat_share = splatted
     to_a, to_b, share = (x.copy() for x in splatted)
-    splat_read = (warp(key_a, splat_a, gx, gy), warp(key_b, splat_b, gx, gy))
     if uncovered is not None and not uncovered.any():
         uncovered = None
     seen_is_a = None if uncovered is None else splat_share >= 0.5
