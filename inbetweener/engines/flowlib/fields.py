@@ -23,12 +23,16 @@ def warp(image: np.ndarray, flow: np.ndarray, gx: np.ndarray, gy: np.ndarray,
 
 
 def length(motion: np.ndarray) -> np.ndarray:
-    """(H, W) float32: the length of each vector of a float32 motion (H, W, 2). Not cv2.magnitude:
-    its vector and scalar code round differently, so a vector's length changed in the last bit
-    with where the array lay in memory, and a frame with what the process had made before it
-    (through thresholds, by up to a level); squares, a sum and a square root round alike on
-    every path. (numpy's einsum over a last axis of two is some six times slower.)"""
-    x, y = motion[..., 0], motion[..., 1]
+    """(H, W) float32: the length of each vector of a float32 motion (H, W, 2) (see hypot)."""
+    return hypot(motion[..., 0], motion[..., 1])
+
+
+def hypot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """sqrt(x^2 + y^2) per element, float32 like its inputs. Not cv2.magnitude: its vector and
+    scalar code round differently, so a vector's length changed in the last bit with where the
+    arrays lay in memory, and a frame with what the process had made before it (through
+    thresholds, by up to a level); squares, a sum and a square root round alike on every path.
+    (numpy's einsum over a last axis of two is some six times slower.)"""
     out = x * x
     out += y * y
     return np.sqrt(out, out=out)

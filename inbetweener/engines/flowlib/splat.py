@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from inbetweener.engines.flowlib.fields import length
+from inbetweener.engines.flowlib.fields import hypot
 
 HOLE = 0.05  # splat count below which a pixel received nothing from that key
 _TEXTURE_STD = 6.0  # grey levels of local standard deviation at which paint counts as textured
@@ -32,8 +32,9 @@ _CRACK_LINES = (np.ones((1, _CRACK_SPAN), np.uint8), np.ones((_CRACK_SPAN, 1), n
 
 def relative_motion(flow: np.ndarray) -> np.ndarray:
     """Per pixel, how far the motion is from the dominant (median) motion, in px."""
-    dominant = np.median(flow[::4, ::4].reshape(-1, 2), axis=0)  # a sample is plenty for the median
-    return length(flow - dominant.astype(np.float32))
+    dominant = np.median(flow[::4, ::4].reshape(-1, 2), axis=0).astype(np.float32)  # a sample is plenty
+    # Component by component: numpy subtracts a pair from each pixel's pair some five times slower.
+    return hypot(flow[..., 0] - dominant[0], flow[..., 1] - dominant[1])
 
 
 def texture(colour: np.ndarray) -> np.ndarray:
