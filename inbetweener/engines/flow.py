@@ -35,6 +35,7 @@ from inbetweener.engines.flowlib.candidates import (
 )
 from inbetweener.engines.flowlib.dense import bidirectional_flow, colour_match, consistency, guide_image
 from inbetweener.engines.flowlib.fields import (
+    as_pairs,
     pixel_grid,
     premultiply,
     resize_flow,
@@ -749,7 +750,7 @@ class _Synthesizer:
                 best_err = err
             else:
                 better = err < best_err
-                np.copyto(best, current, where=better[..., None])
+                np.copyto(as_pairs(best), as_pairs(current), where=better)
                 np.minimum(best_err, err, out=best_err)
             current = nxt
         return best, best_err
@@ -863,7 +864,7 @@ class _Synthesizer:
         # painted in would erase it (bench/limbs.py: ink IoU 0.816 -> 0.813 with it).
         lost = None
         if not self.line_art:
-            lost = (miss_a > _LOST_PX2) & (miss_b > _LOST_PX2) & (to_a == splatted).all(axis=2)
+            lost = (miss_a > _LOST_PX2) & (miss_b > _LOST_PX2) & (as_pairs(to_a) == as_pairs(splatted))
             lost = lost if lost.any() else None
         del splatted
         # A share that jumps from pixel to pixel cuts an outline into fragments of either key

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from inbetweener.engines.flowlib.fields import warp, within
+from inbetweener.engines.flowlib.fields import as_pairs, warp, within
 
 # Window (px at work scale) over which a candidate's mismatch is averaged.
 _WINDOW = 7
@@ -197,8 +197,8 @@ def _pick_within(key_a: np.ndarray, key_b: np.ndarray, gx: np.ndarray, gy: np.nd
             same_surface = uncovered if same_surface is None else same_surface | uncovered
         if not better.any():
             continue
-        np.copyto(to_a, cand_a, where=better[..., None])
-        np.copyto(to_b, cand_b, where=better[..., None])
+        np.copyto(as_pairs(to_a), as_pairs(cand_a), where=better)
+        np.copyto(as_pairs(to_b), as_pairs(cand_b), where=better)
         share[better] = other_share
         if same_surface is not None:
             mended = better & same_surface

@@ -38,6 +38,15 @@ def hypot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.sqrt(out, out=out)
 
 
+def as_pairs(motion: np.ndarray) -> np.ndarray:
+    """A float32 motion (..., 2) seen as complex64 (...), one element per vector, sharing its
+    memory: numpy's masked copies, selections and comparisons over a last axis of two run some
+    two to fifteen times slower than over one element a vector."""
+    if motion.dtype != np.float32 or motion.shape[-1] != 2:
+        raise TypeError(f"as_pairs takes a float32 motion (..., 2), not {motion.dtype} {motion.shape}")
+    return motion.view(np.complex64)[..., 0]
+
+
 def squared_length(motion: np.ndarray) -> np.ndarray:
     """(H, W): the squared length of each vector of a motion (H, W, 2)."""
     x, y = motion[..., 0], motion[..., 1]
