@@ -28,11 +28,11 @@ def length(motion: np.ndarray) -> np.ndarray:
 
 
 def hypot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """sqrt(x^2 + y^2) per element, float32 like its inputs. Not cv2.magnitude: its vector and
-    scalar code round differently, so a vector's length changed in the last bit with where the
-    arrays lay in memory, and a frame with what the process had made before it (through
-    thresholds, by up to a level); squares, a sum and a square root round alike on every path.
-    (numpy's einsum over a last axis of two is some six times slower.)"""
+    """sqrt(x^2 + y^2) per element, float32 like its inputs. Not cv2.magnitude: its result changed
+    in the last bit with how its two inputs lay in memory (their alignment picks its code path),
+    and through the engine's thresholds a frame changed with what the process had made before it
+    (by up to a level). Squares, a sum and a square root round alike on every path. (numpy's
+    einsum over a last axis of two is some six times slower.)"""
     out = x * x
     out += y * y
     return np.sqrt(out, out=out)
