@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from inbetweener.engines.flowlib.fields import length, pixel_grid, squared_length, warp
+from inbetweener.engines.flowlib.fields import as_pairs, length, pixel_grid, squared_length, warp
 from inbetweener.engines.flowlib.parallel import both
 
 # Window (px at work scale) over which candidate flows compare their warping error.
@@ -76,9 +76,9 @@ def fuse_candidates(candidates: list[np.ndarray], guide_a: np.ndarray, guide_b: 
     errors = np.stack([photometric_error(guide_a, guide_b, f, gx, gy)
                        + _MOTION_BIAS * length(f) for f in candidates])
     best = np.argmin(errors, axis=0)
-    out = candidates[0].copy()
+    out = np.array(candidates[0], np.float32)  # a copy
     for i, cand in enumerate(candidates[1:], start=1):
-        out[best == i] = cand[best == i]
+        np.copyto(as_pairs(out), as_pairs(np.ascontiguousarray(cand, np.float32)), where=best == i)
     return out
 
 
