@@ -773,8 +773,8 @@ class _Synthesizer:
         # Where one key's splat left a hole, borrow the other's motion under constant velocity.
         hole_a = (count_a < HOLE) & (count_b >= HOLE)
         hole_b = (count_b < HOLE) & (count_a >= HOLE)
-        to_a[hole_a] = to_b[hole_a] * np.float32(-t / (1.0 - t))
-        to_b[hole_b] = to_a[hole_b] * np.float32(-(1.0 - t) / t)
+        np.copyto(as_pairs(to_a), as_pairs(to_b * np.float32(-t / (1.0 - t))), where=hole_a)
+        np.copyto(as_pairs(to_b), as_pairs(to_a * np.float32(-(1.0 - t) / t)), where=hole_b)
         to_a = resize_flow(fill_holes(to_a, np.where(hole_a, 1.0, count_a)), w, h)
         to_b = resize_flow(fill_holes(to_b, np.where(hole_b, 1.0, count_b)), w, h)
         seen = []
