@@ -397,7 +397,7 @@ class PathField:
             # beyond 35% does. No spatial blur: bends are large, so a soft spatial edge smears the
             # object's rim between the chord and the arc, and a leak onto static neighbours tears them.
             scale = max(float(np.hypot(*disp[j])), 8.0)
-            miss = np.hypot(flow[..., 0] - np.float32(disp[j, 0]), flow[..., 1] - np.float32(disp[j, 1]))
+            miss = self._misses(flow, disp[j])
             basis[j] *= np.clip((0.35 * scale - miss) / (0.2 * scale), 0.0, 1.0)
             kernel[:, j] = sample_points(basis[j][..., None], centres)[:, 0]
         inverse = np.linalg.inv(kernel + _RIDGE * np.eye(n))
@@ -678,9 +678,14 @@ class PathField:
         self.settled.append((j, float(np.hypot(*move))))
 
     @staticmethod
+    def _pixel(point: np.ndarray) -> tuple[int, int]:
+        """The (x, y) of the pixel nearest `point`."""
+        return int(round(float(point[0]))), int(round(float(point[1])))
+
+    @staticmethod
     def _inside(mask: np.ndarray, point: np.ndarray) -> bool:
         """Whether the pixel nearest `point` (x, y) is in the frame and in `mask`."""
-        x, y = int(round(float(point[0]))), int(round(float(point[1])))
+        x, y = PathField._pixel(point)
         return 0 <= y < mask.shape[0] and 0 <= x < mask.shape[1] and bool(mask[y, x])
 
     def _map_motion(self, src: np.ndarray, dst: np.ndarray, linear: np.ndarray,
@@ -711,7 +716,7 @@ class PathField:
         """The pixels of `mask` connected to `point` (8-way), or None when `point` is not one."""
         if not PathField._inside(mask, point):
             return None
-        x, y = int(round(float(point[0]))), int(round(float(point[1])))
+        x, y = PathField._pixel(point)
         labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)[1]
         return labels == labels[y, x]
 
