@@ -518,8 +518,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     made = moved = 0
     notes: list[str] = []  # what the engines made of the drawings, said at the end
 
-    def run(job: SegmentJob) -> tuple[list[JobFrame], dict[int, Any]]:
-        """The job's frames and the paths its engine followed in place of the segment's."""
+    def run(job: SegmentJob, stop_when_followed: bool) -> tuple[list[JobFrame], dict[int, Any]]:
+        """The job's frames and the paths its engine followed in place of the segment's; with
+        `stop_when_followed`, the job is cancelled as soon as the engine says it followed some
+        (frames made from ends placed off would only be made again from the moved ends)."""
         done, followed = [], {}
         for item in run_job(job):
             if isinstance(item, JobFrame):
@@ -531,25 +533,29 @@ def cmd_render(args: argparse.Namespace) -> int:
                 if item.note:
                     notes.append(f"segment {job.segment + 1}: {item.message}")
                 followed.update(item.followed)
+                if stop_when_followed and item.followed:
+                    break
         return done, followed
 
     try:
         for job in jobs:
-            done, followed = run(job)
+            done, followed = run(job, args.move_path_ends)
             command = None
             if followed and args.move_path_ends:
                 keep = FollowedPaths(job.segment, job.request.paths, tuple(sorted(followed.items())))
                 command = keep.command(project)
             if command is not None:
-                # The frames were made with the ends placed off (and followed to the match): made
-                # again from the moved paths, they are current with what the project now holds.
+                # The job stopped where the engine followed the ends placed off to their match: the
+                # frames are made (once) from the moved paths, current with what the project holds.
                 project, _ = apply(project, command)
                 moved += len(followed)
+                bar.update(-len(done))  # (frames an engine made before it said so are made again)
                 job = plan_segment(project, job.segment, engine=args.engine, options=options)
-                bar.total += len(job.frames)
                 notes.append(f"segment {job.segment + 1}: moved {len(followed)} path end(s) onto the match "
-                             "and generated it again")
-                done, _ = run(job)
+                             "and generated it from them")
+                done, _ = run(job, False)
+            elif len(done) < len(job.frames):  # stopped, yet nothing to move: the frames are made in full
+                done, _ = run(job, False)
             if done:
                 project, _ = apply(project, frames_command(done, fingerprint=job.fingerprint))
                 made += len(done)

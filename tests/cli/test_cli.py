@@ -757,12 +757,25 @@ def test_tween_refuses_a_save_paths_file_it_cannot_write_before_any_work(keys, t
         assert not out.exists()
 
 
-def test_render_moves_path_ends_onto_their_match_and_makes_the_frames_from_them(tmp_path: Path, capsys) -> None:
+def test_render_moves_path_ends_onto_their_match_and_makes_the_frames_from_them(tmp_path: Path, capsys,
+                                                                               monkeypatch) -> None:
     # The same ball, its path's end 4 px right and 4 px down of the landed ball, in a project:
     # render --move-path-ends keeps the end the engine followed (as the editor's Move path ends
     # does) and the saved frames are current with the moved path, not stale.
+    import inbetweener.jobs as jobs
     from inbetweener.io.project_file import load_project
     from inbetweener.model.fingerprint import stale_frames
+
+    made: list[int] = []  # every frame an engine made, in order
+    run_job = jobs.run_job
+
+    def counted(job):
+        for item in run_job(job):
+            if isinstance(item, jobs.JobFrame):
+                made.append(item.frame)
+            yield item
+
+    monkeypatch.setattr(jobs, "run_job", counted)
 
     samples, exact, sloppy = _sloppy_ball_paths(tmp_path)
     proj = tmp_path / "ball.ibw"
@@ -771,11 +784,14 @@ def test_render_moves_path_ends_onto_their_match_and_makes_the_frames_from_them(
     assert main(["render", str(proj), "--move-path-ends"]) == 0
     out = capsys.readouterr().out
     assert "moved 1 path end(s) onto their match" in out.splitlines()[0]
-    assert "segment 1: moved 1 path end(s) onto the match and generated it again" in out
+    assert "segment 1: moved 1 path end(s) onto the match and generated it from them" in out
     project = load_project(proj)
     path = project.segment(0).settings.paths[0]
     assert path.start == exact.start and np.hypot(*np.subtract(path.end, exact.end)) <= 1.5
     assert len(project.segment(0).frames) == 2 and stale_frames(project, 0) == ()
-    # Rendered again, there is nothing left to move.
+    # The first run stopped where the engine said it followed the end: each frame was made once.
+    assert made == [1, 2]
+    # Rendered again, there is nothing left to move, and the frames are made in full.
     assert main(["render", str(proj), "--move-path-ends"]) == 0
     assert "no path end to move" in capsys.readouterr().out
+    assert made == [1, 2, 1, 2] and stale_frames(load_project(proj), 0) == ()
