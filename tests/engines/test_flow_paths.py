@@ -659,6 +659,29 @@ def test_a_line_art_path_end_placed_off_gives_the_frames_of_the_exact_one_and_sa
     assert np.abs(frames[0].astype(float) - frames[1]).max() <= 40  # (held off the match: 200 and more)
 
 
+@pytest.mark.parametrize("ink", [True, False])
+def test_an_autopilot_match_beside_a_drawn_curved_path_leaves_the_shape_on_the_arc(ink):
+    # The autopilot's match on a drawing the animator sent along a curved, eased arc is a straight
+    # path a few px from the arc's start. Pinned and bent as its own, its chord fought the arc at
+    # time t: on line art (no carried shape to take it over) the drawing smeared 95 px off its
+    # path (bench/paths.py with the autopilot on). It follows the drawn path's motion instead.
+    a, b = _ink_mark((70, 90)), _ink_mark((180, 70))
+    if not ink:  # the same drawing filled in, on paint
+        a, b = (np.where(k[..., :1] < 128, k, (90, 160, 220, 255)).astype(np.uint8) for k in (a, b))
+    curve = BezierChain.from_segments([CubicBezier((70.0, 90.0), (80.0, 10.0), (160.0, 0.0), (180.0, 70.0))])
+    drawn = MotionPath(curve, Timing.preset("ease-in-out"))
+    match = MotionPath.straight((77.0, 84.0), (187.0, 64.0), proposed=True)
+    template = a[72:109, 52:89, :3]
+    times = (0.25, 0.5, 0.75)
+    request = TweenRequest(a, b, times, paths=(drawn, match), options={"line_art": "on" if ink else "off"})
+    frames = [f.image for f in FlowEngine().tween(request) if isinstance(f, TweenFrame)]
+    for t, frame in zip(times, frames, strict=True):
+        res = cv2.matchTemplate(frame[..., :3], template, cv2.TM_SQDIFF)
+        x, y = cv2.minMaxLoc(res)[2]
+        found = np.array([x + 18.0, y + 18.0])
+        assert np.hypot(*(found - np.asarray(drawn.position(t)).reshape(2))) <= 2.0, (t, found)
+
+
 def _small_sprite_far_on_a_large_frame(ink: bool, size: float) -> tuple[np.ndarray, np.ndarray, MotionPath, np.ndarray]:
     """1600 x 1200 keys times `size` (worked at 1024 x 768): a 40-px sprite, textured or drawn,
     carried 600 px (times `size`) along a looping arc over a textured (or sketched) ground; the

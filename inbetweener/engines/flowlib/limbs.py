@@ -232,15 +232,18 @@ class Limbs:
         return x, y
 
 
-def find_limbs(track: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray) -> Limbs | None:
+def find_limbs(track: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray,
+               skip: frozenset[int] = frozenset()) -> Limbs | None:
     """The bones between the paths' points given where they are over time (`track`: (k, n, 2) at
     work scale, first on key A, last on key B, a few times between) and each key's darkness
-    (H, W) in [0, 1]; None when no two points that swing apart share a stroke in both keys."""
+    (H, W) in [0, 1], no bone ending on the points `skip` holds; None when no two points that
+    swing apart share a stroke in both keys."""
     starts, ends = track[0], track[-1]
     if len(starts) < 2:
         return None
     found = [_Strokes(starts, ink_a), _Strokes(ends, ink_b)]
-    pairs = _limb_chains(track, sorted(set(found[0].pairs) & set(found[1].pairs)))
+    shared = set(found[0].pairs) & set(found[1].pairs)
+    pairs = _limb_chains(track, sorted(p for p in shared if not skip & set(p)))
     if not pairs:
         return None
     keys = [f.owner(pairs, points) for f, points in zip(found, (starts, ends), strict=True)]

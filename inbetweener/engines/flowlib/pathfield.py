@@ -82,6 +82,10 @@ _GUIDE_MATCH = 0.8
 # point (exact there).
 _PIN_WORSE = 8.0
 _PIN_HOLD = 2.0
+# An autopilot proposal that starts within _DEFER_REACH pin widths (_pin_sigma) of a drawn path's
+# start, its displacement within _DEFER_SHARE of that path's, follows the drawn path's motion.
+_DEFER_REACH = 2.0
+_DEFER_SHARE = 0.35
 
 
 def _gaussian_basis(centres: np.ndarray, sigma: float, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
@@ -201,8 +205,10 @@ class PathField:
         self.limbs: Limbs | None = None
         # (path index, px at the keys' scale) of each path whose end was settled onto its shape's match.
         self.settled: list[tuple[int, float]] = []
-        # The proposals that start on a shape a drawn path carries (see _follow_drawn_shape).
-        self._followers: set[int] = set()
+        # The proposals the drawn paths' motion takes along: those that start by a drawn path's
+        # start and move like it (see _deferring), and those on a shape a drawn path carries (see
+        # _follow_drawn_shape). They pin, bend and carry nothing of their own.
+        self._followers: set[int] = self._deferring()
         # keep_points' Gaussian bases round the paths' starts and ends, for one field size.
         self._keep_basis: tuple[tuple[int, int], list] | None = None
 
@@ -217,6 +223,24 @@ class PathField:
     def _kernel(self, centres: np.ndarray, sigma: float) -> np.ndarray:
         d2 = np.sum((centres[:, None, :] - centres[None, :, :]) ** 2, axis=2)
         return np.exp(-0.5 * d2 / sigma ** 2)
+
+    def _deferring(self) -> set[int]:
+        """The proposals that start within _DEFER_REACH pin widths of a drawn path's start and
+        move like it (their displacements differ by at most _DEFER_SHARE of its, or of 8 px): the
+        same motion, already the animator's. Kept, a straight proposal on a sprite the animator
+        sent along a curved arc pulled it onto its chord a few px from the arc's pin (on line art,
+        with no carried shape to take it over: the sprite smeared 95 px off its path)."""
+        near = _DEFER_REACH * self._pin_sigma()
+        out = set()
+        for j in np.flatnonzero(~self.drawn):
+            for i in np.flatnonzero(self.drawn):
+                disp = self.ends[i] - self.starts[i]
+                differ = np.hypot(*(self.ends[j] - self.starts[j] - disp))
+                if np.hypot(*(self.starts[j] - self.starts[i])) <= near and \
+                        differ <= _DEFER_SHARE * max(float(np.hypot(*disp)), 8.0):
+                    out.add(int(j))
+                    break
+        return out
 
     def _unboned(self) -> np.ndarray:
         """Indices of the paths the flow must be steered to: all but the bone ends no other stroke
@@ -352,6 +376,8 @@ class PathField:
         half = max(_STROKE_MIN_PATCH, round(_STROKE_PATCH * self.extent)) // 2
         reach = max(int(_SETTLE_MIN_REACH), round(_STROKE_REACH * self.extent))
         for j in range(len(self.paths)):
+            if j in self._followers:
+                continue
             found = _stroke_match(ink_a, ink_b, self.starts[j], self.ends[j], half, reach)
             if found is None:
                 continue
@@ -364,7 +390,7 @@ class PathField:
         """Line art: the strokes that join two paths' points in both keys become bones (limbs.py),
         given each key's darkness at work scale."""
         track = np.stack([self.positions(t) for t in (0.0, 0.25, 0.5, 0.75, 1.0)])
-        self.limbs = find_limbs(track, ink_a, ink_b)
+        self.limbs = find_limbs(track, ink_a, ink_b, frozenset(self._followers))
 
     def reach(self) -> tuple[np.ndarray, np.ndarray]:
         """Where the paths steer the motion: (H, W) weights over A's and over B's pixels, > 0
@@ -432,8 +458,15 @@ class PathField:
                     self._bodies.append(_Body(j, body_a, body_b, None, None, None))
         if not curved:
             return
-        self._bend_a = self._bend_basis(flow_ab, self.starts, self.ends - self.starts)
-        self._bend_b = self._bend_basis(flow_ba, self.ends, self.starts - self.ends)
+        own = self._bending()
+        self._bend_a = self._bend_basis(flow_ab, self.starts[own], (self.ends - self.starts)[own])
+        self._bend_b = self._bend_basis(flow_ba, self.ends[own], (self.starts - self.ends)[own])
+
+    def _bending(self) -> np.ndarray:
+        """Indices of the paths whose points bend the motion at time t: all but the followers
+        (a follower's straight chord beside the curved arc of the path it follows tore the shape
+        between them)."""
+        return np.array([i for i in range(len(self.paths)) if i not in self._followers], int)
 
     def carried(self, flow_ab: np.ndarray, flow_ba: np.ndarray, colours: tuple[np.ndarray, np.ndarray],
                 trust: tuple[np.ndarray, np.ndarray], regions: RegionMotion | None = None) -> list[Carried] | None:
@@ -749,7 +782,8 @@ class PathField:
             return None, None
         values = self.bend_values(t)
         if self._bend_a is not None and self._bend_b is not None:
-            fields = [_combine(inverse @ values, basis) for inverse, basis in (self._bend_a, self._bend_b)]
+            own = values[self._bending()]
+            fields = [_combine(inverse @ own, basis) for inverse, basis in (self._bend_a, self._bend_b)]
         else:
             fields = [np.zeros(self.gx.shape + (2,), np.float32) for _ in range(2)]
         for body in self._bodies:
