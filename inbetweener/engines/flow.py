@@ -115,6 +115,8 @@ _GROUND_DIFF = 30.0
 _GROUND_STEPS = 4
 _GROUND_NEAR = 2
 _STILL_PX = 1.0
+# An autopilot match starting within this many px of a path's start is that path's (see _new_matches).
+_SAME_MATCH_PX = 2.0
 # Frames made at once by default (see _frame_workers).
 _MAX_FRAME_WORKERS = 4
 
@@ -124,8 +126,8 @@ class FlowEngine:
     options: ClassVar[tuple[EngineOption, ...]] = (
         EngineOption("line_art", "auto", "keep ink strokes single and crisp (auto: detect sparse dark "
                      "strokes on a light ground)", choices=("auto", "on", "off")),
-        EngineOption("autopilot", False, "add matched feature points (SIFT) as straight paths where the "
-                     "optical flow misses them", choices=(False, True)),
+        EngineOption("autopilot", True, "follow matched feature points (SIFT) as straight paths where the "
+                     "optical flow misses them (large or turning motion)", choices=(False, True)),
         EngineOption("quality", "medium", "optical flow effort (fast also builds each frame's motion "
                      "at half size)", choices=("fast", "medium", "high")),
         EngineOption("max_flow_size", 1024, "longest side (px) the motion is estimated at; larger "
@@ -154,6 +156,14 @@ class FlowEngine:
         for i, image in enumerate(_in_order(synth.frame, request.times, workers)):
             yield TweenFrame(i, image)
             yield Progress(0.4 + 0.6 * (i + 1) / n, f"frame {i + 1} of {n}")
+
+
+def _new_matches(proposed: Sequence[MotionPath], paths: Sequence[MotionPath]) -> list[MotionPath]:
+    """The autopilot's paths that start more than _SAME_MATCH_PX from every path's start (the
+    segment may hold the same matches already: the editor's Autopilot, tween --autopilot)."""
+    starts = np.array([p.start for p in paths], np.float64).reshape(-1, 2)
+    return [p for p in proposed
+            if not len(starts) or np.hypot(*(starts - np.asarray(p.start)).T).min() > _SAME_MATCH_PX]
 
 
 def _frame_workers(request: TweenRequest) -> int:
@@ -226,13 +236,17 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     sharpness = request.number("line_sharpness", 0.6, float, 0.0, 0.95)
     line_art = mode == "on" or (mode == "auto" and looks_like_line_art(request.key_a, request.key_b))
     paths = list(request.paths)
-    if _option_bool(request.option("autopilot", False)):
+    if _option_bool(request.option("autopilot", True)):
         from inbetweener.match import propose_paths
 
         yield Progress(0.05, "matching features")
-        proposal = propose_paths(request.key_a, request.key_b)
-        paths += proposal.paths
-        yield Progress(0.08, proposal.summary(), note=True)
+        # Matched at the flow's work scale (the flow could not place them finer).
+        proposal = propose_paths(request.key_a, request.key_b, max_side=max_side, at_once=at_once)
+        added = _new_matches(proposal.paths, paths)
+        paths += added
+        # Said when it changes the motion, or when asked for by name.
+        if added or "autopilot" in request.options:
+            yield Progress(0.08, proposal.summary(), note=True)
     width, height = request.size
     # Small keys are enlarged for the flow: DIS needs pyramid levels to follow large motions.
     scale = min(max(1.0, _MIN_FLOW_SIDE / max(width, height)), max_side / max(width, height))
