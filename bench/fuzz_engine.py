@@ -97,7 +97,7 @@ def case(rng: random.Random) -> tuple[TweenRequest, str]:
     if rng.random() < 0.2:
         options["threads"] = rng.choice([1, 2, 3])
     if rng.random() < 0.25:
-        options["autopilot"] = True
+        options["autopilot"] = False  # (on by default)
     if rng.random() < 0.2:  # the engine works below the keys' size (as on keys over 1024 px)
         options["max_flow_size"] = rng.choice([64, 100, 256])
     what = f"{w}x{h}, {len(paths)} path(s), {count} time(s), {options}"

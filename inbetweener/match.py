@@ -14,6 +14,8 @@ and a pin spreads the point's own motion round it (a path on the sample figure's
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from functools import partial
 from typing import NamedTuple
 
@@ -42,6 +44,10 @@ _FOLLOWED_PX = 4.0
 _FOLLOWED_WINDOW = 5
 _FLOW_SIDE = 1024
 _DIS_MIN_SIDE = 32  # OpenCV's DIS refuses (or crashes on) thinner images: no flow to judge by there
+# propose_paths keeps its last _ANSWERS_KEPT answers (by the keys' digest and its settings).
+_ANSWERS_KEPT = 4
+_ANSWERS: OrderedDict[tuple, Proposal] = OrderedDict()
+_ANSWERS_LOCK = threading.Lock()
 
 
 def _grey(rgba: np.ndarray) -> np.ndarray:
@@ -254,7 +260,33 @@ def propose_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8, max_
     paths (as autopilot_paths) for the reliable matches the dense flow misses, and the count of
     those it follows. With max_side, larger keys are matched scaled down to that long side (the
     engine's work scale: SIFT on a 1080p pair took 0.84 s); with `at_once`, the two keys'
-    features are found at the same time."""
+    features are found at the same time.
+
+    The last few answers are kept: a segment generated again (a path dragged, a frame redone)
+    asks again of the same keys."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=16)
+    for key in (key_a, key_b):
+        digest.update(repr((key.shape, key.dtype.str)).encode())
+        digest.update(np.ascontiguousarray(key).data)
+    asked = (digest.digest(), max_paths, max_side)
+    with _ANSWERS_LOCK:
+        if asked in _ANSWERS:
+            _ANSWERS.move_to_end(asked)
+            kept = _ANSWERS[asked]
+            return Proposal(list(kept.paths), kept.followed)  # (a list of its own for the caller)
+    answer = _propose(key_a, key_b, max_paths, max_side, at_once)
+    with _ANSWERS_LOCK:
+        _ANSWERS[asked] = Proposal(list(answer.paths), answer.followed)
+        while len(_ANSWERS) > _ANSWERS_KEPT:
+            _ANSWERS.popitem(last=False)
+    return answer
+
+
+def _propose(key_a: np.ndarray, key_b: np.ndarray, max_paths: int, max_side: int | None,
+             at_once: bool) -> Proposal:
+    """propose_paths, worked out."""
     grey_a, grey_b, scale = _greys(key_a, key_b, max_side)
     src, dst, margin = _reliable_matches(grey_a, grey_b, at_once)
     followed = followed_by_flow(grey_a, grey_b, src, dst)

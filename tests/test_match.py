@@ -165,3 +165,26 @@ def test_a_mirroring_model_is_told_from_a_turning_one():
     turn = np.vstack([cv2.getRotationMatrix2D((50, 50), 70, 1.3), [0, 0, 1]])
     flip = np.diag([-1.0, 1.0, 1.0]) @ turn
     assert not _mirrors(turn, points) and _mirrors(flip, points)
+
+
+def test_the_same_keys_asked_again_get_the_kept_answer_and_others_are_worked_out(monkeypatch):
+    # A segment generated again (a path dragged) asks the same keys: the answer is kept, not worked
+    # out again; other keys, or other settings, are.
+    from collections import OrderedDict
+
+    import inbetweener.match as match
+
+    monkeypatch.setattr(match, "_ANSWERS", OrderedDict())  # (earlier tests asked of these keys)
+    worked = []
+    propose = match._propose
+    monkeypatch.setattr(match, "_propose", lambda *args: worked.append(args[2:4]) or propose(*args))
+    a, b = _far_square()
+    first = match.propose_paths(a, b)
+    again = match.propose_paths(a.copy(), b.copy())
+    assert again == first and len(worked) == 1
+    again.paths.clear()  # the caller's own list: the kept answer is untouched
+    assert match.propose_paths(a, b) == first
+    match.propose_paths(a, b, max_paths=2)
+    b[0, 0] = (1, 2, 3, 255)
+    match.propose_paths(a, b)
+    assert worked == [(8, None), (2, None), (8, None)]
