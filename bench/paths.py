@@ -6,9 +6,9 @@ Synthetic cases with known ground truth: a textured sprite (colour variant) or a
 sketched) background. For each generated frame the sprite is found by template matching and its
 distance to path.position(t) is measured. Methods: the flow engine with the path, the same with the
 path's end dropped 4 px right and 4 px down of the sprite's match in key B (as a hand placing it
-might; still measured from the exact path), the path with the autopilot option on (its straight
-matches beside the arc must not pull the sprite off it), the flow engine without the path
-(path-blind), and the naive DIS baseline of shared/bench.
+might; still measured from the exact path), the path without the engine's autopilot (on by
+default: its straight matches beside the arc must not pull the sprite off it), the flow engine
+without the path (path-blind), and the naive DIS baseline of shared/bench.
 
 Usage: python bench/paths.py [--frames N] [--size WxH]
 """
@@ -135,7 +135,7 @@ def main() -> int:
     w, h = (int(v) for v in args.size.split("x"))
     k = args.frames + 1
     times = tuple(j / k for j in range(1, k))
-    methods = ("flow + path", "flow + path, its end 4 px off", "flow + path + autopilot", "flow, path-blind",
+    methods = ("flow + path", "flow + path, its end 4 px off", "flow + path, no autopilot", "flow, path-blind",
                "naive DIS")
     dist: dict[tuple[str, str], list[float]] = {}
     for variant in ("colour", "line art"):
@@ -148,7 +148,7 @@ def main() -> int:
             runs = {
                 methods[0]: engine_frames(a, b, times, [path]),
                 methods[1]: engine_frames(a, b, times, [end_moved(path, 4.0, 4.0)]),
-                methods[2]: engine_frames(a, b, times, [path], {"autopilot": True}),
+                methods[2]: engine_frames(a, b, times, [path], {"autopilot": False}),
                 methods[3]: engine_frames(a, b, times, []),
                 methods[4]: naive_dis(a, b, k),
             }

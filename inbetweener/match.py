@@ -196,18 +196,19 @@ def _reliable_matches(grey_a: np.ndarray, grey_b: np.ndarray, at_once: bool = Fa
     return src, dst, margin
 
 
-def _greys(key_a: np.ndarray, key_b: np.ndarray, max_side: int | None) -> tuple[np.ndarray, np.ndarray, float]:
-    """The keys in grey, scaled down to a long side of max_side when given and larger, and the scale."""
+def _greys(key_a: np.ndarray, key_b: np.ndarray, max_side: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The keys in grey, scaled down to a long side of max_side when given and larger, and the
+    (x, y) scale."""
     import cv2
 
     grey_a, grey_b = _grey(key_a), _grey(key_b)
     h, w = grey_a.shape
     if max_side is None or max(h, w) <= max_side:
-        return grey_a, grey_b, 1.0
+        return grey_a, grey_b, np.ones(2)
     scale = max_side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return (cv2.resize(grey_a, size, interpolation=cv2.INTER_AREA),
-            cv2.resize(grey_b, size, interpolation=cv2.INTER_AREA), size[0] / w)
+            cv2.resize(grey_b, size, interpolation=cv2.INTER_AREA), np.array([size[0] / w, size[1] / h]))
 
 
 def _paths(src: np.ndarray, dst: np.ndarray, margin: np.ndarray, diagonal: float, max_paths: int) -> list[MotionPath]:

@@ -188,3 +188,16 @@ def test_the_same_keys_asked_again_get_the_kept_answer_and_others_are_worked_out
     b[0, 0] = (1, 2, 3, 255)
     match.propose_paths(a, b)
     assert worked == [(8, None), (2, None), (8, None)]
+
+
+def test_keys_matched_scaled_down_give_paths_in_the_keys_own_pixels():
+    from inbetweener.match import propose_paths
+
+    a, b = _far_square()  # 200 x 150: the square at x 10..70, y 45..105 in A, at 125, 40 in B, turned
+    turn = cv2.getRotationMatrix2D((30, 30), 20, 1.0)
+    small = propose_paths(a, b, max_side=120)
+    assert len(small.paths) >= 4
+    for p in small.paths:
+        assert 8 <= p.start[0] <= 72 and 43 <= p.start[1] <= 107, p.start
+        want = turn @ (p.start[0] - 10, p.start[1] - 45, 1.0) + (125, 40)
+        assert np.hypot(*(np.asarray(p.end) - want)) <= 3.0, (p.start, p.end, want)
