@@ -682,6 +682,26 @@ def test_an_autopilot_match_beside_a_drawn_curved_path_leaves_the_shape_on_the_a
         assert np.hypot(*(found - np.asarray(drawn.position(t)).reshape(2))) <= 2.0, (t, found)
 
 
+def test_autopilot_matches_within_a_drawn_paths_bend_that_move_like_it_follow_it():
+    # What a drawn path's bend moves already is the animator's: a match there, pinned before the
+    # shape the path carries was found, steered its flow off (a figure over grass at 1280x960:
+    # 40.22 -> 38.96 dB). A match that moves otherwise (the ground), or lies beyond the bend's
+    # reach, keeps its own pin.
+    from inbetweener.engines.flowlib.fields import pixel_grid
+    from inbetweener.engines.flowlib.pathfield import PathField
+
+    gx, gy = pixel_grid(400, 400)  # bend width: 100 px
+    drawn = MotionPath.straight((100.0, 100.0), (300.0, 100.0))
+    proposals = [MotionPath.straight(start, end, proposed=True) for start, end in (
+        ((180.0, 150.0), (372.0, 160.0)),   # 94 px off, moving alike (by 13 px of 200)
+        ((150.0, 120.0), (150.0, 122.0)),   # near, but still: the ground
+        ((100.0, 260.0), (300.0, 260.0)),   # moving alike, 160 px off
+    )]
+    field = PathField([drawn, *proposals], 1.0, gx, gy)
+    assert field._followers == {1}
+    assert list(field._unboned()) == [0, 2, 3] and list(field._bending()) == [0, 2, 3]
+
+
 def _small_sprite_far_on_a_large_frame(ink: bool, size: float) -> tuple[np.ndarray, np.ndarray, MotionPath, np.ndarray]:
     """1600 x 1200 keys times `size` (worked at 1024 x 768): a 40-px sprite, textured or drawn,
     carried 600 px (times `size`) along a looping arc over a textured (or sketched) ground; the

@@ -82,9 +82,9 @@ _GUIDE_MATCH = 0.8
 # point (exact there).
 _PIN_WORSE = 8.0
 _PIN_HOLD = 2.0
-# An autopilot proposal that starts within _DEFER_REACH pin widths (_pin_sigma) of a drawn path's
+# An autopilot proposal that starts within _DEFER_REACH bend widths (_bend_sigma) of a drawn path's
 # start, its displacement within _DEFER_SHARE of that path's, follows the drawn path's motion.
-_DEFER_REACH = 2.0
+_DEFER_REACH = 1.0
 _DEFER_SHARE = 0.35
 
 
@@ -224,13 +224,19 @@ class PathField:
         d2 = np.sum((centres[:, None, :] - centres[None, :, :]) ** 2, axis=2)
         return np.exp(-0.5 * d2 / sigma ** 2)
 
+    def _bend_sigma(self) -> float:
+        """Width (px, work scale) over which a path's bend reaches what moves like it."""
+        return 0.25 * self.extent
+
     def _deferring(self) -> set[int]:
-        """The proposals that start within _DEFER_REACH pin widths of a drawn path's start and
-        move like it (their displacements differ by at most _DEFER_SHARE of its, or of 8 px): the
-        same motion, already the animator's. Kept, a straight proposal on a sprite the animator
-        sent along a curved arc pulled it onto its chord a few px from the arc's pin (on line art,
-        with no carried shape to take it over: the sprite smeared 95 px off its path)."""
-        near = _DEFER_REACH * self._pin_sigma()
+        """The proposals that start within _DEFER_REACH bend widths of a drawn path's start and
+        move like it (their displacements differ by at most _DEFER_SHARE of its, or of 8 px):
+        what the drawn path's bend moves already, the animator's motion. Kept, a straight proposal
+        on a sprite the animator sent along a curved arc pulled it onto its chord a few px from
+        the arc's pin (on line art, with no carried shape to take it over: the sprite smeared 95
+        px off its path); and those on a figure the animator's centre path carries, pinned before
+        the figure was found, steered its flow off (1280x960, over grass: 40.22 -> 38.96 dB)."""
+        near = _DEFER_REACH * self._bend_sigma()
         out = set()
         for j in np.flatnonzero(~self.drawn):
             for i in np.flatnonzero(self.drawn):
@@ -413,7 +419,7 @@ class PathField:
 
     def _bend_basis(self, flow: np.ndarray, centres: np.ndarray, disp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Inverse kernel and (n, H, W) weights: near a path's point AND moving like it."""
-        sigma = 0.25 * self.extent
+        sigma = self._bend_sigma()
         basis = _gaussian_basis(centres, sigma, self.gx, self.gy)
         n = len(centres)
         kernel = np.empty((n, n))
@@ -494,8 +500,8 @@ class PathField:
         # The drawn paths first: a proposal on a shape one of them carries follows that shape.
         for j in sorted(range(len(self.paths)), key=lambda i: not self.drawn[i]):
             start, end = self.starts[j], self.ends[j]
-            if not self.drawn[j] and self._follow_drawn_shape(j, drawn_shapes):
-                continue
+            if not self.drawn[j] and (self._follow_drawn_shape(j, drawn_shapes) or j in self._followers):
+                continue  # (a follower carries nothing of its own)
             disp = end - start
             if np.hypot(*disp) < _CARRY_MIN:
                 continue
