@@ -29,6 +29,7 @@ REPROJ_PX = 3.0       # inlier distance for the geometric check
 MIN_INLIERS = 10      # a motion model needs at least this many matches...
 MIN_INLIER_SHARE = 0.3  # ...and this share of the matches it was fitted on
 MAX_MODELS = 3        # separate motions looked for (e.g. background, character, prop)
+SPACING = 0.05        # no two paths start closer than this share of the keys' diagonal
 _SAME_POINT_PX = 2.0  # keypoints this close are one point (the cross-check's tolerance)
 # A match whose neighbourhood (_EDGE_RADIUS px round it) has its gradients mostly one way, along a
 # stroke or an edge, can slide along it (the aperture problem): one on the figure's arm was 14 px
@@ -215,7 +216,7 @@ def _paths(src: np.ndarray, dst: np.ndarray, margin: np.ndarray, diagonal: float
     """Up to max_paths well-spread matches (best margin first) as straight paths, top to bottom."""
     if max_paths <= 0 or len(src) == 0:
         return []
-    chosen = _spread(src, margin, min(max_paths, len(src)), 0.05 * diagonal)
+    chosen = _spread(src, margin, min(max_paths, len(src)), SPACING * diagonal)
     chosen.sort(key=lambda i: (src[i][1], src[i][0]))  # stable, readable order: top to bottom
     return [MotionPath.straight((float(src[i][0]), float(src[i][1])), (float(dst[i][0]), float(dst[i][1])),
                                 name=f"auto {n + 1}", proposed=True)

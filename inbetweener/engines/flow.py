@@ -115,8 +115,6 @@ _GROUND_DIFF = 30.0
 _GROUND_STEPS = 4
 _GROUND_NEAR = 2
 _STILL_PX = 1.0
-# An autopilot match starting within this many px of a path's start is that path's (see _new_matches).
-_SAME_MATCH_PX = 2.0
 # Frames made at once by default (see _frame_workers).
 _MAX_FRAME_WORKERS = 4
 
@@ -158,12 +156,13 @@ class FlowEngine:
             yield Progress(0.4 + 0.6 * (i + 1) / n, f"frame {i + 1} of {n}")
 
 
-def _new_matches(proposed: Sequence[MotionPath], paths: Sequence[MotionPath]) -> list[MotionPath]:
-    """The autopilot's paths that start more than _SAME_MATCH_PX from every path's start (the
-    segment may hold the same matches already: the editor's Autopilot, tween --autopilot)."""
+def _new_matches(proposed: Sequence[MotionPath], paths: Sequence[MotionPath], gap: float) -> list[MotionPath]:
+    """The autopilot's paths that start more than `gap` px (its own spacing) from every path's
+    start: nearer, the segment holds that match already (the editor's Autopilot, tween
+    --autopilot; found at another scale it lands a px or two off, and two pins that close pull
+    apart) or a path of the animator's."""
     starts = np.array([p.start for p in paths], np.float64).reshape(-1, 2)
-    return [p for p in proposed
-            if not len(starts) or np.hypot(*(starts - np.asarray(p.start)).T).min() > _SAME_MATCH_PX]
+    return [p for p in proposed if not len(starts) or np.hypot(*(starts - np.asarray(p.start)).T).min() > gap]
 
 
 def _frame_workers(request: TweenRequest) -> int:
@@ -237,12 +236,12 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
     line_art = mode == "on" or (mode == "auto" and looks_like_line_art(request.key_a, request.key_b))
     paths = list(request.paths)
     if _option_bool(request.option("autopilot", True)):
-        from inbetweener.match import propose_paths
+        from inbetweener.match import SPACING, propose_paths
 
         yield Progress(0.05, "matching features")
         # Matched at the flow's work scale (the flow could not place them finer).
         proposal = propose_paths(request.key_a, request.key_b, max_side=None if os.environ.get("IBW_FULL") else max_side, at_once=at_once)
-        added = _new_matches(proposal.paths, paths)
+        added = _new_matches(proposal.paths, paths, SPACING * float(np.hypot(*request.size)))
         paths += added
         # Said when it changes the motion, or when asked for by name.
         if added or "autopilot" in request.options:

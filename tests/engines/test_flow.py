@@ -275,7 +275,6 @@ def _turning_sprite(x: float, angle: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_the_autopilot_is_on_by_default_and_says_so_only_when_it_adds_paths():
-    from inbetweener.engines.flow import _SAME_MATCH_PX
     from inbetweener.match import propose_paths
 
     a, b = _turning_sprite(70, 0)[0], _turning_sprite(160, 35)[0]
@@ -292,13 +291,16 @@ def test_the_autopilot_is_on_by_default_and_says_so_only_when_it_adds_paths():
     asked = [o.message for o in FlowEngine().tween(TweenRequest(a, c, (0.5,), options={"autopilot": True}))
              if isinstance(o, Progress) and o.note]
     assert any(n.startswith("autopilot: ") for n in asked)
-    # Matches the segment holds already (the editor's Autopilot put them there) are not added again.
+    # Matches the segment holds already (the editor's Autopilot put them there), or a px or two
+    # off, are not added again; those beyond the autopilot's spacing are.
     from inbetweener.engines.flow import _new_matches
 
     proposed = propose_paths(a, b).paths
-    assert proposed and _new_matches(proposed, proposed) == []
-    nudged = [MotionPath.straight((p.start[0] + _SAME_MATCH_PX + 1, p.start[1]), p.end, proposed=True) for p in proposed]
-    assert _new_matches(proposed, nudged) == proposed
+    assert proposed and _new_matches(proposed, proposed, 16.0) == []
+    one = proposed[:1]
+    for nudge, kept in ((2.5, []), (17.0, one)):
+        held = [MotionPath.straight((one[0].start[0] + nudge, one[0].start[1]), one[0].end, proposed=True)]
+        assert _new_matches(one, held, 16.0) == kept
 
 
 def test_the_autopilot_carries_a_sprite_that_moves_and_turns_further_than_the_flow_follows():
