@@ -43,6 +43,11 @@ _EDGE_RADIUS = 6
 # no path. (At 2 px the figure's eye, 3-4 px off its head's motion, kept its harmful path.)
 _FOLLOWED_PX = 4.0
 _FOLLOWED_WINDOW = 5
+# A match that moves less than _SMALL_MOVE_PX (at the flow's scale) is left to the flow as well:
+# the autopilot is for motion beyond the flow's reach, and at a few px a match the flow misses is
+# as likely a keypoint that shifted on a deforming detail (a yawning head's tuft: a 6-px match,
+# pinned, cost that case 0.65 dB).
+_SMALL_MOVE_PX = 8.0
 _FLOW_SIDE = 1024
 _DIS_MIN_SIDE = 32  # OpenCV's DIS refuses (or crashes on) thinner images: no flow to judge by there
 # propose_paths keeps its last _ANSWERS_KEPT answers (by the keys' digest and its settings).
@@ -234,7 +239,8 @@ def autopilot_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8) ->
 
 def followed_by_flow(grey_a: np.ndarray, grey_b: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """(N,) bool: the matches src -> dst that the dense optical flow from grey A to grey B follows
-    to within _FOLLOWED_PX (all False where the keys are too thin for it)."""
+    to within _FOLLOWED_PX, or that move less than _SMALL_MOVE_PX (all False where the keys are
+    too thin for a flow)."""
     import cv2
 
     h, w = grey_a.shape
@@ -252,7 +258,8 @@ def followed_by_flow(grey_a: np.ndarray, grey_b: np.ndarray, src: np.ndarray, ds
         x, y = (int(round(v)) for v in start)
         window = flow[max(0, y - half):y + half + 1, max(0, x - half):x + half + 1].reshape(-1, 2)
         if len(window):
-            out[i] = float(np.hypot(*(end - start - np.median(window, axis=0)))) <= _FOLLOWED_PX
+            out[i] = float(np.hypot(*(end - start - np.median(window, axis=0)))) <= _FOLLOWED_PX \
+                or float(np.hypot(*(end - start))) < _SMALL_MOVE_PX
     return out
 
 
