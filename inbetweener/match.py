@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 
-from inbetweener.engines.flowlib.parallel import both
 from inbetweener.model.project import MotionPath
 
 RATIO = 0.75          # Lowe's ratio test threshold
@@ -65,17 +63,13 @@ def _grey(rgba: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.clip(over_grey + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
 
 
-def _features(grey: np.ndarray):
-    """SIFT keypoints and descriptors of one grey key (a detector of its own: two run at once)."""
+def _ratio_matches(grey_a: np.ndarray, grey_b: np.ndarray):
     import cv2
 
-    return cv2.SIFT_create(nfeatures=3000).detectAndCompute(grey, None)
-
-
-def _ratio_matches(grey_a: np.ndarray, grey_b: np.ndarray, at_once: bool = False):
-    import cv2
-
-    (kp_a, desc_a), (kp_b, desc_b) = both(at_once, partial(_features, grey_a), partial(_features, grey_b))
+    # (OpenCV's SIFT uses every core itself: the two keys one after the other take no longer.)
+    sift = cv2.SIFT_create(nfeatures=3000)
+    kp_a, desc_a = sift.detectAndCompute(grey_a, None)
+    kp_b, desc_b = sift.detectAndCompute(grey_b, None)
     if desc_a is None or desc_b is None or len(kp_a) < 2 or len(kp_b) < 2:
         return np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0)
     matcher = cv2.BFMatcher(cv2.NORM_L2)
@@ -188,10 +182,10 @@ class Proposal(NamedTuple):
         return f"{added}; the motion already follows {matches}" if self.followed else added
 
 
-def _reliable_matches(grey_a: np.ndarray, grey_b: np.ndarray, at_once: bool = False) -> tuple[np.ndarray, ...]:
+def _reliable_matches(grey_a: np.ndarray, grey_b: np.ndarray) -> tuple[np.ndarray, ...]:
     """The reliable matches' (src, dst, margin) between two grey keys: ratio test, geometric
-    check, no edges (with `at_once`, the two keys' features are found at the same time)."""
-    src, dst, margin = _ratio_matches(grey_a, grey_b, at_once)
+    check, no edges."""
+    src, dst, margin = _ratio_matches(grey_a, grey_b)
     if len(src) < MIN_INLIERS:
         return src[:0], dst[:0], margin[:0]
     keep = _consistent(src, dst)
@@ -263,13 +257,11 @@ def followed_by_flow(grey_a: np.ndarray, grey_b: np.ndarray, src: np.ndarray, ds
     return out
 
 
-def propose_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8, max_side: int | None = None,
-                  at_once: bool = False) -> Proposal:
+def propose_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8, max_side: int | None = None) -> Proposal:
     """The autopilot as the editor, `tween --autopilot` and the engine use it: up to max_paths
     paths (as autopilot_paths) for the reliable matches the dense flow misses, and the count of
     those it follows. With max_side, larger keys are matched scaled down to that long side (the
-    engine's work scale: SIFT on a 1080p pair took 0.84 s); with `at_once`, the two keys'
-    features are found at the same time.
+    engine's work scale: SIFT on a 1080p pair took 0.84 s).
 
     The last few answers are kept: a segment generated again (a path dragged, a frame redone)
     asks again of the same keys."""
@@ -285,7 +277,7 @@ def propose_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8, max_
             _ANSWERS.move_to_end(asked)
             kept = _ANSWERS[asked]
             return Proposal(list(kept.paths), kept.followed)  # (a list of its own for the caller)
-    answer = _propose(key_a, key_b, max_paths, max_side, at_once)
+    answer = _propose(key_a, key_b, max_paths, max_side)
     with _ANSWERS_LOCK:
         _ANSWERS[asked] = Proposal(list(answer.paths), answer.followed)
         while len(_ANSWERS) > _ANSWERS_KEPT:
@@ -293,11 +285,10 @@ def propose_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8, max_
     return answer
 
 
-def _propose(key_a: np.ndarray, key_b: np.ndarray, max_paths: int, max_side: int | None,
-             at_once: bool) -> Proposal:
+def _propose(key_a: np.ndarray, key_b: np.ndarray, max_paths: int, max_side: int | None) -> Proposal:
     """propose_paths, worked out."""
     grey_a, grey_b, scale = _greys(key_a, key_b, max_side)
-    src, dst, margin = _reliable_matches(grey_a, grey_b, at_once)
+    src, dst, margin = _reliable_matches(grey_a, grey_b)
     followed = followed_by_flow(grey_a, grey_b, src, dst)
     missed = ~followed
     diagonal = float(np.hypot(*key_a.shape[:2]))

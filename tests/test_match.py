@@ -177,7 +177,7 @@ def test_the_same_keys_asked_again_get_the_kept_answer_and_others_are_worked_out
     monkeypatch.setattr(match, "_ANSWERS", OrderedDict())  # (earlier tests asked of these keys)
     worked = []
     propose = match._propose
-    monkeypatch.setattr(match, "_propose", lambda *args: worked.append(args[2:4]) or propose(*args))
+    monkeypatch.setattr(match, "_propose", lambda *args: worked.append(args[2:]) or propose(*args))
     a, b = _far_square()
     first = match.propose_paths(a, b)
     again = match.propose_paths(a.copy(), b.copy())

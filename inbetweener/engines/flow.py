@@ -240,7 +240,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
 
         yield Progress(0.05, "matching features")
         # Matched at the flow's work scale (the flow could not place them finer).
-        proposal = propose_paths(request.key_a, request.key_b, max_side=max_side, at_once=at_once)
+        proposal = propose_paths(request.key_a, request.key_b, max_side=max_side)
         added = _new_matches(proposal.paths, paths, SPACING * float(np.hypot(*request.size)))
         paths += added
         # Said when it changes the motion, or when asked for by name.
