@@ -6,10 +6,11 @@ after another, so a moving character and a still background each keep their own 
 Matches on a stroke or an edge are left out: they can slide along it and still fit (the aperture
 problem; the structure tensor's coherence tells them from corners and crossings).
 
-What the editor, `tween --autopilot` and the engine's autopilot option add (propose_paths) are the
-matches the dense optical flow misses: where it already follows one, a path adds nothing but a pin,
-and a pin spreads the point's own motion round it (a path on the sample figure's eye, which moves
-4 px more than its head, dragged the head's outline along: two outlines, 0.4 dB lost).
+What the editor, `tween --autopilot` and the flow engine's autopilot option (on by default) add
+(propose_paths) are the matches the dense optical flow misses: where it already follows one, a path
+adds nothing but a pin, and a pin spreads the point's own motion round it (a path on the sample
+figure's eye, which moves 4 px more than its head, dragged the head's outline along: two outlines,
+0.4 dB lost). Matches that move only a few px are left to the flow too (see _SMALL_MOVE_PX).
 """
 
 from __future__ import annotations
