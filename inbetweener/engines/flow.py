@@ -165,6 +165,19 @@ def _new_matches(proposed: Sequence[MotionPath], paths: Sequence[MotionPath], ga
     return [p for p in proposed if not len(starts) or np.hypot(*(starts - np.asarray(p.start)).T).min() > gap]
 
 
+def _autopilot_message(added: int, followed: int) -> str:
+    """What the engine's autopilot did, for the status bar or the terminal (its matches are not
+    paths the animator sees: Autopilot paths in the editor puts them in the segment)."""
+    if added:
+        rest = f"; the optical flow follows {followed} other{'s' if followed != 1 else ''}" if followed else ""
+        return (f"autopilot: followed {added} feature match{'es' if added != 1 else ''} the optical flow "
+                f"missed{rest} (engine option autopilot)")
+    if followed:
+        return ("autopilot: the optical flow follows " +
+                (f"all {followed} reliable feature matches" if followed > 1 else "the one reliable feature match"))
+    return "autopilot: no reliable feature matches between the keys"
+
+
 def _frame_workers(request: TweenRequest) -> int:
     """How many frames are made at once: the `threads` option (the CLI's --threads), else up to
     _MAX_FRAME_WORKERS, one per core (each frame in flight holds its own full-size temporaries)."""
@@ -245,7 +258,7 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
         paths += added
         # Said when it changes the motion, or when asked for by name.
         if added or "autopilot" in request.options:
-            yield Progress(0.08, proposal.summary(), note=True)
+            yield Progress(0.08, _autopilot_message(len(added), proposal.followed), note=True)
     width, height = request.size
     # Small keys are enlarged for the flow: DIS needs pyramid levels to follow large motions.
     scale = min(max(1.0, _MIN_FLOW_SIDE / max(width, height)), max_side / max(width, height))

@@ -282,7 +282,8 @@ def test_the_autopilot_is_on_by_default_and_says_so_only_when_it_adds_paths():
     for options in ({}, {"autopilot": False}):
         out = list(FlowEngine().tween(TweenRequest(a, b, (0.5,), options=options)))
         notes[bool(options)] = [o.message for o in out if isinstance(o, Progress) and o.note]
-    assert any(n.startswith("autopilot: ") for n in notes[False]), notes  # the default: it added paths
+    said = [n for n in notes[False] if n.startswith("autopilot: ")]  # the default: it added paths
+    assert len(said) == 1 and re.match(r"autopilot: followed \d+ feature match(es)? the optical flow missed", said[0]), said
     assert not any("autopilot" in n for n in notes[True])
     # On keys whose motion the flow follows, the default says nothing; asked for by name, it does.
     c = np.roll(a, 3, axis=1)
@@ -290,7 +291,7 @@ def test_the_autopilot_is_on_by_default_and_says_so_only_when_it_adds_paths():
     assert not any("autopilot" in n for n in quiet)
     asked = [o.message for o in FlowEngine().tween(TweenRequest(a, c, (0.5,), options={"autopilot": True}))
              if isinstance(o, Progress) and o.note]
-    assert any(n.startswith("autopilot: ") for n in asked)
+    assert any(re.match(r"autopilot: the optical flow follows all \d+ reliable feature matches$", n) for n in asked), asked
     # Matches the segment holds already (the editor's Autopilot put them there), or a px or two
     # off, are not added again; those beyond the autopilot's spacing are.
     from inbetweener.engines.flow import _new_matches
