@@ -193,6 +193,7 @@ class PathField:
         self.ends = np.array([p.end for p in self.paths], np.float64).reshape(-1, 2) * scale
         self._bend_a: tuple[np.ndarray, np.ndarray] | None = None
         self._bend_b: tuple[np.ndarray, np.ndarray] | None = None
+        self._bend_paths = np.zeros(0, int)  # the paths whose bends those are (see _bending)
         # What carried found: the shapes' motions over A's and B's pixels, and each shape's zone.
         self._carried_motion: tuple[np.ndarray, np.ndarray] | None = None
         self._carried_zones: list[_Zone] = []
@@ -254,7 +255,7 @@ class PathField:
         sees; a shoulder is the body's too) and the proposals a drawn path's shape took over
         (its motion moves them)."""
         free = self.limbs.unanchored if self.limbs is not None else frozenset()
-        return np.array([i for i in range(len(self.paths)) if i not in free and i not in self._followers], int)
+        return np.array([i for i in self._bending() if i not in free], int)
 
     def initial_flows(self, guides: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Wide smooth fields through the path displacements (A->B at starts, B->A at ends).
@@ -464,7 +465,7 @@ class PathField:
                     self._bodies.append(_Body(j, body_a, body_b, None, None, None))
         if not curved:
             return
-        own = self._bending()
+        own = self._bend_paths = self._bending()
         self._bend_a = self._bend_basis(flow_ab, self.starts[own], (self.ends - self.starts)[own])
         self._bend_b = self._bend_basis(flow_ba, self.ends[own], (self.starts - self.ends)[own])
 
@@ -788,7 +789,7 @@ class PathField:
             return None, None
         values = self.bend_values(t)
         if self._bend_a is not None and self._bend_b is not None:
-            own = values[self._bending()]
+            own = values[self._bend_paths]  # (the paths the bases were built for)
             fields = [_combine(inverse @ own, basis) for inverse, basis in (self._bend_a, self._bend_b)]
         else:
             fields = [np.zeros(self.gx.shape + (2,), np.float32) for _ in range(2)]
