@@ -1,5 +1,6 @@
 """Resizing a time-t motion from the engine's work scale to the keys' size (fields.resize_motion), and
-motion lengths that do not depend on where an array lies in memory (fields.length)."""
+motion lengths that do not depend on where an array lies in memory (fields.length), and bilinear reads at
+many points in one OpenCV call (fields.read_points)."""
 
 from __future__ import annotations
 
@@ -77,3 +78,19 @@ def test_a_motion_length_is_the_same_wherever_the_motion_lies_in_memory():
     assert all(np.array_equal(lengths[0], other) for other in lengths[1:])
     exact = np.hypot(motion[..., 0].astype(np.float64), motion[..., 1].astype(np.float64))
     assert np.abs(lengths[0] - exact).max() <= 1e-6 * exact.max()
+
+
+def test_read_points_agrees_with_sample_points_for_any_number_of_points():
+    from inbetweener.engines.flowlib.fields import read_points, sample_points
+
+    rng = np.random.default_rng(3)
+    image = rng.uniform(0, 255, (40, 60, 3)).astype(np.float32)
+    # More points than cv2.remap takes in one row (32767), some off the image (edges replicated).
+    points = rng.uniform(-5, 65, (40000, 2)).astype(np.float32)
+    seen = read_points(image, points)
+    assert seen.shape == (40000, 3)
+    exact = sample_points(image.astype(np.float64), points.astype(np.float64))
+    # OpenCV reads at a 1/32 px step: at most half a step's slope off (neighbours differ by < 255).
+    assert np.abs(seen - exact).max() < 255 / 32
+    assert np.abs(seen - exact).mean() < 2.0
+    assert read_points(image, np.zeros((0, 2), np.float32)).shape == (0, 3)

@@ -79,6 +79,23 @@ def sample_points(field: np.ndarray, points: np.ndarray) -> np.ndarray:
     return top * (1 - fy) + bottom * fy
 
 
+# Points read per row by read_points (cv2.remap takes images under 32767 px a side).
+_READ_ROW = 1024
+
+
+def read_points(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Bilinear reads of a float32 (H, W, C) image at float32 (N, 2) xy points, edges replicated
+    (as sample_points), in one cv2.remap call: many times faster than sample_points, at OpenCV's
+    fixed-point step of 1/32 px (for searches over many places, not a path's exact point)."""
+    n = len(points)
+    rows = max(1, -(-n // _READ_ROW))
+    laid = np.zeros((rows * _READ_ROW, 2), np.float32)
+    laid[:n] = points
+    seen = cv2.remap(image, laid.reshape(rows, _READ_ROW, 2), None, cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+    return seen.reshape(rows * _READ_ROW, -1)[:n]
+
+
 # A pixel whose four nearest work pixels' displacements differ by over this (px at its own size)
 # lies where two surfaces meet: see resize_motion. (Under it, their mix reads within a pixel of
 # either; at 1 px the cartoon bench gained 0.03 dB more for a third more pixels to decide.)

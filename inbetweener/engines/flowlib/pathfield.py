@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.candidates import window_difference
-from inbetweener.engines.flowlib.fields import pixel_grid, sample_points, warp
+from inbetweener.engines.flowlib.fields import pixel_grid, read_points, sample_points, warp
 from inbetweener.engines.flowlib.limbs import Limbs, find_limbs
 from inbetweener.engines.flowlib.regions import RegionMotion, shape_map, turn_offsets, turns
 from inbetweener.model.project import MotionPath
@@ -658,7 +658,14 @@ class PathField:
         spots = [np.stack(np.nonzero(cv2.dilate(m.astype(np.uint8), kernel))[::-1], axis=1).astype(np.float64)
                  for m in masks]
         # Each spot's own colour, which the other key must show where a map takes it.
-        own = [c[p[:, 1].astype(int), p[:, 0].astype(int)].astype(np.float64) for c, p in zip(colours, spots, strict=True)]
+        own = [c[p[:, 1].astype(int), p[:, 0].astype(int)].astype(np.float32) for c, p in zip(colours, spots, strict=True)]
+        # The keys' colours as float, read at the mapped spots by read_points: the settle search
+        # below asks some hundred maps and places per shape, and sample_points' numpy reads took
+        # most of the time of a pair with the autopilot's paths on a photo (1 s of 2).
+        paints = [np.asarray(c, np.float32) for c in colours]
+
+        # A's spots about the start (each map's fixed point there); B's as they are (about the target).
+        rel = [(spots[0] - start).astype(np.float32), spots[1].astype(np.float32)]
 
         def miss(linear: np.ndarray, target: np.ndarray, every: int = 1) -> float:
             """Mean colour difference (summed over channels) between each shape's pixels (every
@@ -668,10 +675,13 @@ class PathField:
             if not np.isfinite(det) or det < _CARRY_MIN_AREA:
                 return np.inf
             total = 0.0
-            for pts, paint, other, src, dst, m in ((spots[0], own[0], colours[1], start, target, linear),
-                                                   (spots[1], own[1], colours[0], target, start, np.linalg.inv(linear))):
-                seen = sample_points(other, (pts[::every] - src) @ np.asarray(m, np.float64).T + dst)
-                total += float(np.abs(seen - paint[::every]).sum(axis=1).mean())
+            back = np.linalg.inv(np.asarray(linear, np.float64))
+            # B's spot p lands at start + back (p - target) = back p + (start - back target).
+            for pts, paint, other, m, shift in ((rel[0], own[0], paints[1], np.asarray(linear, np.float64), target),
+                                                (rel[1], own[1], paints[0], back, start - back @ target)):
+                where = pts[::every] @ m.T.astype(np.float32) + shift.astype(np.float32)
+                seen = read_points(other, where)
+                total += float(cv2.norm(seen, np.ascontiguousarray(paint[::every]), cv2.NORM_L1)) / len(where)
             return total
 
         scores = [miss(c, end) for c in candidates]
