@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from inbetweener.engines.flowlib.candidates import window_difference
-from inbetweener.engines.flowlib.fields import pixel_grid, read_points, sample_points, warp
+from inbetweener.engines.flowlib.fields import hypot, pixel_grid, read_points, sample_points, warp
 from inbetweener.engines.flowlib.limbs import Limbs, find_limbs
 from inbetweener.engines.flowlib.regions import RegionMotion, shape_map, turn_offsets, turns
 from inbetweener.model.project import MotionPath
@@ -533,7 +533,7 @@ class PathField:
                                             (flow_ba, settled_end, start, np.linalg.inv(linear), 1)):
                 motion = self._map_motion(src, dst, m)
                 fits = self._fits(motion, colours[side], colours[1 - side], trust[side] < 0.5, changed)
-                moving = self._misses(flow, motion) <= np.float32(_CARRY_SHARE) * np.hypot(motion[..., 0], motion[..., 1])
+                moving = self._misses(flow, motion) <= np.float32(_CARRY_SHARE) * hypot(motion[..., 0], motion[..., 1])
                 grown.append(self._connected(moving | fits, src))
             if all(g is not None for g in grown):
                 masks = [m | g for m, g in zip(masks, grown, strict=True)]
@@ -553,7 +553,7 @@ class PathField:
                 # The shape's own pixels take its whole motion where their flow is near it anyway
                 # (shading drifts; the flow follows a squash only part way) or untrusted over paint
                 # the map fits; a part that moves on its own (a limb swinging further) keeps its flow.
-                tolerance = np.maximum(np.float32(3.0), np.float32(_CARRY_OWN) * np.hypot(motion[..., 0], motion[..., 1]))
+                tolerance = np.maximum(np.float32(3.0), np.float32(_CARRY_OWN) * hypot(motion[..., 0], motion[..., 1]))
                 own = (self._misses(flow, motion) <= tolerance) | self._fits(
                     motion, colours[side], colours[1 - side], trust[side] < 0.5, changed)
                 # And so does the ring _CARRY_RIM px round them: the shape's anti-aliased rim,
@@ -759,7 +759,7 @@ class PathField:
     def _misses(flow: np.ndarray, motion: np.ndarray) -> np.ndarray:
         """(H, W): how far (px) `flow` is from `motion` (a field, or one (2,) displacement)."""
         motion = np.asarray(motion, np.float32)
-        return np.hypot(flow[..., 0] - motion[..., 0], flow[..., 1] - motion[..., 1])
+        return hypot(flow[..., 0] - motion[..., 0], flow[..., 1] - motion[..., 1])
 
     @staticmethod
     def _connected(mask: np.ndarray, point: np.ndarray) -> np.ndarray | None:
