@@ -69,7 +69,7 @@ def sample_points(field: np.ndarray, points: np.ndarray) -> np.ndarray:
     fx = (x - x0)[:, None]
     fy = (y - y0)[:, None]
     # The four neighbours by their places in the flat field (np.take: some twice as fast as
-    # indexing rows and columns, which a path's settle search does some two thousand times).
+    # indexing rows and columns; searches over many places use read_points).
     flat = field.reshape(h * w, -1)
     at = y0 * w + x0
     right = np.where(x0 + 1 < w, 1, 0)
