@@ -58,10 +58,18 @@ _ANSWERS_LOCK = threading.Lock()
 def _grey(rgba: np.ndarray) -> np.ndarray:
     import cv2
 
-    rgb = rgba[..., :3].astype(np.float32)
-    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
-    over_grey = rgb * alpha + 128.0 * (1.0 - alpha)
-    return cv2.cvtColor(np.clip(over_grey + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    """The key over mid grey, in grey (uint8)."""
+    if rgba[..., 3].min() == 255:  # opaque: the colour as it is (the blend below leaves it so)
+        return cv2.cvtColor(rgba, cv2.COLOR_RGBA2GRAY)
+    alpha = rgba[..., 3].astype(np.float32) / np.float32(255.0)
+    ground = np.float32(128.0) * (np.float32(1.0) - alpha)
+    over = np.empty(rgba.shape[:2] + (3,), np.uint8)
+    for channel in range(3):  # (a plane at a time: broadcasting (H, W, 1) over three is slower)
+        plane = rgba[..., channel] * alpha
+        plane += ground
+        plane += np.float32(0.5)
+        over[..., channel] = np.clip(plane, 0, 255, out=plane)
+    return cv2.cvtColor(over, cv2.COLOR_RGB2GRAY)
 
 
 def _ratio_matches(grey_a: np.ndarray, grey_b: np.ndarray):

@@ -666,9 +666,11 @@ class _Synthesizer:
             share_a = consensus_share(warped_a, warped_b, share_a, t)
         if self.key_a.dtype == np.uint8:  # opaque keys: straight colour blends as is, in uint8
             return cv2.blendLinear(warped_a, warped_b, share_a, 1.0 - share_a)
-        warped_a *= share_a[..., None]
-        warped_b *= (1.0 - share_a)[..., None]
-        warped_a += warped_b
+        # (Weights laid out per channel for cv2.multiply: numpy's (H, W, 1) broadcast over four
+        # channels is some three times slower.)
+        channels = warped_a.shape[2]
+        warped_a = cv2.multiply(warped_a, cv2.merge([share_a] * channels))
+        warped_a += cv2.multiply(warped_b, cv2.merge([1.0 - share_a] * channels))
         return warped_a
 
     def _with_hypotheses(self, chosen: np.ndarray, motion: _Motion, t: float) -> np.ndarray:
