@@ -5,6 +5,9 @@ Lowe's ratio test, then a geometric check: MAGSAC++ (Barath et al. 2020) homogra
 after another, so a moving character and a still background each keep their own consistent matches.
 Matches on a stroke or an edge are left out: they can slide along it and still fit (the aperture
 problem; the structure tensor's coherence tells them from corners and crossings).
+On flat-painted (cartoon) keys, where feature points find little to hold, matched paint shapes
+join them: each shape's centroid and its partner's, when the pair's map lays one onto the other
+and nothing else could be its partner (flowlib/regions.py, shape_matches).
 
 What the editor, `tween --autopilot` and the flow engine's autopilot option (on by default) add
 (propose_paths) are the matches the dense optical flow misses: where it already follows one, a path
@@ -55,12 +58,10 @@ _ANSWERS: OrderedDict[tuple, Proposal] = OrderedDict()
 _ANSWERS_LOCK = threading.Lock()
 
 
-def _grey(rgba: np.ndarray) -> np.ndarray:
-    import cv2
-
-    """The key over mid grey, in grey (uint8)."""
+def _over_grey(rgba: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8: the key's colour over mid grey."""
     if rgba[..., 3].min() == 255:  # opaque: the colour as it is (the blend below leaves it so)
-        return cv2.cvtColor(rgba, cv2.COLOR_RGBA2GRAY)
+        return np.ascontiguousarray(rgba[..., :3])
     alpha = rgba[..., 3].astype(np.float32) / np.float32(255.0)
     ground = np.float32(128.0) * (np.float32(1.0) - alpha)
     over = np.empty(rgba.shape[:2] + (3,), np.uint8)
@@ -69,7 +70,30 @@ def _grey(rgba: np.ndarray) -> np.ndarray:
         plane += ground
         plane += np.float32(0.5)
         over[..., channel] = np.clip(plane, 0, 255, out=plane)
-    return cv2.cvtColor(over, cv2.COLOR_RGB2GRAY)
+    return over
+
+
+def _grey(rgba: np.ndarray) -> np.ndarray:
+    """The key over mid grey, in grey (uint8)."""
+    import cv2
+
+    if rgba[..., 3].min() == 255:  # (opaque: straight from the key, no copy of its colour)
+        return cv2.cvtColor(rgba, cv2.COLOR_RGBA2GRAY)
+    return cv2.cvtColor(_over_grey(rgba), cv2.COLOR_RGB2GRAY)
+
+
+def _shape_matches(key_a: np.ndarray, key_b: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The matched paint shapes' centroids (see regions.shape_matches) between the keys over mid
+    grey, found at `shape` (the grey keys' size, which the points are in)."""
+    import cv2
+
+    from inbetweener.engines.flowlib.regions import shape_matches
+
+    h, w = shape
+    colour = [_over_grey(key) for key in (key_a, key_b)]
+    if colour[0].shape[:2] != (h, w):
+        colour = [cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA) for c in colour]
+    return shape_matches(*colour)
 
 
 def _ratio_matches(grey_a: np.ndarray, grey_b: np.ndarray):
@@ -266,11 +290,14 @@ def followed_by_flow(grey_a: np.ndarray, grey_b: np.ndarray, src: np.ndarray, ds
     return out
 
 
-def propose_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8, max_side: int | None = None) -> Proposal:
+def propose_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8, max_side: int | None = None,
+                  shapes: bool | None = None) -> Proposal:
     """The autopilot as the editor, `tween --autopilot` and the engine use it: up to max_paths
     paths (as autopilot_paths) for the reliable matches the dense flow misses, and the count of
     those it follows. With max_side, larger keys are matched scaled down to that long side (the
-    engine's work scale: SIFT on a 1080p pair took 0.84 s).
+    engine's work scale: SIFT on a 1080p pair took 0.84 s). With `shapes` (by default, unless the
+    keys look like line art, whose "shapes" are paper between strokes), matched flat paint shapes
+    join the feature points (see _shape_matches).
 
     The last few answers are kept: a segment generated again (a path dragged, a frame redone)
     asks again of the same keys."""
@@ -280,13 +307,17 @@ def propose_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8, max_
     for key in (key_a, key_b):
         digest.update(repr((key.shape, key.dtype.str)).encode())
         digest.update(np.ascontiguousarray(key).data)
-    asked = (digest.digest(), max_paths, max_side)
+    if shapes is None:
+        from inbetweener.engines.flowlib.lineart import looks_like_line_art
+
+        shapes = not looks_like_line_art(key_a, key_b)
+    asked = (digest.digest(), max_paths, max_side, shapes)
     with _ANSWERS_LOCK:
         if asked in _ANSWERS:
             _ANSWERS.move_to_end(asked)
             kept = _ANSWERS[asked]
             return Proposal(list(kept.paths), kept.followed)  # (a list of its own for the caller)
-    answer = _propose(key_a, key_b, max_paths, max_side)
+    answer = _propose(key_a, key_b, max_paths, max_side, shapes)
     with _ANSWERS_LOCK:
         _ANSWERS[asked] = Proposal(list(answer.paths), answer.followed)
         while len(_ANSWERS) > _ANSWERS_KEPT:
@@ -294,10 +325,16 @@ def propose_paths(key_a: np.ndarray, key_b: np.ndarray, max_paths: int = 8, max_
     return answer
 
 
-def _propose(key_a: np.ndarray, key_b: np.ndarray, max_paths: int, max_side: int | None) -> Proposal:
+def _propose(key_a: np.ndarray, key_b: np.ndarray, max_paths: int, max_side: int | None, shapes: bool) -> Proposal:
     """propose_paths, worked out."""
     grey_a, grey_b, scale = _greys(key_a, key_b, max_side)
     src, dst, margin = _reliable_matches(grey_a, grey_b)
+    if shapes:
+        shape_src, shape_dst = _shape_matches(key_a, key_b, grey_a.shape)
+        # Chosen after the feature points (a score of 0 in _spread): where both hold a shape, a
+        # feature point pins a detail of it, its centroid only its middle.
+        src, dst = np.concatenate([src, shape_src]), np.concatenate([dst, shape_dst])
+        margin = np.concatenate([margin, np.zeros(len(shape_src))])
     followed = followed_by_flow(grey_a, grey_b, src, dst)
     missed = ~followed
     diagonal = float(np.hypot(*key_a.shape[:2]))

@@ -185,9 +185,10 @@ def test_the_same_keys_asked_again_get_the_kept_answer_and_others_are_worked_out
     again.paths.clear()  # the caller's own list: the kept answer is untouched
     assert match.propose_paths(a, b) == first
     match.propose_paths(a, b, max_paths=2)
+    match.propose_paths(a, b, shapes=False)
     b[0, 0] = (1, 2, 3, 255)
     match.propose_paths(a, b)
-    assert worked == [(8, None), (2, None), (8, None)]
+    assert worked == [(8, None, True), (2, None, True), (8, None, False), (8, None, True)]
 
 
 def test_keys_matched_scaled_down_give_paths_in_the_keys_own_pixels():
@@ -214,3 +215,32 @@ def test_a_match_that_moves_a_few_px_is_left_to_the_flow_even_where_the_flow_dis
     src = np.array([[60.0, 60.0], [100.0, 80.0]])
     dst = src + [[5.0, 0.0], [12.0, 0.0]]
     assert list(followed_by_flow(grey, grey, src, dst)) == [True, False]
+
+
+def test_flat_paint_shapes_join_the_feature_points_except_on_line_art(monkeypatch):
+    # A flat disc with an outline, 1.4 times as large and 140 px on: its plain paint holds no
+    # feature point, and the flow cannot follow it that far. Its middle is the match.
+    from inbetweener.match import propose_paths
+
+    a = np.full((180, 300, 4), 255, np.uint8)
+    a[..., :3] = (120, 170, 230)
+    b = a.copy()
+    cv2.circle(a, (60, 90), 25, (230, 60, 40, 255), -1)
+    cv2.circle(a, (60, 90), 25, (20, 20, 20, 255), 2)
+    cv2.circle(b, (200, 80), 35, (230, 60, 40, 255), -1)
+    cv2.circle(b, (200, 80), 35, (20, 20, 20, 255), 2)
+    proposal = propose_paths(a, b)
+    assert len(proposal.paths) == 1 and proposal.paths[0].proposed
+    assert np.allclose(proposal.paths[0].start, (60, 90), atol=1.0)
+    assert np.allclose(proposal.paths[0].end, (200, 80), atol=1.0)
+    assert propose_paths(a, b, shapes=False).paths == []
+    # The same drawn in ink on paper is line art: its "shapes" are paper between strokes, and
+    # they are not looked for.
+    def refuse(*_):
+        raise AssertionError("paint shapes looked for in line art")
+
+    monkeypatch.setattr("inbetweener.engines.flowlib.regions.shape_matches", refuse)
+    a[..., :3], b[..., :3] = 255, 255
+    cv2.circle(a, (60, 90), 25, (20, 20, 20, 255), 2)
+    cv2.circle(b, (200, 80), 35, (20, 20, 20, 255), 2)
+    assert propose_paths(a, b).paths == []

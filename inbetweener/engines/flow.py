@@ -253,7 +253,8 @@ def _prepare(request: TweenRequest, at_once: bool = False) -> Iterator[Progress 
 
         yield Progress(0.05, "matching features")
         # Matched at the flow's work scale (the flow could not place them finer).
-        proposal = propose_paths(request.key_a, request.key_b, max_side=max_side)
+        # (Paint shapes too, but not in line art: there they are paper between strokes.)
+        proposal = propose_paths(request.key_a, request.key_b, max_side=max_side, shapes=not line_art)
         added = _new_matches(proposal.paths, paths, SPACING * float(np.hypot(*request.size)))
         paths += added
         # Said when it changes the motion, or when asked for by name.

